@@ -1,0 +1,3 @@
+//! Translation of function bodies to LLVM IR.
+
+pub mod ops;

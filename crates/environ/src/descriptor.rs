@@ -1,0 +1,54 @@
+//! What a compiled object exports to the runtime.
+//!
+//! For each module the compiler emits one [`VMModuleDescriptor`] under the
+//! symbol `<prefix>module_descriptor`. An executable (or the test harness's
+//! bundle of several modules) also gets a bundle object defining:
+//!
+//! * `tern_bundle_modules: [*const VMModuleDescriptor; N]` and
+//!   `tern_bundle_module_count: usize`;
+//! * `tern_catch_traps(tramp, callee, vmctx, values, slot) -> i32`, the single
+//!   place where the host enters Wasm. It saves `*slot` (the previous jump
+//!   buffer), points `*slot` at a fresh `setjmp` buffer on its own stack, calls
+//!   `tramp(callee, vmctx, values)` and returns 0; when the runtime raises a
+//!   trap it `longjmp`s to that buffer with a non-zero value, and
+//!   `tern_catch_traps` returns that value. Either way `*slot` is restored.
+//!   `setjmp` is called from generated LLVM IR (where `returns_twice` is
+//!   honoured), never from Rust.
+
+/// Symbol of the array of module descriptors in a bundle.
+pub const BUNDLE_MODULES_SYMBOL: &str = "tern_bundle_modules";
+/// Symbol of the number of module descriptors in a bundle.
+pub const BUNDLE_MODULE_COUNT_SYMBOL: &str = "tern_bundle_module_count";
+/// Symbol of the trap-catching entry function.
+pub const CATCH_TRAPS_SYMBOL: &str = "tern_catch_traps";
+/// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).
+pub const JMP_BUF_SIZE: u32 = 512;
+/// Version of [`VMModuleDescriptor`]'s layout and of the metadata encoding.
+pub const DESCRIPTOR_VERSION: u32 = 1;
+
+/// The array-call trampoline of a signature:
+/// `extern "C" fn(callee: *const (), vmctx: *mut VMContext, values: *mut ValRaw)`.
+/// It reads the parameters from `values[0..params]`, calls `callee` with the
+/// native convention, and writes the results to `values[0..results]`. Each
+/// `ValRaw` slot is 16 bytes ([`crate::vmctx::VAL_RAW_SIZE`]), value at offset 0.
+pub type ArrayCallTrampoline = unsafe extern "C" fn(*const u8, *mut u8, *mut u8);
+
+/// Per-module record emitted by the compiler (`repr(C)`, all fields 8 bytes).
+#[repr(C)]
+#[derive(Debug)]
+pub struct VMModuleDescriptor {
+    /// Must equal [`DESCRIPTOR_VERSION`].
+    pub version: u64,
+    /// Serialized [`crate::ModuleInfo`].
+    pub metadata: *const u8,
+    /// Length of `metadata`.
+    pub metadata_len: usize,
+    /// Native entry of each defined function, by defined index.
+    pub functions: *const *const u8,
+    /// Number of entries in `functions`.
+    pub num_functions: usize,
+    /// Array-call trampoline of each type, by type index.
+    pub array_trampolines: *const *const u8,
+    /// Number of entries in `array_trampolines`.
+    pub num_types: usize,
+}
