@@ -6,6 +6,11 @@
 //!
 //! * `tern_bundle_modules: [*const VMModuleDescriptor; N]` and
 //!   `tern_bundle_module_count: usize`;
+//! * `main(argc, argv)`, which calls the runtime's
+//!   `tern_runtime_main(argc, argv, tern_bundle_modules, tern_bundle_module_count,
+//!   tern_catch_traps) -> i32` ([`RuntimeMainFn`]) and returns its result. The
+//!   runtime therefore has no undefined symbols of its own and links into
+//!   tests and embedders as an ordinary library;
 //! * `tern_catch_traps(tramp, callee, vmctx, values, slot) -> i32`, the single
 //!   place where the host enters Wasm. It saves `*slot` (the previous jump
 //!   buffer), points `*slot` at a fresh `setjmp` buffer on its own stack, calls
@@ -19,6 +24,26 @@
 pub const BUNDLE_MODULES_SYMBOL: &str = "tern_bundle_modules";
 /// Symbol of the number of module descriptors in a bundle.
 pub const BUNDLE_MODULE_COUNT_SYMBOL: &str = "tern_bundle_module_count";
+/// Symbol of the runtime's entry point called by the bundle's `main`.
+pub const RUNTIME_MAIN_SYMBOL: &str = "tern_runtime_main";
+/// Signature of `tern_catch_traps`:
+/// `(tramp, callee, vmctx, values, slot: *mut *mut u8) -> i32`.
+pub type CatchTrapsFn = unsafe extern "C" fn(
+    ArrayCallTrampoline,
+    *const u8,
+    *mut u8,
+    *mut u8,
+    *mut *mut u8,
+) -> i32;
+/// Signature of `tern_runtime_main`:
+/// `(argc, argv, modules, module_count, catch_traps) -> exit status`.
+pub type RuntimeMainFn = unsafe extern "C" fn(
+    i32,
+    *const *const std::ffi::c_char,
+    *const *const VMModuleDescriptor,
+    usize,
+    CatchTrapsFn,
+) -> i32;
 /// Symbol of the trap-catching entry function.
 pub const CATCH_TRAPS_SYMBOL: &str = "tern_catch_traps";
 /// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).

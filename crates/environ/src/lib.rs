@@ -17,6 +17,7 @@ pub mod builtins;
 pub mod descriptor;
 pub mod module;
 pub mod trap;
+pub mod tunables;
 pub mod types;
 pub mod vmctx;
 
