@@ -6,6 +6,9 @@
 //! archive → executable).
 
 pub mod error;
+pub mod link;
+pub mod target;
 pub mod translate;
 
 pub use error::{CompileError, Result};
+pub use target::Target;
