@@ -1,0 +1,26 @@
+// Allocation-heavy: binary trees built with malloc and freed, many times.
+#include <stdio.h>
+#include <stdlib.h>
+typedef struct node { struct node *l, *r; } node;
+static node *make(int d) {
+  node *n = malloc(sizeof(node));
+  if (d > 0) { n->l = make(d - 1); n->r = make(d - 1); } else { n->l = n->r = 0; }
+  return n;
+}
+static long check(node *n) { return 1 + (n->l ? check(n->l) + check(n->r) : 0); }
+static void release(node *n) { if (n->l) { release(n->l); release(n->r); } free(n); }
+int main(int argc, char **argv) {
+  int max = argc > 1 ? atoi(argv[1]) : 18;
+  node *longlived = make(max);
+  long total = 0;
+  for (int d = 4; d <= max; d += 2) {
+    int iters = 1 << (max - d + 4);
+    long c = 0;
+    for (int i = 0; i < iters; i++) { node *t = make(d); c += check(t); release(t); }
+    printf("%d trees of depth %d check %ld\n", iters, d, c);
+    total += c;
+  }
+  printf("long lived check %ld, total %ld\n", check(longlived), total);
+  release(longlived);
+  return 0;
+}

@@ -1,0 +1,95 @@
+//! `tern run MODULE [ARGS...]`: compile through the cache, then execute.
+
+use crate::cache;
+use crate::options::{read_module, CodegenOptions};
+use anyhow::{Context, Result};
+use clap::Parser;
+use std::path::PathBuf;
+use std::process::Command;
+use tern_compiler::Target;
+
+/// Compile (cached) and run a module.
+#[derive(Parser)]
+#[command(
+    trailing_var_arg = true,
+    after_help = "Examples:\n  tern run hello.wasm a b c\n  tern run --invoke add math.wat 1 2\n  tern run --target aarch64-linux-gnu hello.wasm   # under qemu-aarch64"
+)]
+pub struct RunCommand {
+    #[command(flatten)]
+    codegen: CodegenOptions,
+    /// Call this export instead of `_start`; ARGS are its parameters.
+    #[arg(long)]
+    invoke: Option<String>,
+    /// Preopen a host directory for the guest, optionally under another guest path.
+    #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+    dirs: Vec<String>,
+    /// Set a guest environment variable.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    envs: Vec<String>,
+    /// The module: binary (.wasm) or text (.wat).
+    module: PathBuf,
+    /// Arguments for the guest (or for the invoked function).
+    #[arg(allow_hyphen_values = true)]
+    args: Vec<String>,
+}
+
+impl RunCommand {
+    /// Runs the command; returns the program's exit status.
+    pub fn execute(self) -> Result<u8> {
+        let wasm = read_module(&self.module)?;
+        let target = self.codegen.target();
+        let exe = cache::executable(&wasm, &self.codegen)?;
+        let mut cmd = launcher(target, &exe)?;
+        let argv0 = self
+            .module
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "module.wasm".to_string());
+        cmd.arg("--argv0").arg(argv0);
+        if let Some(name) = &self.invoke {
+            cmd.arg("--invoke").arg(name);
+        }
+        for dir in &self.dirs {
+            cmd.arg("--dir").arg(dir);
+        }
+        for env in &self.envs {
+            cmd.arg("--env").arg(env);
+        }
+        cmd.arg("--").args(&self.args);
+        let status = cmd.status().with_context(|| format!("cannot start {}", exe.display()))?;
+        Ok(exit_code(status))
+    }
+}
+
+/// The command that runs `exe`: directly on the host, under qemu-user otherwise.
+fn launcher(target: Target, exe: &std::path::Path) -> Result<Command> {
+    if target == Target::host() {
+        return Ok(Command::new(exe));
+    }
+    let qemu = match target {
+        Target::Aarch64 => ("qemu-aarch64", "/usr/aarch64-linux-gnu"),
+        Target::X86_64 => ("qemu-x86_64", "/usr/x86_64-linux-gnu"),
+    };
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|p| p.join(qemu.0).is_file()))
+        .unwrap_or(false);
+    if !found {
+        anyhow::bail!(
+            "{} is not installed, so a {target} program cannot run on this host (install qemu-user, or copy the executable from `tern compile` to a {target} machine)",
+            qemu.0
+        );
+    }
+    let mut cmd = Command::new(qemu.0);
+    cmd.arg("-L").arg(qemu.1).arg(exe);
+    Ok(cmd)
+}
+
+/// The exit status to report for a finished child: its code, or 128 + signal.
+fn exit_code(status: std::process::ExitStatus) -> u8 {
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(code), _) => code as u8,
+        (None, Some(signal)) => 128u8.wrapping_add(signal as u8),
+        (None, None) => 1,
+    }
+}
