@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The test command: installs what is missing, builds the runtimes for both ISAs,
+# then runs lints and every test (spec testsuite on x86-64 and AArch64 under
+# qemu-user, C programs against native builds, bad-input and CLI tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+bash scripts/build-runtimes.sh
+cargo fmt --all -- --check
+cargo clippy -q --workspace --all-targets -- -D warnings
+cargo test --workspace --release 2>&1
