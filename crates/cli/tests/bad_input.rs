@@ -1,0 +1,522 @@
+//! Input `tern` must refuse cleanly, and programs that trap.
+//!
+//! Unusable input (truncated or garbage modules, invalid modules, features
+//! beyond WebAssembly 2.0, missing files, bad arguments) must end with exit
+//! status 1 and a message naming the problem, never a panic or a signal.
+//! A trapping program must end with exit status 134 and `wasm trap: <reason>`
+//! on stderr, on both targets.
+
+mod common;
+
+use common::{TempDir, TARGETS};
+use std::path::Path;
+
+/// A small module touching most sections: types, imports-free functions,
+/// table, memory, global, exports, start-free code, elements and data.
+const SMALL_MODULE: &str = r#"
+(module
+  (type $bin (func (param i32 i32) (result i32)))
+  (table 2 funcref)
+  (memory 1 4)
+  (global $g (mut i32) (i32.const 7))
+  (export "add" (func $add))
+  (export "mem" (memory 0))
+  (export "_start" (func $start))
+  (elem (i32.const 0) $add $sub)
+  (func $add (type $bin) local.get 0 local.get 1 i32.add)
+  (func $sub (type $bin) local.get 0 local.get 1 i32.sub)
+  (func $start
+    i32.const 16 i32.const 3 i32.const 4 i32.const 1
+    call_indirect (type $bin)
+    i32.store
+    global.get $g i32.const 1 i32.add global.set $g)
+  (data (i32.const 32) "hello, tern")
+)
+"#;
+
+fn validates(bytes: &[u8]) -> bool {
+    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+        .validate_all(bytes)
+        .is_ok()
+}
+
+/// `tern compile FILE -o OUT` for the host target.
+fn compile(dir: &TempDir, module: &Path) -> common::Run {
+    let out = dir.join("out.exe");
+    let _ = std::fs::remove_file(&out);
+    common::run(
+        common::tern(&dir.join("cache"))
+            .arg("compile")
+            .arg(module)
+            .arg("-o")
+            .arg(&out),
+    )
+}
+
+#[test]
+fn truncated_modules_are_malformed() {
+    common::require_runtimes();
+    let dir = TempDir::new("truncated");
+    let full = common::wat_to_wasm(SMALL_MODULE);
+    assert!(validates(&full), "the reference module must be valid");
+    let module = dir.join("truncated.wasm");
+    let mut failures = Vec::new();
+    // Every prefix from 1 byte up. (An empty file is not a binary module,
+    // so tern reads it as text, where it is an empty module.)
+    for len in 1..full.len() {
+        let prefix = &full[..len];
+        std::fs::write(&module, prefix).expect("write the prefix");
+        let result = compile(&dir, &module);
+        result.assert_no_crash();
+        if validates(prefix) {
+            if result.code() != 0 {
+                failures.push(format!(
+                    "prefix of {len} bytes is a valid module but was refused\n{}",
+                    result.describe()
+                ));
+            }
+            continue;
+        }
+        let stderr = result.stderr.to_lowercase();
+        if result.code() != 1
+            || !(stderr.contains("malformed") || stderr.contains("invalid"))
+            || !stderr.contains("offset")
+        {
+            failures.push(format!(
+                "prefix of {len} of {} bytes: expected exit 1 and a malformed/invalid message with an offset\n{}",
+                full.len(),
+                result.describe()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
+
+/// A deterministic xorshift generator for garbage bytes.
+struct XorShift(u64);
+
+impl XorShift {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+#[test]
+fn garbage_is_malformed() {
+    let dir = TempDir::new("garbage");
+    let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+    let mut inputs: Vec<(String, Vec<u8>)> = Vec::new();
+    for &n in &[1usize, 7, 64, 1000] {
+        inputs.push((format!("{n} random bytes"), rng.bytes(n)));
+    }
+    for &n in &[1usize, 5, 40, 300] {
+        let mut bytes = b"\0asm\x01\0\0\0".to_vec();
+        bytes.extend(rng.bytes(n));
+        inputs.push((format!("header + {n} random bytes"), bytes));
+    }
+    inputs.push(("bad magic".into(), b"\0asn\x01\0\0\0".to_vec()));
+    inputs.push(("bad version".into(), b"\0asm\x02\0\0\0".to_vec()));
+    inputs.push(("version 0".into(), b"\0asm\0\0\0\0".to_vec()));
+    inputs.push(("header only magic".into(), b"\0asm".to_vec()));
+    inputs.push((
+        "unknown section id".into(),
+        b"\0asm\x01\0\0\0\x20\x01\x00".to_vec(),
+    ));
+    inputs.push((
+        "section length past the end".into(),
+        b"\0asm\x01\0\0\0\x01\x7f".to_vec(),
+    ));
+    inputs.push((
+        "overlong LEB128".into(),
+        b"\0asm\x01\0\0\0\x01\xff\xff\xff\xff\xff\x0f".to_vec(),
+    ));
+    inputs.push((
+        "text that is not WAT".into(),
+        b"this is not a module".to_vec(),
+    ));
+    inputs.push(("unbalanced WAT".into(), b"(module (func)".to_vec()));
+    inputs.push(("invalid UTF-8 text".into(), vec![b'(', 0xff, 0xfe, b')']));
+
+    for (what, bytes) in &inputs {
+        let module = common::write_file(&dir, "garbage.wasm", bytes);
+        let result = compile(&dir, &module);
+        result.assert_no_crash();
+        assert_eq!(
+            result.code(),
+            1,
+            "{what}: expected exit status 1\n{}",
+            result.describe()
+        );
+        result.assert_stderr_mentions(&["malformed", "unsupported"]);
+    }
+}
+
+#[test]
+fn invalid_modules_are_refused() {
+    let dir = TempDir::new("invalid");
+    let cases: &[(&str, &str)] = &[
+        (
+            "result type mismatch",
+            "(module (func (result i32) i64.const 0))",
+        ),
+        (
+            "operand type mismatch",
+            "(module (func (result i32) i32.const 1 f32.const 2 i32.add))",
+        ),
+        ("stack underflow", "(module (func i32.add drop))"),
+        ("values left on the stack", "(module (func i32.const 1))"),
+        ("unknown local", "(module (func local.get 3 drop))"),
+        ("unknown function", "(module (func call 9))"),
+        ("branch depth too large", "(module (func br 2))"),
+        (
+            "duplicate export",
+            r#"(module (func (export "a")) (func (export "a")))"#,
+        ),
+        (
+            "set of an immutable global",
+            "(module (global i32 (i32.const 0)) (func i32.const 1 global.set 0))",
+        ),
+        (
+            "start function with parameters",
+            "(module (func $f (param i32)) (start $f))",
+        ),
+        ("memory too large", "(module (memory 70000))"),
+        (
+            "data without memory",
+            r#"(module (data (i32.const 0) "x"))"#,
+        ),
+        (
+            "load without memory",
+            "(module (func i32.const 0 i32.load drop))",
+        ),
+        (
+            "call_indirect without table",
+            "(module (type (func)) (func i32.const 0 call_indirect (type 0)))",
+        ),
+        (
+            "alignment too large",
+            "(module (memory 1) (func i32.const 0 i32.load align=8 drop))",
+        ),
+    ];
+    for (what, text) in cases {
+        let bytes = common::wat_to_wasm(text);
+        assert!(
+            !validates(&bytes),
+            "{what}: the test module should not validate"
+        );
+        let module = common::write_file(&dir, "invalid.wasm", &bytes);
+        let result = compile(&dir, &module);
+        result.assert_no_crash();
+        assert_eq!(
+            result.code(),
+            1,
+            "{what}: expected exit status 1\n{}",
+            result.describe()
+        );
+        result.assert_stderr_mentions(&["invalid"]);
+        result.assert_stderr_mentions(&["offset"]);
+    }
+    // The same through the text format.
+    let module = common::write_file(
+        &dir,
+        "invalid.wat",
+        b"(module (func (result i32) i64.const 0))",
+    );
+    compile(&dir, &module).assert_error(&["invalid"]);
+}
+
+#[test]
+fn unsupported_features_are_named() {
+    let dir = TempDir::new("unsupported");
+    // (needle, module): the message must name the feature.
+    let cases: &[(&str, &str)] = &[
+        ("gc", "(module (type $s (struct (field i32))) (func (export \"f\") (result anyref) i32.const 1 struct.new $s))"),
+        ("gc", "(module (type $a (array (mut i8))) (func (result i32) i32.const 4 array.new_default $a array.len))"),
+        ("tail-call", "(module (func $f (export \"f\") return_call $f))"),
+        ("memory64", "(module (memory i64 1))"),
+        ("threads", "(module (memory 1 1 shared))"),
+        ("exceptions", "(module (tag $t) (func (export \"f\") throw $t))"),
+        ("multi-memory", "(module (memory 1) (memory 1))"),
+        ("extended-const", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"),
+        ("function-references", "(module (type $t (func)) (func (param (ref $t)) local.get 0 call_ref $t))"),
+        ("exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
+    ];
+    for (feature, text) in cases {
+        let bytes = common::wat_to_wasm(text);
+        let wasm = common::write_file(&dir, "feature.wasm", &bytes);
+        let result = compile(&dir, &wasm);
+        result.assert_no_crash();
+        assert_eq!(
+            result.code(),
+            1,
+            "{feature}: expected exit status 1\n{}",
+            result.describe()
+        );
+        result.assert_stderr_mentions(&["unsupported feature"]);
+        result.assert_stderr_mentions(&[feature]);
+        // The text form goes through the same check.
+        let wat = common::write_file(&dir, "feature.wat", text.as_bytes());
+        compile(&dir, &wat).assert_error(&["unsupported feature"]);
+    }
+    // A component is not a core module.
+    let component = common::write_file(&dir, "component.wasm", &common::wat_to_wasm("(component)"));
+    compile(&dir, &component).assert_error(&["unsupported", "malformed", "component"]);
+}
+
+#[test]
+fn missing_files_are_reported() {
+    let dir = TempDir::new("missing");
+    let cache = dir.join("cache");
+    let missing = dir.join("no-such-module.wasm");
+    let missing = missing.to_str().expect("UTF-8 path");
+    common::run_tern(
+        &cache,
+        &["compile", missing, "-o", &dir.join("out").to_string_lossy()],
+    )
+    .assert_error(&["No such file"])
+    .assert_stderr_mentions(&["no-such-module.wasm"]);
+    common::run_tern(&cache, &["run", missing]).assert_error(&["No such file"]);
+    common::run_tern(&cache, &["run", "--invoke", "add", missing, "1", "2"])
+        .assert_error(&["No such file"]);
+    // A folder is not a module either.
+    common::run_tern(&cache, &["run", &dir.path().to_string_lossy()])
+        .assert_error(&["directory", "cannot read"]);
+}
+
+#[test]
+fn bad_arguments_are_reported() {
+    common::require_runtimes();
+    let dir = TempDir::new("badargs");
+    let cache = dir.join("cache");
+    let module = common::write_file(&dir, "m.wat", SMALL_MODULE.as_bytes());
+    let m = module.to_str().expect("UTF-8 path");
+    let out = dir.join("out");
+    let out = out.to_str().expect("UTF-8 path");
+    let cases: &[(&[&str], &[&str])] = &[
+        (&[], &["usage", "subcommand"]),
+        (&["frobnicate"], &["frobnicate"]),
+        (&["compile"], &["MODULE", "required"]),
+        (&["compile", m, "-o", out, "-O", "7"], &["7"]),
+        (&["compile", m, "-o", out, "-O", "fast"], &["fast"]),
+        (
+            &["compile", m, "-o", out, "--target", "riscv64-linux-gnu"],
+            &["riscv64"],
+        ),
+        (
+            &["compile", m, "-o", out, "--no-such-flag"],
+            &["--no-such-flag"],
+        ),
+        (&["run", "--target", "mips", m], &["mips"]),
+        (&["run", "--invoke", "nosuch", m], &["nosuch"]),
+        (
+            &["run", "--invoke", "add", m, "notanumber", "3"],
+            &["notanumber"],
+        ),
+        (
+            &["run", "--invoke", "add", m, "1"],
+            &["argument", "parameter", "expects"],
+        ),
+        (
+            &["run", "--invoke", "add", m, "1", "2", "3"],
+            &["argument", "parameter", "expects"],
+        ),
+        (&["run", "--invoke", "mem", m], &["mem"]),
+        (
+            &["compile", m, "-o", "/nonexistent-dir/sub/out"],
+            &["nonexistent-dir", "No such file"],
+        ),
+    ];
+    for (args, needles) in cases {
+        let result = common::run_tern(&cache, args);
+        result.assert_no_crash();
+        assert_eq!(
+            result.code(),
+            1,
+            "tern {args:?}: expected exit status 1\n{}",
+            result.describe()
+        );
+        result.assert_stderr_mentions(needles);
+    }
+}
+
+/// Modules whose `_start` traps, with the trap message `tern` must print.
+const TRAPS: &[(&str, &str, &str)] = &[
+    ("unreachable", "unreachable", "(module (func (export \"_start\") unreachable))"),
+    (
+        "divide by zero",
+        "integer divide by zero",
+        "(module (func (export \"_start\") i32.const 1 i32.const 0 i32.div_s drop))",
+    ),
+    (
+        "remainder by zero",
+        "integer divide by zero",
+        "(module (func (export \"_start\") i64.const 1 i64.const 0 i64.rem_u drop))",
+    ),
+    (
+        "signed division overflow",
+        "integer overflow",
+        "(module (func (export \"_start\") i32.const 0x80000000 i32.const -1 i32.div_s drop))",
+    ),
+    (
+        "float to int of NaN",
+        "invalid conversion to integer",
+        "(module (func (export \"_start\") f64.const nan i32.trunc_f64_s drop))",
+    ),
+    (
+        "float to int overflow",
+        "integer overflow",
+        "(module (func (export \"_start\") f32.const 1e10 i32.trunc_f32_u drop))",
+    ),
+    (
+        "load past the end",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const 65535 i32.load drop))",
+    ),
+    (
+        "store near 4 GiB",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const -4 i32.const 1 i32.store offset=8))",
+    ),
+    (
+        "load after memory.grow",
+        "out of bounds memory access",
+        "(module (memory 1 3) (func (export \"_start\")
+            i32.const 1 memory.grow drop
+            i32.const 131071 i32.load8_u drop
+            i32.const 131072 i32.load8_u drop))",
+    ),
+    (
+        "memory.fill out of bounds",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const 65000 i32.const 0 i32.const 1000 memory.fill))",
+    ),
+    (
+        "memory.copy out of bounds",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const 0 i32.const 65000 i32.const 1000 memory.copy))",
+    ),
+    (
+        "call_indirect of a null entry",
+        "uninitialized element",
+        "(module (type (func)) (table 2 funcref) (func (export \"_start\") i32.const 1 call_indirect (type 0)))",
+    ),
+    (
+        "call_indirect past the table",
+        "undefined element",
+        "(module (type (func)) (table 2 funcref) (func (export \"_start\") i32.const 2 call_indirect (type 0)))",
+    ),
+    (
+        "call_indirect with the wrong type",
+        "indirect call type mismatch",
+        "(module (type $v (func)) (table funcref (elem $f)) (func $f (param i32))
+            (func (export \"_start\") i32.const 0 call_indirect (type $v)))",
+    ),
+    (
+        "table.get out of bounds",
+        "out of bounds table access",
+        "(module (table 1 funcref) (func (export \"_start\") i32.const 5 table.get 0 drop))",
+    ),
+    (
+        "deep recursion",
+        "call stack exhausted",
+        "(module (func $f (export \"_start\") (call $g (i32.const 0)) drop)
+            (func $g (param i32) (result i32) local.get 0 i32.const 1 i32.add call $g i32.const 1 i32.add))",
+    ),
+    (
+        "infinite self tail recursion",
+        "call stack exhausted",
+        "(module (func $f (export \"_start\") call $f))",
+    ),
+    (
+        "mutual recursion through call_indirect",
+        "call stack exhausted",
+        "(module (type $t (func (param i64) (result i64))) (table funcref (elem $a $b))
+            (func $a (type $t) local.get 0 i64.const 1 i64.add i32.const 1 call_indirect (type $t))
+            (func $b (type $t) local.get 0 i64.const 2 i64.mul i32.const 0 call_indirect (type $t) i64.const 1 i64.add)
+            (func (export \"_start\") i64.const 0 call $a drop))",
+    ),
+];
+
+fn check_traps(target: &str) {
+    common::require_runtimes();
+    if target.starts_with("aarch64") {
+        common::require_aarch64();
+    }
+    let dir = TempDir::new(&format!("traps-{target}"));
+    let cache = dir.join("cache");
+    let mut failures = Vec::new();
+    for (i, (what, message, text)) in TRAPS.iter().enumerate() {
+        let module = common::write_file(&dir, &format!("trap{i}.wat"), text.as_bytes());
+        let result = common::run_tern(
+            &cache,
+            &["run", "--target", target, &module.to_string_lossy()],
+        );
+        let expected = format!("wasm trap: {message}");
+        if result.status.code() != Some(134)
+            || !result.stderr.contains(&expected)
+            || result.stderr.contains("panicked")
+        {
+            failures.push(format!(
+                "{what}: expected exit 134 and `{expected}`\n{}",
+                result.describe()
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} trap cases failed on {target}:\n{}",
+        failures.len(),
+        TRAPS.len(),
+        failures.join("\n\n")
+    );
+}
+
+#[test]
+fn traps_x86_64() {
+    check_traps(TARGETS[0]);
+}
+
+#[test]
+fn traps_aarch64() {
+    check_traps(TARGETS[1]);
+}
+
+/// A trap inside an export called with `--invoke`, and a trap in the start
+/// function, which runs while the module is instantiated.
+#[test]
+fn traps_through_invoke_and_start() {
+    common::require_runtimes();
+    let dir = TempDir::new("traps-invoke");
+    let cache = dir.join("cache");
+    let module = common::write_file(
+        &dir,
+        "div.wat",
+        b"(module (func (export \"div\") (param i32 i32) (result i32) local.get 0 local.get 1 i32.div_u))",
+    );
+    let m = module.to_string_lossy();
+    let ok = common::run_tern(&cache, &["run", "--invoke", "div", &m, "7", "2"]);
+    ok.assert_success();
+    assert_eq!(ok.stdout.trim(), "3", "{}", ok.describe());
+    common::run_tern(&cache, &["run", "--invoke", "div", &m, "7", "0"])
+        .assert_trap("integer divide by zero");
+
+    let start = common::write_file(
+        &dir,
+        "start.wat",
+        b"(module (memory 1) (func $s i32.const 70000 i32.load drop) (start $s) (func (export \"_start\")))",
+    );
+    common::run_tern(&cache, &["run", &start.to_string_lossy()])
+        .assert_trap("out of bounds memory access");
+}

@@ -1,0 +1,437 @@
+//! Helpers shared by the integration tests that drive the `tern` binary:
+//! scratch folders, running commands with a timeout, building C programs
+//! to wasm32-wasi and natively, the runtime archives, and qemu for AArch64.
+//!
+//! Nothing here skips a test: a missing tool is a failure whose message says
+//! how to install it (`scripts/setup.sh`).
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different subset of the helpers"
+)]
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The compilation targets of `tern`, as `--target` spells them.
+pub const TARGETS: [&str; 2] = ["x86_64-linux-gnu", "aarch64-linux-gnu"];
+
+/// How long one command may run before the test kills it and fails.
+pub const TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The `tern` binary under test.
+pub fn tern_bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_tern"))
+}
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A scratch folder, removed when dropped unless `TERN_TEST_KEEP` is set.
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// A fresh, empty folder under Cargo's integration-test scratch folder.
+    pub fn new(label: &str) -> TempDir {
+        static COUNTER: AtomicUsize = AtomicUsize::new(0);
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let path = Path::new(env!("CARGO_TARGET_TMPDIR"))
+            .join(format!("{label}-{}-{n}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path)
+            .unwrap_or_else(|e| panic!("cannot create {}: {e}", path.display()));
+        TempDir { path }
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// A path inside the folder.
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        if std::env::var_os("TERN_TEST_KEEP").is_none() {
+            let _ = std::fs::remove_dir_all(&self.path);
+        }
+    }
+}
+
+/// What a finished command did, with its output as text.
+#[derive(Debug)]
+pub struct Run {
+    /// The command line, for messages.
+    pub command: String,
+    /// The exit status.
+    pub status: ExitStatus,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+impl Run {
+    /// The exit code; fails the test when a signal ended the process.
+    pub fn code(&self) -> i32 {
+        match self.status.code() {
+            Some(code) => code,
+            None => panic!(
+                "`{}` was killed by a signal: {:?}\n{}",
+                self.command,
+                self.status,
+                self.describe()
+            ),
+        }
+    }
+
+    /// Stdout and stderr, for failure messages.
+    pub fn describe(&self) -> String {
+        format!(
+            "command: {}\nstatus: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.command,
+            self.status,
+            truncate(&self.stdout),
+            truncate(&self.stderr)
+        )
+    }
+
+    /// Asserts that the process exited normally (no signal) and that no
+    /// Rust panic was reported.
+    pub fn assert_no_crash(&self) {
+        assert!(
+            self.status.code().is_some(),
+            "`{}` was killed by a signal\n{}",
+            self.command,
+            self.describe()
+        );
+        assert!(
+            !self.stderr.contains("panicked") && !self.stderr.contains("RUST_BACKTRACE"),
+            "`{}` panicked\n{}",
+            self.command,
+            self.describe()
+        );
+    }
+
+    /// Asserts exit status `code` (and no crash).
+    pub fn assert_code(&self, code: i32) -> &Run {
+        self.assert_no_crash();
+        assert_eq!(
+            self.code(),
+            code,
+            "unexpected exit status\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts success (and no crash).
+    pub fn assert_success(&self) -> &Run {
+        self.assert_code(0)
+    }
+
+    /// Asserts that stderr contains one of `needles` (case-insensitive).
+    pub fn assert_stderr_mentions(&self, needles: &[&str]) -> &Run {
+        let lower = self.stderr.to_lowercase();
+        assert!(
+            needles.iter().any(|n| lower.contains(&n.to_lowercase())),
+            "stderr mentions none of {needles:?}\n{}",
+            self.describe()
+        );
+        self
+    }
+
+    /// Asserts a usage/input error: exit status 1, no crash, and a message
+    /// mentioning one of `needles`.
+    pub fn assert_error(&self, needles: &[&str]) -> &Run {
+        self.assert_code(1);
+        self.assert_stderr_mentions(needles)
+    }
+
+    /// Asserts a trap: exit status 134 and `wasm trap: <message>` on stderr.
+    pub fn assert_trap(&self, message: &str) -> &Run {
+        self.assert_code(134);
+        let expected = format!("wasm trap: {message}");
+        assert!(
+            self.stderr.contains(&expected),
+            "stderr lacks `{expected}`\n{}",
+            self.describe()
+        );
+        self
+    }
+}
+
+fn truncate(s: &str) -> String {
+    const MAX: usize = 4000;
+    if s.len() <= MAX {
+        return s.to_string();
+    }
+    let mut cut = MAX;
+    while !s.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}\n... ({} more bytes)", &s[..cut], s.len() - cut)
+}
+
+/// Runs `cmd` with stdin closed, killing it after [`TIMEOUT`].
+pub fn run(cmd: &mut Command) -> Run {
+    run_with_timeout(cmd, TIMEOUT)
+}
+
+/// Runs `cmd` with stdin closed, killing it (and failing) after `timeout`.
+pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
+    let command = format!("{cmd:?}");
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
+    let mut out = child.stdout.take().expect("stdout is piped");
+    let mut err = child.stderr.take().expect("stderr is piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = out.read_to_end(&mut buf);
+        buf
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut buf = Vec::new();
+        let _ = err.read_to_end(&mut buf);
+        buf
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() > timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("`{command}` did not finish within {timeout:?}");
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("cannot wait for `{command}`: {e}"),
+        }
+    };
+    let stdout = out_reader.join().expect("stdout reader");
+    let stderr = err_reader.join().expect("stderr reader");
+    Run {
+        command,
+        status,
+        stdout: String::from_utf8_lossy(&stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+    }
+}
+
+/// Converts an [`Output`] (from code that ran a command itself).
+pub fn from_output(command: String, output: Output) -> Run {
+    Run {
+        command,
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// Fails the test unless `program` can be found on `PATH` (or is a path that exists).
+pub fn require_tool(program: &str, what: &str) {
+    if program.contains('/') {
+        assert!(
+            Path::new(program).exists(),
+            "{program} ({what}) is missing: run scripts/setup.sh"
+        );
+        return;
+    }
+    let found = std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|dir| dir.join(program).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "`{program}` ({what}) is not on PATH: run scripts/setup.sh"
+    );
+}
+
+/// Fails the test unless the runtime archive for every target exists where
+/// `tern` looks for it.
+pub fn require_runtimes() {
+    static CHECKED: OnceLock<()> = OnceLock::new();
+    CHECKED.get_or_init(|| {
+        let explicit = std::env::var_os("TERN_RUNTIME_DIR").map(PathBuf::from);
+        for triple in ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"] {
+            let mut candidates = vec![repo_root().join("target/tern-runtime").join(triple)];
+            if let Some(dir) = &explicit {
+                candidates.push(dir.join(triple));
+            }
+            if let Some(dir) = tern_bin().parent().and_then(Path::parent) {
+                candidates.push(dir.join("tern-runtime").join(triple));
+            }
+            assert!(
+                candidates.iter().any(|dir| dir.join("libtern_runtime.a").is_file()),
+                "no runtime archive for {triple} (looked in {candidates:?}): run scripts/build-runtimes.sh"
+            );
+        }
+    });
+}
+
+/// Fails the test unless everything needed to run AArch64 executables is installed.
+pub fn require_aarch64() {
+    require_tool("qemu-aarch64", "user-mode emulator for AArch64 programs");
+    require_tool("aarch64-linux-gnu-gcc", "AArch64 cross linker");
+    assert!(
+        Path::new("/usr/aarch64-linux-gnu/lib").is_dir(),
+        "the AArch64 C library (/usr/aarch64-linux-gnu) is missing: run scripts/setup.sh"
+    );
+}
+
+/// Checks everything the tests that compile and run for both targets need.
+pub fn require_toolchain() {
+    require_runtimes();
+    require_tool("clang-22", "LLVM 22 C compiler and linker driver");
+    require_aarch64();
+}
+
+/// A `tern` command whose compile cache is `cache`.
+pub fn tern(cache: &Path) -> Command {
+    let mut cmd = Command::new(tern_bin());
+    cmd.env("TERN_CACHE_DIR", cache)
+        .env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// Runs `tern ARGS` with the compile cache `cache`.
+pub fn run_tern(cache: &Path, args: &[&str]) -> Run {
+    run(tern(cache).args(args))
+}
+
+/// Compiles `module` with `tern compile` for `target` at `-O opt` into `out`,
+/// failing the test when that does not succeed.
+pub fn tern_compile(cache: &Path, module: &Path, out: &Path, target: &str, opt: u8) {
+    let opt = opt.to_string();
+    let result = run(tern(cache)
+        .arg("compile")
+        .arg(module)
+        .arg("-o")
+        .arg(out)
+        .args(["--target", target, "-O", &opt]));
+    result.assert_success();
+    assert!(
+        out.is_file(),
+        "tern compile reported success but wrote no {}",
+        out.display()
+    );
+}
+
+/// A command running the executable `exe` built for `target`: directly on
+/// the host's architecture, under `qemu-aarch64` otherwise.
+pub fn target_command(target: &str, exe: &Path) -> Command {
+    let host_is_aarch64 = cfg!(target_arch = "aarch64");
+    if target.starts_with("aarch64") && !host_is_aarch64 {
+        let mut cmd = Command::new("qemu-aarch64");
+        cmd.arg("-L").arg("/usr/aarch64-linux-gnu").arg(exe);
+        cmd
+    } else if target.starts_with("x86_64") && host_is_aarch64 {
+        let mut cmd = Command::new("qemu-x86_64");
+        cmd.arg("-L").arg("/usr/x86_64-linux-gnu").arg(exe);
+        cmd
+    } else {
+        Command::new(exe)
+    }
+}
+
+/// The WASI sysroot clang needs: `include` and `lib/wasm32-wasi{,p1}` linked
+/// to Debian's wasi-libc (without it clang picks up glibc's headers).
+pub fn wasi_sysroot() -> &'static Path {
+    static SYSROOT: OnceLock<PathBuf> = OnceLock::new();
+    SYSROOT.get_or_init(|| {
+        let include = Path::new("/usr/include/wasm32-wasi");
+        let lib = Path::new("/usr/lib/wasm32-wasi");
+        assert!(
+            include.join("stdio.h").is_file() && lib.join("libc.a").is_file(),
+            "Debian's wasi-libc is missing (/usr/include/wasm32-wasi, /usr/lib/wasm32-wasi): run scripts/setup.sh"
+        );
+        assert!(
+            Path::new("/usr/lib/llvm-22/lib/clang/22/lib/wasi/libclang_rt.builtins-wasm32.a").is_file(),
+            "compiler-rt for wasm32 (libclang-rt-22-dev-wasm32) is missing: run scripts/setup.sh"
+        );
+        let root = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("wasi-sysroot-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(root.join("lib")).expect("create the sysroot folder");
+        let link = |target: &Path, at: PathBuf| {
+            std::os::unix::fs::symlink(target, &at).unwrap_or_else(|e| panic!("symlink {}: {e}", at.display()))
+        };
+        link(include, root.join("include"));
+        link(lib, root.join("lib/wasm32-wasi"));
+        link(lib, root.join("lib/wasm32-wasip1"));
+        root
+    })
+}
+
+/// Builds the C program `src` to a wasm32-wasi module `out` with clang-22 -O2.
+pub fn build_c_to_wasm(src: &Path, out: &Path) {
+    require_tool("clang-22", "LLVM 22 C compiler");
+    let result = run(Command::new("clang-22")
+        .arg("--target=wasm32-wasi")
+        .arg(format!("--sysroot={}", wasi_sysroot().display()))
+        .args([
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-deprecated",
+            "-Wl,--strip-all",
+        ])
+        .arg(src)
+        .arg("-o")
+        .arg(out));
+    assert!(
+        result.status.success() && out.is_file(),
+        "building {} to wasm failed (tools: run scripts/setup.sh)\n{}",
+        src.display(),
+        result.describe()
+    );
+}
+
+/// Builds the C program `src` natively into `out` with clang-22 -O2.
+pub fn build_c_native(src: &Path, out: &Path) {
+    require_tool("clang-22", "LLVM 22 C compiler");
+    let result = run(Command::new("clang-22")
+        .args(["-O2", "-Wall", "-Wextra", "-Werror"])
+        .arg(src)
+        .arg("-o")
+        .arg(out)
+        .arg("-lm"));
+    assert!(
+        result.status.success() && out.is_file(),
+        "building {} natively failed\n{}",
+        src.display(),
+        result.describe()
+    );
+}
+
+/// Path of the C test program `name` (`tests/c/<name>.c`).
+pub fn c_source(name: &str) -> PathBuf {
+    repo_root().join("tests/c").join(format!("{name}.c"))
+}
+
+/// Converts WebAssembly text to a binary, without validating it.
+pub fn wat_to_wasm(text: &str) -> Vec<u8> {
+    wat::parse_str(text).unwrap_or_else(|e| panic!("test module does not parse: {e}\n{text}"))
+}
+
+/// Writes `bytes` to `dir/name` and returns the path.
+pub fn write_file(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
+    path
+}
