@@ -5,10 +5,16 @@
 //! object with its descriptor and trampolines) → `link` (object + runtime
 //! archive → executable).
 
+pub mod codegen;
 pub mod error;
 pub mod link;
+pub mod parse;
 pub mod target;
 pub mod translate;
 
+pub use codegen::{
+    compile_module, compile_module_text, emit_bundle, CompileOptions, CompiledModule, TextOutput,
+};
 pub use error::{CompileError, Result};
+pub use parse::wasm_bytes;
 pub use target::Target;

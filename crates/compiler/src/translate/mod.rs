@@ -1,3 +1,41 @@
 //! Translation of function bodies to LLVM IR.
+//!
+//! [`translate_module`] declares every defined function ([`ModuleEnv`]) and
+//! translates each body with a [`func_translator::FuncTranslator`]. Operator
+//! lowering is split by family; the purely computational operators live in
+//! [`ops`] behind the [`ops::LoweringCx`] trait.
 
+mod calls;
+mod control;
+mod env;
+mod func_env;
+mod func_translator;
+mod memory;
 pub mod ops;
+mod tables;
+pub mod types;
+mod variables;
+mod visit;
+
+pub use env::{enum_attribute, ModuleEnv};
+pub use func_translator::{translate_function, FuncTranslator};
+
+use crate::error::Result;
+use crate::parse::ParsedModule;
+
+/// Translates every function body of `parsed` into `env`'s module.
+///
+/// # Errors
+/// As [`translate_function`]; validation failures are classified (see
+/// [`crate::parse::classify_failure`]) against `wasm`.
+pub fn translate_module(
+    env: &ModuleEnv<'_, '_>,
+    parsed: ParsedModule<'_>,
+    wasm: &[u8],
+) -> Result<()> {
+    for (index, input) in parsed.functions.into_iter().enumerate() {
+        translate_function(env, index as u32, input)
+            .map_err(|err| crate::parse::classify_failure(wasm, err))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Back end: target machines, the optimization pipeline, object emission,
+//! and the data compiled code needs around the functions (metadata,
+//! descriptor, array-call trampolines, the bundle object).
+
+mod bundle;
+mod descriptor;
+mod optimize;
+mod target;
+mod trampolines;
+
+pub use bundle::emit_bundle;
+
+use crate::error::Result;
+use crate::parse;
+use crate::target::Target;
+use crate::translate::{translate_module, ModuleEnv};
+use inkwell::context::Context;
+use inkwell::targets::FileType;
+use tern_environ::ModuleInfo;
+
+/// How to compile a module.
+#[derive(Clone, Debug)]
+pub struct CompileOptions {
+    /// The target.
+    pub target: Target,
+    /// LLVM optimization level, 0..=3 (higher values mean 3).
+    pub opt_level: u8,
+    /// Prefix of every symbol the module's object defines (e.g. `tern_m0_`).
+    pub symbol_prefix: String,
+}
+
+impl Default for CompileOptions {
+    fn default() -> Self {
+        CompileOptions {
+            target: Target::host(),
+            opt_level: 2,
+            symbol_prefix: "tern_m0_".into(),
+        }
+    }
+}
+
+/// A compiled module: its object file and metadata.
+#[derive(Clone, Debug)]
+pub struct CompiledModule {
+    /// The ELF relocatable object.
+    pub object: Vec<u8>,
+    /// The module's metadata (also embedded in the object).
+    pub info: ModuleInfo,
+}
+
+/// What [`compile_module_text`] prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TextOutput {
+    /// LLVM IR after optimization.
+    OptimizedIr,
+    /// LLVM IR before optimization.
+    UnoptimizedIr,
+    /// Target assembly.
+    Assembly,
+}
+
+enum Output {
+    Object,
+    Text(TextOutput),
+}
+
+/// Compiles a module (binary, or `.wat` text) to an object file.
+///
+/// # Errors
+/// `Malformed`/`Invalid`/`Unsupported` for the input, `Codegen` for LLVM.
+pub fn compile_module(wasm: &[u8], opts: &CompileOptions) -> Result<CompiledModule> {
+    let (object, info) = build(wasm, opts, Output::Object)?;
+    Ok(CompiledModule { object, info })
+}
+
+/// Compiles a module and returns IR or assembly text (for tests and tools).
+///
+/// # Errors
+/// As [`compile_module`].
+pub fn compile_module_text(wasm: &[u8], opts: &CompileOptions, what: TextOutput) -> Result<String> {
+    let (bytes, _) = build(wasm, opts, Output::Text(what))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>, ModuleInfo)> {
+    let wasm = parse::wasm_bytes(input)?;
+    let parsed = parse::parse_module(&wasm)?;
+    let info = parsed.info.clone();
+    let context = Context::create();
+    let module = context.create_module(info.name.as_deref().unwrap_or("wasm"));
+    let machine = target::target_machine(opts.target, opts.opt_level)?;
+    module.set_triple(&machine.get_triple());
+    module.set_data_layout(&machine.get_target_data().get_data_layout());
+
+    let env = ModuleEnv::new(&context, &module, &info, &opts.symbol_prefix);
+    translate_module(&env, parsed, &wasm)?;
+    let trampolines =
+        trampolines::emit_trampolines(&context, &module, &info.types, &opts.symbol_prefix)?;
+    descriptor::emit_descriptor(
+        &context,
+        &module,
+        &info,
+        &env.functions,
+        &trampolines,
+        &opts.symbol_prefix,
+    );
+    if let Output::Text(TextOutput::UnoptimizedIr) = output {
+        return Ok((module.print_to_string().to_bytes().to_vec(), info));
+    }
+    optimize::optimize(&module, &machine, opts.opt_level)?;
+    let bytes = match output {
+        Output::Object => optimize::emit(&module, &machine, FileType::Object)?,
+        Output::Text(TextOutput::Assembly) => {
+            optimize::emit(&module, &machine, FileType::Assembly)?
+        }
+        Output::Text(_) => module.print_to_string().to_bytes().to_vec(),
+    };
+    Ok((bytes, info))
+}

@@ -1,0 +1,77 @@
+//! Which WebAssembly features tern compiles, and how a validation failure is
+//! told apart from the use of a proposal tern does not implement.
+//!
+//! tern validates against WebAssembly 2.0. When a module fails that but
+//! validates with every feature wasmparser knows, the module is fine and tern
+//! is the one lacking: the error becomes [`CompileError::Unsupported`] naming
+//! the proposal(s) it needs.
+
+use crate::error::CompileError;
+use wasmparser::{Validator, WasmFeatures};
+
+/// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
+/// sign extension, saturating float-to-int, multi-value, bulk memory,
+/// reference types, SIMD).
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2;
+
+/// Proposals beyond [`SUPPORTED`], with the names used in error messages.
+const PROPOSALS: &[(WasmFeatures, &str)] = &[
+    (WasmFeatures::EXCEPTIONS, "exceptions"),
+    (WasmFeatures::LEGACY_EXCEPTIONS, "legacy-exceptions"),
+    (WasmFeatures::GC, "gc"),
+    (WasmFeatures::FUNCTION_REFERENCES, "function-references"),
+    (WasmFeatures::MEMORY64, "memory64"),
+    (WasmFeatures::THREADS, "threads"),
+    (
+        WasmFeatures::SHARED_EVERYTHING_THREADS,
+        "shared-everything-threads",
+    ),
+    (WasmFeatures::TAIL_CALL, "tail-call"),
+    (WasmFeatures::MULTI_MEMORY, "multi-memory"),
+    (WasmFeatures::EXTENDED_CONST, "extended-const"),
+    (WasmFeatures::RELAXED_SIMD, "relaxed-simd"),
+    (WasmFeatures::CUSTOM_PAGE_SIZES, "custom-page-sizes"),
+    (WasmFeatures::WIDE_ARITHMETIC, "wide-arithmetic"),
+    (WasmFeatures::STACK_SWITCHING, "stack-switching"),
+    (WasmFeatures::MEMORY_CONTROL, "memory-control"),
+];
+
+fn validates(wasm: &[u8], features: WasmFeatures) -> bool {
+    Validator::new_with_features(features)
+        .validate_all(wasm)
+        .is_ok()
+}
+
+/// Turns a failure to parse or validate `wasm` with [`SUPPORTED`] into the
+/// right error: `Unsupported` when the module is valid with more features,
+/// otherwise `fallback` (the original, offset-carrying error). Errors other
+/// than `Malformed`/`Invalid` pass through unchanged.
+pub fn classify_failure(wasm: &[u8], fallback: CompileError) -> CompileError {
+    let is_rejection = matches!(
+        fallback,
+        CompileError::Malformed { .. } | CompileError::Invalid { .. }
+    );
+    if !is_rejection || validates(wasm, SUPPORTED) || !validates(wasm, WasmFeatures::all()) {
+        return fallback;
+    }
+    // A single proposal that suffices names the feature best.
+    for (feature, name) in PROPOSALS {
+        if validates(wasm, SUPPORTED | *feature) {
+            return CompileError::Unsupported {
+                feature: (*name).to_string(),
+            };
+        }
+    }
+    // Otherwise name every proposal the module cannot do without.
+    let needed: Vec<&str> = PROPOSALS
+        .iter()
+        .filter(|(feature, _)| !validates(wasm, WasmFeatures::all().difference(*feature)))
+        .map(|(_, name)| *name)
+        .collect();
+    let feature = if needed.is_empty() {
+        format!("a proposal beyond WebAssembly 2.0 ({fallback})")
+    } else {
+        needed.join(" + ")
+    };
+    CompileError::Unsupported { feature }
+}

@@ -1,0 +1,107 @@
+//! Calls: direct calls to defined functions, calls to imports through their
+//! `VMFuncRef`, `call_indirect` with its three checks, and calls to builtins.
+
+use super::func_translator::FuncTranslator;
+use super::ops::LoweringCx;
+use crate::error::Result;
+use inkwell::types::FunctionType;
+use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, CallSiteValue, PointerValue};
+use inkwell::IntPredicate;
+use tern_environ::builtins::Builtin;
+use tern_environ::TrapCode;
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// Calls `builtin` with `vmctx` and `args`; returns its result, if any.
+    pub(super) fn call_builtin(
+        &mut self,
+        builtin: Builtin,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let function = self.env.builtin(builtin);
+        let mut all = vec![self.vmctx.into()];
+        all.extend_from_slice(args);
+        let call = self.builder.build_call(function, &all, "")?;
+        Ok(call.try_as_basic_value().basic())
+    }
+
+    /// Pops the arguments of a call of type `ty_index`, prefixed by `vmctx`.
+    fn pop_call_args(
+        &mut self,
+        ty_index: u32,
+        vmctx: PointerValue<'ctx>,
+    ) -> Vec<BasicMetadataValueEnum<'ctx>> {
+        let count = self.env.info.types[ty_index as usize].params.len();
+        let mut args = vec![vmctx.into()];
+        args.extend(
+            self.pop_n(count)
+                .into_iter()
+                .map(BasicMetadataValueEnum::from),
+        );
+        args
+    }
+
+    /// Pushes the results of a call returning `ty_index`'s results.
+    fn push_call_results(&mut self, ty_index: u32, call: CallSiteValue<'ctx>) -> Result<()> {
+        let count = self.env.info.types[ty_index as usize].results.len();
+        let Some(value) = call.try_as_basic_value().basic() else {
+            return Ok(());
+        };
+        if count == 1 {
+            self.push(value);
+            return Ok(());
+        }
+        let aggregate = value.into_struct_value();
+        for i in 0..count as u32 {
+            let field = self.builder.build_extract_value(aggregate, i, "result")?;
+            self.push(field);
+        }
+        Ok(())
+    }
+
+    /// `call function`.
+    pub(super) fn translate_call(&mut self, function: u32) -> Result<()> {
+        let ty_index = self.env.info.functions[function as usize];
+        let call = if let Some(callee) = self.env.defined_function(function) {
+            let args = self.pop_call_args(ty_index, self.vmctx);
+            self.builder.build_call(callee, &args, "call")?
+        } else {
+            let (native, callee_vmctx) = self.imported_callee(function)?;
+            let args = self.pop_call_args(ty_index, callee_vmctx);
+            let fn_ty: FunctionType<'ctx> = self.env.native_fn_type(ty_index);
+            self.builder
+                .build_indirect_call(fn_ty, native, &args, "call")?
+        };
+        self.push_call_results(ty_index, call)
+    }
+
+    /// `call_indirect (type ty_index) table`.
+    pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
+        let index = self.pop_int();
+        let index = self.to_i64(index)?;
+        let length = self.table_length(table)?;
+        let past = self
+            .builder
+            .build_int_compare(IntPredicate::UGE, index, length, "oob")?;
+        self.trap_if(past, TrapCode::UndefinedElement)?;
+        let addr = self.table_element_addr(table, index)?;
+        let ptr_ty = self.context().ptr_type(inkwell::AddressSpace::default());
+        let funcref = self
+            .builder
+            .build_load(ptr_ty, addr, "funcref")?
+            .into_pointer_value();
+        let is_null = self.builder.build_is_null(funcref, "is_null")?;
+        self.trap_if(is_null, TrapCode::UninitializedElement)?;
+        let (native, callee_vmctx, actual) = self.funcref_fields(funcref)?;
+        let expected = self.type_id(ty_index)?;
+        let mismatch =
+            self.builder
+                .build_int_compare(IntPredicate::NE, actual, expected, "mismatch")?;
+        self.trap_if(mismatch, TrapCode::IndirectCallTypeMismatch)?;
+        let args = self.pop_call_args(ty_index, callee_vmctx);
+        let fn_ty = self.env.native_fn_type(ty_index);
+        let call = self
+            .builder
+            .build_indirect_call(fn_ty, native, &args, "call")?;
+        self.push_call_results(ty_index, call)
+    }
+}

@@ -1,0 +1,360 @@
+//! Structured control flow: `block`, `loop`, `if`/`else`, `end`, branches,
+//! `return`, and the skipping of unreachable code.
+//!
+//! Each frame owns its continuation block (`next`) with one phi per result;
+//! a loop also owns its header with one phi per parameter. Branches add
+//! incoming values to the target's phis. Code after an unconditional branch
+//! is skipped (only nesting is tracked) until the enclosing `else`/`end`.
+
+use super::func_translator::FuncTranslator;
+use super::ops::LoweringCx;
+use crate::error::Result;
+use inkwell::basic_block::BasicBlock;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{BasicValue, BasicValueEnum, IntValue, PhiValue};
+use std::collections::BTreeMap;
+use tern_environ::ValType;
+use wasmparser::{BlockType, BrTable};
+
+/// What kind of construct a frame is.
+pub(super) enum FrameKind<'ctx> {
+    /// The function body; its `next` block returns.
+    Function,
+    /// `block`.
+    Block,
+    /// `loop`; branches go to `header`.
+    Loop {
+        /// The loop header, with one phi per parameter.
+        header: BasicBlock<'ctx>,
+        /// The header's phis.
+        phis: Vec<PhiValue<'ctx>>,
+    },
+    /// `if` before its `else` (if any).
+    If {
+        /// Where the false branch starts.
+        else_block: BasicBlock<'ctx>,
+        /// The block parameters, for the false branch.
+        params: Vec<BasicValueEnum<'ctx>>,
+    },
+    /// `if` after `else`.
+    Else,
+}
+
+/// One entry of the control stack.
+pub(super) struct ControlFrame<'ctx> {
+    /// The construct.
+    pub kind: FrameKind<'ctx>,
+    /// The continuation after `end`.
+    pub next: BasicBlock<'ctx>,
+    /// One phi per result in `next`.
+    pub end_phis: Vec<PhiValue<'ctx>>,
+    /// Whether any edge reaches `next`.
+    pub next_reachable: bool,
+    /// Operand stack height below the frame's parameters.
+    pub height: usize,
+}
+
+impl<'ctx> ControlFrame<'ctx> {
+    /// The phis receiving a branch to this frame.
+    fn branch_phis(&self) -> &[PhiValue<'ctx>] {
+        match &self.kind {
+            FrameKind::Loop { phis, .. } => phis,
+            _ => &self.end_phis,
+        }
+    }
+
+    /// The block a branch to this frame jumps to.
+    fn branch_target(&self) -> BasicBlock<'ctx> {
+        match &self.kind {
+            FrameKind::Loop { header, .. } => *header,
+            _ => self.next,
+        }
+    }
+}
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// Parameter and result types of a block type.
+    fn block_signature(&self, ty: BlockType) -> (Vec<ValType>, Vec<ValType>) {
+        match ty {
+            BlockType::Empty => (vec![], vec![]),
+            BlockType::Type(t) => {
+                // Validated, so the type is one tern converts.
+                let t = crate::parse::val_type(t).unwrap_or(ValType::I32);
+                (vec![], vec![t])
+            }
+            BlockType::FuncType(index) => {
+                let ty = &self.env.info.types[index as usize];
+                (ty.params.clone(), ty.results.clone())
+            }
+        }
+    }
+
+    /// Creates phis of `types` at the start of (empty) `block`.
+    fn make_phis(
+        &self,
+        block: BasicBlock<'ctx>,
+        types: &[BasicTypeEnum<'ctx>],
+    ) -> Result<Vec<PhiValue<'ctx>>> {
+        let current = self.builder.get_insert_block();
+        self.builder.position_at_end(block);
+        let phis = types
+            .iter()
+            .map(|t| self.builder.build_phi(*t, "phi"))
+            .collect::<Result<_, _>>();
+        if let Some(current) = current {
+            self.builder.position_at_end(current);
+        }
+        Ok(phis?)
+    }
+
+    fn llvm_types(&self, tys: &[ValType]) -> Vec<BasicTypeEnum<'ctx>> {
+        tys.iter().map(|t| self.llvm_type(*t)).collect()
+    }
+
+    /// Pushes the frame of the function body.
+    pub(super) fn push_function_frame(&mut self, results: &[ValType]) -> Result<()> {
+        let next = self.new_block("return");
+        let end_phis = self.make_phis(next, &self.llvm_types(results))?;
+        self.control.push(ControlFrame {
+            kind: FrameKind::Function,
+            next,
+            end_phis,
+            next_reachable: false,
+            height: 0,
+        });
+        Ok(())
+    }
+
+    /// `block`.
+    pub(super) fn translate_block(&mut self, ty: BlockType) -> Result<()> {
+        let (params, results) = self.block_signature(ty);
+        let next = self.new_block("block_end");
+        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
+        let height = self.stack.len() - params.len();
+        self.control.push(ControlFrame {
+            kind: FrameKind::Block,
+            next,
+            end_phis,
+            next_reachable: false,
+            height,
+        });
+        Ok(())
+    }
+
+    /// `loop`.
+    pub(super) fn translate_loop(&mut self, ty: BlockType) -> Result<()> {
+        let (params, results) = self.block_signature(ty);
+        let header = self.new_block("loop");
+        let phis = self.make_phis(header, &self.llvm_types(&params))?;
+        let next = self.new_block("loop_end");
+        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
+        let args = self.pop_n(params.len());
+        let height = self.stack.len();
+        self.branch_with(header, &phis, &args)?;
+        self.builder.position_at_end(header);
+        self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
+        self.control.push(ControlFrame {
+            kind: FrameKind::Loop { header, phis },
+            next,
+            end_phis,
+            next_reachable: false,
+            height,
+        });
+        Ok(())
+    }
+
+    /// `if`.
+    pub(super) fn translate_if(&mut self, ty: BlockType) -> Result<()> {
+        let (params, results) = self.block_signature(ty);
+        let cond = self.pop_condition()?;
+        let then_block = self.new_block("then");
+        let else_block = self.new_block("else");
+        let next = self.new_block("if_end");
+        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
+        self.builder
+            .build_conditional_branch(cond, then_block, else_block)?;
+        self.builder.position_at_end(then_block);
+        let params_values = self.peek_n(params.len());
+        let height = self.stack.len() - params.len();
+        self.control.push(ControlFrame {
+            kind: FrameKind::If {
+                else_block,
+                params: params_values,
+            },
+            next,
+            end_phis,
+            next_reachable: false,
+            height,
+        });
+        Ok(())
+    }
+
+    /// `else` (reached in reachable code or at the end of a dead then-branch).
+    pub(super) fn translate_else(&mut self) -> Result<()> {
+        let reachable = self.reachable;
+        let frame = self.control.last_mut().expect("validated: else inside if");
+        let FrameKind::If { else_block, params } =
+            std::mem::replace(&mut frame.kind, FrameKind::Else)
+        else {
+            unreachable!("validated: else follows if");
+        };
+        let (next, height) = (frame.next, frame.height);
+        if reachable {
+            frame.next_reachable = true;
+            let phis = frame.end_phis.clone();
+            let args = self.pop_n(phis.len());
+            self.branch_with(next, &phis, &args)?;
+        }
+        self.stack.truncate(height);
+        self.stack.extend(params);
+        self.builder.position_at_end(else_block);
+        self.reachable = true;
+        self.dead_depth = 0;
+        Ok(())
+    }
+
+    /// `end`.
+    pub(super) fn translate_end(&mut self) -> Result<()> {
+        let mut frame = self.control.pop().expect("validated: end matches a frame");
+        if self.reachable {
+            frame.next_reachable = true;
+            let args = self.pop_n(frame.end_phis.len());
+            self.branch_with(frame.next, &frame.end_phis, &args)?;
+        }
+        if let FrameKind::If { else_block, params } = &frame.kind {
+            // No `else`: the false branch passes the parameters through.
+            frame.next_reachable = true;
+            self.builder.position_at_end(*else_block);
+            self.branch_with(frame.next, &frame.end_phis, params)?;
+        }
+        self.stack.truncate(frame.height);
+        self.builder.position_at_end(frame.next);
+        self.reachable = frame.next_reachable;
+        self.dead_depth = 0;
+        if !self.reachable {
+            self.builder.build_unreachable()?;
+            return Ok(());
+        }
+        self.stack
+            .extend(frame.end_phis.iter().map(|p| p.as_basic_value()));
+        if matches!(frame.kind, FrameKind::Function) {
+            self.translate_return_values()?;
+        }
+        Ok(())
+    }
+
+    /// Returns the operands left by the body from the current block.
+    fn translate_return_values(&mut self) -> Result<()> {
+        let results = std::mem::take(&mut self.stack);
+        match results.as_slice() {
+            [] => self.builder.build_return(None)?,
+            [one] => self.builder.build_return(Some(one))?,
+            many => self.builder.build_aggregate_return(many)?,
+        };
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// Adds `args` as incoming values from the current block and branches.
+    fn branch_with(
+        &self,
+        target: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<()> {
+        self.add_incoming(phis, args);
+        self.builder.build_unconditional_branch(target)?;
+        Ok(())
+    }
+
+    fn add_incoming(&self, phis: &[PhiValue<'ctx>], args: &[BasicValueEnum<'ctx>]) {
+        if let Some(block) = self.builder.get_insert_block() {
+            for (phi, arg) in phis.iter().zip(args) {
+                phi.add_incoming(&[(arg as &dyn BasicValue<'ctx>, block)]);
+            }
+        }
+    }
+
+    /// The frame `depth` levels up, marked as branched to; its target block,
+    /// phis and the branch arguments (left on the stack).
+    fn branch_edge(
+        &mut self,
+        depth: u32,
+    ) -> (
+        BasicBlock<'ctx>,
+        Vec<PhiValue<'ctx>>,
+        Vec<BasicValueEnum<'ctx>>,
+    ) {
+        let index = self.control.len() - 1 - depth as usize;
+        let frame = &mut self.control[index];
+        if !matches!(frame.kind, FrameKind::Loop { .. }) {
+            frame.next_reachable = true;
+        }
+        let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
+        let args = self.peek_n(phis.len());
+        (target, phis, args)
+    }
+
+    /// `br depth`.
+    pub(super) fn translate_br(&mut self, depth: u32) -> Result<()> {
+        let (target, phis, args) = self.branch_edge(depth);
+        self.branch_with(target, &phis, &args)?;
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// `return`.
+    pub(super) fn translate_return(&mut self) -> Result<()> {
+        self.translate_br(self.control.len() as u32 - 1)
+    }
+
+    /// `br_if depth`.
+    pub(super) fn translate_br_if(&mut self, depth: u32) -> Result<()> {
+        let cond = self.pop_condition()?;
+        let (target, phis, args) = self.branch_edge(depth);
+        self.add_incoming(&phis, &args);
+        let cont = self.new_block("br_if_cont");
+        self.builder.build_conditional_branch(cond, target, cont)?;
+        self.builder.position_at_end(cont);
+        Ok(())
+    }
+
+    /// `br_table`.
+    pub(super) fn translate_br_table(&mut self, table: &BrTable<'_>) -> Result<()> {
+        let index: IntValue<'ctx> = self.pop_int();
+        let depths = table
+            .targets()
+            .collect::<std::result::Result<Vec<u32>, _>>()
+            .map_err(crate::parse::malformed)?;
+        let default = table.default();
+        let current = self.builder.get_insert_block().expect("positioned");
+        // One edge block per distinct target that takes values, so that each
+        // phi gets exactly one incoming value per predecessor.
+        let mut edges: BTreeMap<u32, BasicBlock<'ctx>> = BTreeMap::new();
+        for depth in depths.iter().copied().chain([default]) {
+            if edges.contains_key(&depth) {
+                continue;
+            }
+            let (target, phis, args) = self.branch_edge(depth);
+            let edge = if phis.is_empty() {
+                target
+            } else {
+                let edge = self.new_block("br_table_edge");
+                self.builder.position_at_end(edge);
+                self.branch_with(target, &phis, &args)?;
+                edge
+            };
+            edges.insert(depth, edge);
+        }
+        self.builder.position_at_end(current);
+        let i32_ty = self.context().i32_type();
+        let cases: Vec<_> = depths
+            .iter()
+            .enumerate()
+            .map(|(i, depth)| (i32_ty.const_int(i as u64, false), edges[depth]))
+            .collect();
+        self.builder.build_switch(index, edges[&default], &cases)?;
+        self.reachable = false;
+        Ok(())
+    }
+}

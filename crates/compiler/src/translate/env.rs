@@ -1,0 +1,134 @@
+//! Module-wide translation state: the LLVM module, the declared functions,
+//! and declarations of builtins and intrinsics. Per-function state lives in
+//! [`super::func_translator`].
+
+use super::types;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::{Linkage, Module};
+use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionType};
+use inkwell::values::FunctionValue;
+use inkwell::AddressSpace;
+use tern_environ::builtins::{Builtin, BuiltinType};
+use tern_environ::{FuncIndex, ModuleInfo, ValType, VmOffsets};
+
+/// What every function translation of one module shares.
+pub struct ModuleEnv<'m, 'ctx> {
+    /// The LLVM context.
+    pub context: &'ctx Context,
+    /// The module receiving the code.
+    pub module: &'m Module<'ctx>,
+    /// The Wasm module's metadata.
+    pub info: &'m ModuleInfo,
+    /// Its `VMContext` layout.
+    pub offsets: VmOffsets,
+    /// The LLVM function of each defined function, by defined index.
+    pub functions: Vec<FunctionValue<'ctx>>,
+}
+
+impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
+    /// Declares every defined function as `prefix` + `func_N` (local symbols).
+    pub fn new(
+        context: &'ctx Context,
+        module: &'m Module<'ctx>,
+        info: &'m ModuleInfo,
+        prefix: &str,
+    ) -> Self {
+        let frame_pointer = context.create_string_attribute("frame-pointer", "all");
+        let nounwind = enum_attribute(context, "nounwind");
+        let functions = (info.num_imported_functions..info.functions.len() as u32)
+            .map(|index| {
+                let ty = types::native_fn_type(context, info.func_type(index));
+                let name = format!("{prefix}func_{index}");
+                let function = module.add_function(&name, ty, Some(Linkage::Internal));
+                function.add_attribute(AttributeLoc::Function, frame_pointer);
+                function.add_attribute(AttributeLoc::Function, nounwind);
+                function
+            })
+            .collect();
+        ModuleEnv {
+            context,
+            module,
+            info,
+            offsets: VmOffsets::new(info),
+            functions,
+        }
+    }
+
+    /// The LLVM function of defined function `index` (function index space),
+    /// or `None` for an import.
+    pub fn defined_function(&self, index: FuncIndex) -> Option<FunctionValue<'ctx>> {
+        let defined = index.checked_sub(self.info.num_imported_functions)?;
+        self.functions.get(defined as usize).copied()
+    }
+
+    /// The LLVM type of a Wasm value type.
+    pub fn llvm_type(&self, ty: ValType) -> BasicTypeEnum<'ctx> {
+        types::llvm_type(self.context, ty)
+    }
+
+    /// The native signature of type `index`.
+    pub fn native_fn_type(&self, index: u32) -> FunctionType<'ctx> {
+        types::native_fn_type(self.context, &self.info.types[index as usize])
+    }
+
+    /// The declaration of `builtin`, added on first use.
+    pub fn builtin(&self, builtin: Builtin) -> FunctionValue<'ctx> {
+        let symbol = builtin.symbol();
+        if let Some(function) = self.module.get_function(&symbol) {
+            return function;
+        }
+        let sig = builtin.signature();
+        let ptr = self.context.ptr_type(AddressSpace::default());
+        let lower = |t: BuiltinType| -> BasicTypeEnum<'ctx> {
+            match t {
+                BuiltinType::Pointer => ptr.into(),
+                BuiltinType::I32 => self.context.i32_type().into(),
+                BuiltinType::I64 => self.context.i64_type().into(),
+            }
+        };
+        let mut params: Vec<BasicMetadataTypeEnum<'ctx>> = vec![ptr.into()];
+        params.extend(
+            sig.params
+                .iter()
+                .map(|t| BasicMetadataTypeEnum::from(lower(*t))),
+        );
+        let ty = match sig.result {
+            Some(result) => lower(result).fn_type(&params, false),
+            None => self.context.void_type().fn_type(&params, false),
+        };
+        let function = self
+            .module
+            .add_function(&symbol, ty, Some(Linkage::External));
+        function.add_attribute(
+            AttributeLoc::Function,
+            enum_attribute(self.context, "nounwind"),
+        );
+        if sig.noreturn {
+            function.add_attribute(
+                AttributeLoc::Function,
+                enum_attribute(self.context, "noreturn"),
+            );
+            function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
+        }
+        function
+    }
+
+    /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.
+    ///
+    /// # Panics
+    /// If `name` is not an LLVM intrinsic or the overload is wrong: both are
+    /// bugs in the caller, never caused by the input module.
+    pub fn intrinsic(&self, name: &str, types: &[BasicTypeEnum<'ctx>]) -> FunctionValue<'ctx> {
+        Intrinsic::find(name)
+            .unwrap_or_else(|| panic!("{name} is an LLVM intrinsic"))
+            .get_declaration(self.module, types)
+            .unwrap_or_else(|| panic!("{name} accepts the overload {types:?}"))
+    }
+}
+
+/// The enum attribute `name` (without a value).
+pub fn enum_attribute(context: &Context, name: &str) -> Attribute {
+    context.create_enum_attribute(Attribute::get_named_enum_kind_id(name), 0)
+}

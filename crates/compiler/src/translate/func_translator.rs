@@ -1,0 +1,305 @@
+//! The driver of one function's translation: sets up the LLVM function
+//! (parameters and locals as entry-block allocas, the stack-limit check),
+//! then reads, validates and lowers the body one operator at a time.
+//!
+//! The translator keeps Wasm's value stack as a stack of LLVM values and the
+//! control stack as [`ControlFrame`]s; the lowering of each operator family
+//! lives in sibling files (`control`, `calls`, `memory`, `tables`,
+//! `variables`), vmctx access in `func_env`, and the dispatch in `visit`.
+
+use super::control::ControlFrame;
+use super::env::ModuleEnv;
+use super::ops::LoweringCx;
+use crate::error::{CompileError, Result};
+use crate::parse::{invalid, malformed, FunctionInput};
+use inkwell::basic_block::BasicBlock;
+use inkwell::builder::Builder;
+use inkwell::context::Context;
+use inkwell::module::Module;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::IntPredicate;
+use std::collections::HashMap;
+use tern_environ::builtins::Builtin;
+use tern_environ::vmctx::VMCTX_STACK_LIMIT;
+use tern_environ::{TrapCode, ValType};
+use wasmparser::{MemArg, OperatorsReader};
+
+/// One local variable: its stack slot and LLVM type.
+#[derive(Clone, Copy)]
+pub(super) struct Local<'ctx> {
+    /// The entry-block alloca (promoted to SSA by `mem2reg`/`SROA`).
+    pub slot: PointerValue<'ctx>,
+    /// The value type.
+    pub ty: BasicTypeEnum<'ctx>,
+}
+
+/// The state of one function's translation.
+pub struct FuncTranslator<'a, 'm, 'ctx> {
+    /// Module-wide state.
+    pub(super) env: &'a ModuleEnv<'m, 'ctx>,
+    /// The builder, positioned where the next operator's code goes.
+    pub(super) builder: Builder<'ctx>,
+    /// A builder positioned before the entry block's terminator, for
+    /// hoisted, invariant vmctx loads.
+    pub(super) entry_builder: Builder<'ctx>,
+    /// The function being built.
+    pub(super) function: FunctionValue<'ctx>,
+    /// Its `vmctx` parameter.
+    pub(super) vmctx: PointerValue<'ctx>,
+    /// Parameters and declared locals.
+    pub(super) locals: Vec<Local<'ctx>>,
+    /// Wasm's operand stack.
+    pub(super) stack: Vec<BasicValueEnum<'ctx>>,
+    /// Wasm's control stack; the bottom frame is the function body.
+    pub(super) control: Vec<ControlFrame<'ctx>>,
+    /// Whether the current position is reachable.
+    pub(super) reachable: bool,
+    /// While unreachable: how many blocks were opened since (skipped).
+    pub(super) dead_depth: u32,
+    /// The shared trap block of each trap code used so far.
+    trap_blocks: HashMap<TrapCode, BasicBlock<'ctx>>,
+    /// Entry-block loads from vmctx, by what they load.
+    pub(super) vmctx_cache: HashMap<(&'static str, u32), BasicValueEnum<'ctx>>,
+}
+
+/// Translates defined function `defined_index` into its declared LLVM function.
+///
+/// # Errors
+/// `Malformed`/`Invalid` (with offsets) from reading and validating the body,
+/// `Unsupported` for operators tern does not implement, `Codegen` for LLVM.
+pub fn translate_function(
+    env: &ModuleEnv<'_, '_>,
+    defined_index: u32,
+    input: FunctionInput<'_>,
+) -> Result<()> {
+    let function = *env
+        .functions
+        .get(defined_index as usize)
+        .ok_or_else(|| CompileError::Codegen(format!("no declaration for {defined_index}")))?;
+    let mut validator = input.validator.into_validator(Default::default());
+    let mut reader = input.body.get_binary_reader();
+    validator.read_locals(&mut reader).map_err(invalid)?;
+    reader.set_features(*validator.features());
+
+    let context = env.context;
+    let builder = context.create_builder();
+    let entry_builder = context.create_builder();
+    let entry = context.append_basic_block(function, "entry");
+    let body = context.append_basic_block(function, "body");
+    builder.position_at_end(entry);
+    let terminator = builder.build_unconditional_branch(body)?;
+    entry_builder.position_before(&terminator);
+    builder.position_at_end(body);
+
+    let vmctx = function
+        .get_nth_param(0)
+        .ok_or_else(|| CompileError::Codegen("function without vmctx".into()))?
+        .into_pointer_value();
+    let mut this = FuncTranslator {
+        env,
+        builder,
+        entry_builder,
+        function,
+        vmctx,
+        locals: Vec::new(),
+        stack: Vec::new(),
+        control: Vec::new(),
+        reachable: true,
+        dead_depth: 0,
+        trap_blocks: HashMap::new(),
+        vmctx_cache: HashMap::new(),
+    };
+    this.declare_locals(&validator)?;
+    this.translate_stack_check()?;
+    let sig = env
+        .info
+        .func_type(defined_index + env.info.num_imported_functions)
+        .clone();
+    this.push_function_frame(&sig.results)?;
+
+    let mut ops = OperatorsReader::new(reader);
+    while !ops.eof() {
+        let offset = ops.original_position();
+        let op = ops.read().map_err(malformed)?;
+        validator.op(offset, &op).map_err(invalid)?;
+        this.translate_operator(&op, offset as usize)?;
+    }
+    ops.finish().map_err(malformed)?;
+    Ok(())
+}
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// Creates a zero-initialized entry-block slot for each parameter and
+    /// local, storing the incoming parameters.
+    fn declare_locals(
+        &mut self,
+        validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+    ) -> Result<()> {
+        let params = self.function.count_params() - 1;
+        for index in 0..validator.len_locals() {
+            let ty = validator
+                .get_local_type(index)
+                .ok_or_else(|| CompileError::Codegen(format!("no type for local {index}")))?;
+            let ty = self.env.llvm_type(crate::parse::val_type(ty)?);
+            let slot = self.entry_builder.build_alloca(ty, "local")?;
+            let init = if index < params {
+                self.function
+                    .get_nth_param(index + 1)
+                    .unwrap_or_else(|| ty.const_zero())
+            } else {
+                ty.const_zero()
+            };
+            self.entry_builder.build_store(slot, init)?;
+            self.locals.push(Local { slot, ty });
+        }
+        Ok(())
+    }
+
+    /// Traps with `StackOverflow` when the frame is below `vmctx->stack_limit`.
+    fn translate_stack_check(&mut self) -> Result<()> {
+        let ptr_ty = self.context().ptr_type(inkwell::AddressSpace::default());
+        let frameaddress = self.env.intrinsic("llvm.frameaddress", &[ptr_ty.into()]);
+        let zero = self.context().i32_type().const_zero();
+        let frame = self
+            .builder
+            .build_call(frameaddress, &[zero.into()], "fp")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| CompileError::Codegen("frameaddress returns void".into()))?
+            .into_pointer_value();
+        let i64_ty = self.context().i64_type();
+        let sp = self.builder.build_ptr_to_int(frame, i64_ty, "sp")?;
+        let limit_ptr = self.vmctx_field(VMCTX_STACK_LIMIT)?;
+        let limit = self
+            .builder
+            .build_load(i64_ty, limit_ptr, "stack_limit")?
+            .into_int_value();
+        let below = self
+            .builder
+            .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?;
+        self.trap_if(below, TrapCode::StackOverflow)
+    }
+
+    /// The shared, cold block that raises `code`.
+    pub(super) fn trap_block(&mut self, code: TrapCode) -> Result<BasicBlock<'ctx>> {
+        if let Some(block) = self.trap_blocks.get(&code) {
+            return Ok(*block);
+        }
+        let block = self.context().append_basic_block(self.function, "trap");
+        let builder = self.context().create_builder();
+        builder.position_at_end(block);
+        let trap = self.env.builtin(Builtin::Trap);
+        let code_value = self.context().i32_type().const_int(code as u64, false);
+        builder.build_call(trap, &[self.vmctx.into(), code_value.into()], "")?;
+        builder.build_unreachable()?;
+        self.trap_blocks.insert(code, block);
+        Ok(block)
+    }
+
+    /// Ends the current block with a trap; the position becomes unreachable.
+    pub(super) fn translate_trap(&mut self, code: TrapCode) -> Result<()> {
+        let block = self.trap_block(code)?;
+        self.builder.build_unconditional_branch(block)?;
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// A new block in this function.
+    pub(super) fn new_block(&self, name: &str) -> BasicBlock<'ctx> {
+        self.context().append_basic_block(self.function, name)
+    }
+
+    /// Pops `n` operands, in stack order (deepest first).
+    pub(super) fn pop_n(&mut self, n: usize) -> Vec<BasicValueEnum<'ctx>> {
+        let at = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .expect("validated operand count");
+        self.stack.split_off(at)
+    }
+
+    /// The top `n` operands, in stack order, left on the stack.
+    pub(super) fn peek_n(&self, n: usize) -> Vec<BasicValueEnum<'ctx>> {
+        let at = self
+            .stack
+            .len()
+            .checked_sub(n)
+            .expect("validated operand count");
+        self.stack[at..].to_vec()
+    }
+
+    /// Pops an integer operand.
+    pub(super) fn pop_int(&mut self) -> IntValue<'ctx> {
+        self.pop().into_int_value()
+    }
+
+    /// Pops an `i32` condition and compares it with zero.
+    pub(super) fn pop_condition(&mut self) -> Result<IntValue<'ctx>> {
+        let value = self.pop_int();
+        let zero = value.get_type().const_zero();
+        Ok(self
+            .builder
+            .build_int_compare(IntPredicate::NE, value, zero, "cond")?)
+    }
+
+    /// Zero-extends an `i32` operand to `i64` (an `i64` stays as is).
+    pub(super) fn to_i64(&self, value: IntValue<'ctx>) -> Result<IntValue<'ctx>> {
+        let i64_ty = self.context().i64_type();
+        if value.get_type().get_bit_width() == 64 {
+            return Ok(value);
+        }
+        Ok(self.builder.build_int_z_extend(value, i64_ty, "zext")?)
+    }
+
+    /// The LLVM type of a Wasm value type.
+    pub(super) fn llvm_type(&self, ty: ValType) -> BasicTypeEnum<'ctx> {
+        self.env.llvm_type(ty)
+    }
+}
+
+impl<'ctx> LoweringCx<'ctx> for FuncTranslator<'_, '_, 'ctx> {
+    fn context(&self) -> &'ctx Context {
+        self.env.context
+    }
+
+    fn builder(&self) -> &Builder<'ctx> {
+        &self.builder
+    }
+
+    fn module(&self) -> &Module<'ctx> {
+        self.env.module
+    }
+
+    fn pop(&mut self) -> BasicValueEnum<'ctx> {
+        self.stack
+            .pop()
+            .expect("the validator checked the operand count")
+    }
+
+    fn push(&mut self, value: BasicValueEnum<'ctx>) {
+        self.stack.push(value);
+    }
+
+    fn trap_if(&mut self, cond: IntValue<'ctx>, code: TrapCode) -> Result<()> {
+        let trap = self.trap_block(code)?;
+        let cont = self.new_block("cont");
+        self.builder.build_conditional_branch(cond, trap, cont)?;
+        self.builder.position_at_end(cont);
+        Ok(())
+    }
+
+    fn memory_address(
+        &mut self,
+        memarg: &MemArg,
+        index: IntValue<'ctx>,
+        access_size: u32,
+    ) -> Result<PointerValue<'ctx>> {
+        self.translate_memory_address(memarg, index, access_size)
+    }
+
+    fn intrinsic(&self, name: &str, types: &[BasicTypeEnum<'ctx>]) -> FunctionValue<'ctx> {
+        self.env.intrinsic(name, types)
+    }
+}

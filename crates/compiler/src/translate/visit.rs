@@ -1,0 +1,168 @@
+//! Operator dispatch: skips unreachable code, offers each operator to the
+//! numeric and SIMD lowerings, and lowers the rest (control, variables,
+//! calls, memory, tables) itself. Anything left is `Unsupported`.
+
+use super::func_translator::FuncTranslator;
+use super::memory::Extend;
+use super::ops::{numeric, simd, LoweringCx};
+use crate::error::{CompileError, Result};
+use wasmparser::Operator;
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// Lowers one (already validated) operator at byte `offset`.
+    ///
+    /// # Errors
+    /// `Unsupported` for operators tern does not lower; LLVM errors.
+    pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
+        if !self.reachable {
+            return self.translate_unreachable_operator(op);
+        }
+        if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
+            return Ok(());
+        }
+        if self.translate_control_or_variable(op)? || self.translate_memory_operator(op)? {
+            return Ok(());
+        }
+        Err(CompileError::Unsupported {
+            feature: format!(
+                "operator `{}` (at byte offset {offset:#x})",
+                operator_name(op)
+            ),
+        })
+    }
+
+    /// In dead code only nesting matters: count opened blocks, and resume at
+    /// the `else`/`end` of the frame that became unreachable.
+    fn translate_unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
+        match op {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+                self.dead_depth += 1;
+            }
+            Operator::Else if self.dead_depth == 0 => self.translate_else()?,
+            Operator::End if self.dead_depth == 0 => self.translate_end()?,
+            Operator::End => self.dead_depth -= 1,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn translate_control_or_variable(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use Operator as O;
+        match op {
+            O::Nop => {}
+            O::Unreachable => self.translate_trap(tern_environ::TrapCode::Unreachable)?,
+            O::Block { blockty } => self.translate_block(*blockty)?,
+            O::Loop { blockty } => self.translate_loop(*blockty)?,
+            O::If { blockty } => self.translate_if(*blockty)?,
+            O::Else => self.translate_else()?,
+            O::End => self.translate_end()?,
+            O::Br { relative_depth } => self.translate_br(*relative_depth)?,
+            O::BrIf { relative_depth } => self.translate_br_if(*relative_depth)?,
+            O::BrTable { targets } => self.translate_br_table(targets)?,
+            O::Return => self.translate_return()?,
+            O::Call { function_index } => self.translate_call(*function_index)?,
+            O::CallIndirect {
+                type_index,
+                table_index,
+            } => self.translate_call_indirect(*type_index, *table_index)?,
+            O::Drop => {
+                self.pop();
+            }
+            O::Select | O::TypedSelect { .. } => self.translate_select()?,
+            O::LocalGet { local_index } => self.translate_local_get(*local_index)?,
+            O::LocalSet { local_index } => self.translate_local_set(*local_index, false)?,
+            O::LocalTee { local_index } => self.translate_local_set(*local_index, true)?,
+            O::GlobalGet { global_index } => self.translate_global_get(*global_index)?,
+            O::GlobalSet { global_index } => self.translate_global_set(*global_index)?,
+            O::RefNull { .. } => self.translate_ref_null(),
+            O::RefIsNull => self.translate_ref_is_null()?,
+            O::RefFunc { function_index } => self.translate_ref_func(*function_index)?,
+            O::TableGet { table } => self.translate_table_get(*table)?,
+            O::TableSet { table } => self.translate_table_set(*table)?,
+            O::TableSize { table } => self.translate_table_size(*table)?,
+            O::TableGrow { table } => self.translate_table_grow(*table)?,
+            O::TableFill { table } => self.translate_table_fill(*table)?,
+            O::TableCopy {
+                dst_table,
+                src_table,
+            } => self.translate_table_copy(*dst_table, *src_table)?,
+            O::TableInit { elem_index, table } => self.translate_table_init(*table, *elem_index)?,
+            O::ElemDrop { elem_index } => self.translate_elem_drop(*elem_index)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+
+    fn translate_memory_operator(&mut self, op: &Operator<'_>) -> Result<bool> {
+        use Extend::{Signed, Unsigned};
+        use Operator as O;
+        let cx = self.context();
+        let (i8_ty, i16_ty, i32_ty, i64_ty) =
+            (cx.i8_type(), cx.i16_type(), cx.i32_type(), cx.i64_type());
+        match op {
+            O::I32Load { memarg } => self.translate_load(memarg, i32_ty.into())?,
+            O::I64Load { memarg } => self.translate_load(memarg, i64_ty.into())?,
+            O::F32Load { memarg } => self.translate_load(memarg, cx.f32_type().into())?,
+            O::F64Load { memarg } => self.translate_load(memarg, cx.f64_type().into())?,
+            O::I32Load8S { memarg } => {
+                self.translate_extending_load(memarg, i8_ty, i32_ty, Signed)?
+            }
+            O::I32Load8U { memarg } => {
+                self.translate_extending_load(memarg, i8_ty, i32_ty, Unsigned)?
+            }
+            O::I32Load16S { memarg } => {
+                self.translate_extending_load(memarg, i16_ty, i32_ty, Signed)?
+            }
+            O::I32Load16U { memarg } => {
+                self.translate_extending_load(memarg, i16_ty, i32_ty, Unsigned)?
+            }
+            O::I64Load8S { memarg } => {
+                self.translate_extending_load(memarg, i8_ty, i64_ty, Signed)?
+            }
+            O::I64Load8U { memarg } => {
+                self.translate_extending_load(memarg, i8_ty, i64_ty, Unsigned)?
+            }
+            O::I64Load16S { memarg } => {
+                self.translate_extending_load(memarg, i16_ty, i64_ty, Signed)?
+            }
+            O::I64Load16U { memarg } => {
+                self.translate_extending_load(memarg, i16_ty, i64_ty, Unsigned)?
+            }
+            O::I64Load32S { memarg } => {
+                self.translate_extending_load(memarg, i32_ty, i64_ty, Signed)?
+            }
+            O::I64Load32U { memarg } => {
+                self.translate_extending_load(memarg, i32_ty, i64_ty, Unsigned)?
+            }
+            O::I32Store { memarg }
+            | O::I64Store { memarg }
+            | O::F32Store { memarg }
+            | O::F64Store { memarg } => self.translate_store(memarg)?,
+            O::I32Store8 { memarg } | O::I64Store8 { memarg } => {
+                self.translate_truncating_store(memarg, i8_ty)?
+            }
+            O::I32Store16 { memarg } | O::I64Store16 { memarg } => {
+                self.translate_truncating_store(memarg, i16_ty)?
+            }
+            O::I64Store32 { memarg } => self.translate_truncating_store(memarg, i32_ty)?,
+            O::MemorySize { mem } => self.translate_memory_size(*mem)?,
+            O::MemoryGrow { mem } => self.translate_memory_grow(*mem)?,
+            O::MemoryFill { mem } => self.translate_memory_fill(*mem)?,
+            O::MemoryCopy { dst_mem, src_mem } => self.translate_memory_copy(*dst_mem, *src_mem)?,
+            O::MemoryInit { data_index, mem } => self.translate_memory_init(*mem, *data_index)?,
+            O::DataDrop { data_index } => self.translate_data_drop(*data_index)?,
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}
+
+/// The operator's name as wasmparser spells the variant (`I32Add`, `Try`, ...).
+fn operator_name(op: &Operator<'_>) -> String {
+    let debug = format!("{op:?}");
+    debug
+        .split([' ', '{', '('])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
