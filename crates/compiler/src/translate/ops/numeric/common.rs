@@ -112,3 +112,27 @@ pub(super) fn trap_if_unlikely<'ctx>(
     )?;
     cx.trap_if(hinted.into_int_value(), code)
 }
+
+/// Quiets a signalling NaN (`llvm.canonicalize`); other values are unchanged.
+///
+/// # Errors
+/// Propagates LLVM builder errors.
+pub(super) fn canonicalize<'ctx>(
+    cx: &impl LoweringCx<'ctx>,
+    value: BasicValueEnum<'ctx>,
+) -> Result<BasicValueEnum<'ctx>> {
+    call_intrinsic(
+        cx,
+        "llvm.canonicalize",
+        &[value.get_type()],
+        &[value.into()],
+    )
+}
+
+/// Whether the module is built for AArch64 (read from its target triple;
+/// `false` when no triple is set yet, which keeps the generic lowering).
+pub(super) fn is_aarch64<'ctx>(cx: &impl LoweringCx<'ctx>) -> bool {
+    let triple = cx.module().get_triple();
+    let triple = triple.as_str().to_string_lossy();
+    triple.starts_with("aarch64") || triple.starts_with("arm64")
+}

@@ -2,11 +2,12 @@
 //! `convert_*`, `demote`, `promote`, `reinterpret` and the saturating
 //! `trunc_sat_*`. The trapping `trunc_*` are in `trunc.rs`.
 
-use super::common::{call_intrinsic, pop_float, pop_int};
+use super::common::{call_intrinsic, canonicalize, pop_float, pop_int};
 use super::trunc::trunc_trapping;
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::{BasicTypeEnum, FloatType, IntType};
+use inkwell::values::InstructionOpcode;
 use wasmparser::Operator;
 
 /// How an integer changes width.
@@ -106,6 +107,10 @@ fn int_to_float<'ctx>(
 /// Lowers `demote` (`fptrunc` to `f32`) or `promote` (`fpext` to `f64`),
 /// chosen by the operand's width. Both quiet a NaN, as the spec requires.
 ///
+/// LLVM folds `fptrunc (fpext x)` to `x`, which would let a signalling NaN
+/// through a promote-demote pair unquieted, so a demote of a promote goes
+/// through `llvm.canonicalize`.
+///
 /// # Errors
 /// Propagates LLVM builder errors.
 fn float_resize<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
@@ -113,11 +118,19 @@ fn float_resize<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
     let ctx = cx.context();
     let b = cx.builder();
     let result = if value.get_type() == ctx.f64_type() {
-        b.build_float_trunc(value, ctx.f32_type(), "")?
+        let demoted = b.build_float_trunc(value, ctx.f32_type(), "")?.into();
+        let of_promote = value
+            .as_instruction()
+            .is_some_and(|i| i.get_opcode() == InstructionOpcode::FPExt);
+        if of_promote {
+            canonicalize(cx, demoted)?
+        } else {
+            demoted
+        }
     } else {
-        b.build_float_ext(value, ctx.f64_type(), "")?
+        b.build_float_ext(value, ctx.f64_type(), "")?.into()
     };
-    cx.push(result.into());
+    cx.push(result);
     Ok(())
 }
 

@@ -7,10 +7,21 @@
 //! bit (NaN payloads survive), `llvm.roundeven` is `nearest`, and
 //! `llvm.minimum`/`llvm.maximum` propagate NaN and order `-0 < +0`. No
 //! fast-math flags are ever set.
+//!
+//! # Note
+//! Without fast-math flags LLVM still folds identities such as `x * 1.0`,
+//! `x - 0.0` or `x / -1.0` to `x` or `-x`, which would pass a signalling NaN
+//! through where Wasm requires an arithmetic (quiet) NaN. When an operand is
+//! such an identity constant at lowering time, the result goes through
+//! `llvm.canonicalize`, which survives the fold and quiets the NaN; other
+//! operations cost nothing extra.
 
-use super::common::{call_intrinsic, pop_float, pop_float_pair, push_bool};
+use super::common::{
+    call_intrinsic, canonicalize, is_aarch64, pop_float, pop_float_pair, push_bool,
+};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
+use inkwell::values::{BasicValueEnum, FloatValue};
 use inkwell::FloatPredicate;
 use wasmparser::Operator;
 
@@ -46,9 +57,9 @@ pub(super) fn translate_float<'ctx>(
         O::F32Sub | O::F64Sub => binary(cx, B::Sub),
         O::F32Mul | O::F64Mul => binary(cx, B::Mul),
         O::F32Div | O::F64Div => binary(cx, B::Div),
-        O::F32Min | O::F64Min => binary_intrinsic(cx, "llvm.minimum"),
-        O::F32Max | O::F64Max => binary_intrinsic(cx, "llvm.maximum"),
-        O::F32Copysign | O::F64Copysign => binary_intrinsic(cx, "llvm.copysign"),
+        O::F32Min | O::F64Min => min_max(cx, "llvm.minimum"),
+        O::F32Max | O::F64Max => min_max(cx, "llvm.maximum"),
+        O::F32Copysign | O::F64Copysign => copysign(cx),
         O::F32Eq | O::F64Eq => compare(cx, P::OEQ),
         O::F32Ne | O::F64Ne => compare(cx, P::UNE),
         O::F32Lt | O::F64Lt => compare(cx, P::OLT),
@@ -83,19 +94,62 @@ fn neg<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
     Ok(())
 }
 
-/// Lowers a two-operand operator that is the LLVM intrinsic `name`.
+/// Calls the two-operand intrinsic `name` on the popped operands.
 ///
 /// # Errors
 /// Propagates LLVM builder errors.
-fn binary_intrinsic<'ctx>(cx: &mut impl LoweringCx<'ctx>, name: &str) -> Result<()> {
+fn binary_intrinsic<'ctx>(
+    cx: &mut impl LoweringCx<'ctx>,
+    name: &str,
+) -> Result<BasicValueEnum<'ctx>> {
     let (lhs, rhs) = pop_float_pair(cx)?;
     let ty = lhs.get_type().into();
-    let result = call_intrinsic(cx, name, &[ty], &[lhs.into(), rhs.into()])?;
+    call_intrinsic(cx, name, &[ty], &[lhs.into(), rhs.into()])
+}
+
+/// Lowers `copysign` as `llvm.copysign` (a pure bit operation).
+///
+/// # Errors
+/// Propagates LLVM builder errors.
+fn copysign<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
+    let result = binary_intrinsic(cx, "llvm.copysign")?;
     cx.push(result);
     Ok(())
 }
 
-/// Lowers a two-operand arithmetic operator.
+/// Lowers `min`/`max` as `llvm.minimum`/`llvm.maximum` (NaN-propagating,
+/// `-0 < +0`), followed by `llvm.canonicalize` except on AArch64.
+///
+/// # Dev. Note
+/// The x86-64 lowering of `llvm.minimum`/`llvm.maximum` returns a signalling
+/// NaN operand unchanged, but Wasm requires an arithmetic (quiet) NaN;
+/// `llvm.canonicalize` quiets it (one `mulss`/`mulsd` by 1.0). AArch64's
+/// `fmin`/`fmax` already return quiet NaNs, and LLVM does not drop the
+/// redundant canonicalize there, so it is left out.
+///
+/// # Errors
+/// Propagates LLVM builder errors.
+fn min_max<'ctx>(cx: &mut impl LoweringCx<'ctx>, name: &str) -> Result<()> {
+    let value = binary_intrinsic(cx, name)?;
+    let result = if is_aarch64(cx) {
+        value
+    } else {
+        canonicalize(cx, value)?
+    };
+    cx.push(result);
+    Ok(())
+}
+
+/// Whether `value` is a constant `±0.0` or `±1.0`, an operand with which
+/// LLVM may fold an arithmetic operation to its other operand or its negation.
+fn is_identity_constant(value: FloatValue<'_>) -> bool {
+    value
+        .get_constant()
+        .is_some_and(|(constant, _)| constant.abs() == 0.0 || constant.abs() == 1.0)
+}
+
+/// Lowers a two-operand arithmetic operator (see the module note on
+/// identity constants).
 ///
 /// # Errors
 /// Propagates LLVM builder errors.
@@ -108,7 +162,12 @@ fn binary<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: FloatBinOp) -> Result<()> {
         FloatBinOp::Mul => b.build_float_mul(lhs, rhs, "")?,
         FloatBinOp::Div => b.build_float_div(lhs, rhs, "")?,
     };
-    cx.push(result.into());
+    let result = if is_identity_constant(lhs) || is_identity_constant(rhs) {
+        canonicalize(cx, result.into())?
+    } else {
+        result.into()
+    };
+    cx.push(result);
     Ok(())
 }
 

@@ -36,3 +36,6 @@ pub fn translate_numeric<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>
         || float::translate_float(cx, op)?
         || convert::translate_convert(cx, op)?)
 }
+
+#[cfg(test)]
+mod tests;
