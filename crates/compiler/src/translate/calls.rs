@@ -85,10 +85,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.trap_if(past, TrapCode::UndefinedElement)?;
         let addr = self.table_element_addr(table, index)?;
         let ptr_ty = self.context().ptr_type(inkwell::AddressSpace::default());
-        let funcref = self
-            .builder
-            .build_load(ptr_ty, addr, "funcref")?
-            .into_pointer_value();
+        let funcref = self.builder.build_load(ptr_ty, addr, "funcref")?;
+        self.tag(funcref, super::func_env::Region::Table);
+        let funcref = funcref.into_pointer_value();
         let is_null = self.builder.build_is_null(funcref, "is_null")?;
         self.trap_if(is_null, TrapCode::UninitializedElement)?;
         let (native, callee_vmctx, actual) = self.funcref_fields(funcref)?;

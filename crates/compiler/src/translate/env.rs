@@ -2,6 +2,7 @@
 //! and declarations of builtins and intrinsics. Per-function state lives in
 //! [`super::func_translator`].
 
+use super::tbaa::Tbaa;
 use super::types;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::context::Context;
@@ -25,6 +26,8 @@ pub struct ModuleEnv<'m, 'ctx> {
     pub offsets: VmOffsets,
     /// The LLVM function of each defined function, by defined index.
     pub functions: Vec<FunctionValue<'ctx>>,
+    /// Alias analysis tags.
+    pub tbaa: Tbaa<'ctx>,
 }
 
 impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
@@ -53,6 +56,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             info,
             offsets: VmOffsets::new(info),
             functions,
+            tbaa: Tbaa::new(context),
         }
     }
 

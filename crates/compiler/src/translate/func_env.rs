@@ -9,6 +9,7 @@
 
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
+pub(super) use super::tbaa::Region;
 use crate::error::Result;
 use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicValue, BasicValueEnum, InstructionValue, IntValue, PointerValue};
@@ -45,6 +46,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.byte_offset(self.vmctx, offset)
     }
 
+    /// Tags a load (as a value) or store with its alias region.
+    pub(super) fn tag(&self, access: impl Into<Access<'ctx>>, region: Region) {
+        let inst = match access.into() {
+            Access::Value(value) => value.as_instruction_value(),
+            Access::Inst(inst) => Some(inst),
+        };
+        if let Some(inst) = inst {
+            self.env.tbaa.tag(inst, region);
+        }
+    }
+
     /// Marks `load` as reading memory that never changes.
     pub(super) fn mark_invariant(&self, load: BasicValueEnum<'ctx>) {
         if let Some(inst) = load.as_instruction_value() {
@@ -76,6 +88,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let value = b.build_load(ty, addr, key.0)?;
         if let Some(inst) = value.as_instruction_value() {
             set_invariant(self.context(), inst);
+            self.env.tbaa.tag(inst, Region::Vm);
             let _ = inst.set_alignment(8.min(ty_align(ty)));
         }
         self.vmctx_cache.insert(key, value);
@@ -107,10 +120,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let at = i64_ty.const_int(u64::from(VM_MEMORY_DEFINITION_LENGTH), false);
         let addr = self.byte_offset(definition, at)?;
-        Ok(self
-            .builder
-            .build_load(i64_ty, addr, "memory_length")?
-            .into_int_value())
+        let length = self.builder.build_load(i64_ty, addr, "memory_length")?;
+        self.tag(length, Region::Vm);
+        Ok(length.into_int_value())
     }
 
     /// The storage of global `index`.
@@ -131,10 +143,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let at = i64_ty.const_int(u64::from(VM_TABLE_DEFINITION_LENGTH), false);
         let addr = self.byte_offset(definition, at)?;
-        Ok(self
-            .builder
-            .build_load(i64_ty, addr, "table_length")?
-            .into_int_value())
+        let length = self.builder.build_load(i64_ty, addr, "table_length")?;
+        self.tag(length, Region::Vm);
+        Ok(length.into_int_value())
     }
 
     /// The address of element `element` (an in-bounds `i64`) of table `index`.
@@ -148,10 +159,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let at = i64_ty.const_int(u64::from(VM_TABLE_DEFINITION_BASE), false);
         let addr = self.byte_offset(definition, at)?;
         let ptr_ty = self.context().ptr_type(AddressSpace::default());
-        let base = self
-            .builder
-            .build_load(ptr_ty, addr, "table_base")?
-            .into_pointer_value();
+        let base = self.builder.build_load(ptr_ty, addr, "table_base")?;
+        self.tag(base, Region::Vm);
+        let base = base.into_pointer_value();
         let scaled = self
             .builder
             .build_int_mul(element, i64_ty.const_int(8, false), "scaled")?;
@@ -189,6 +199,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let addr = self.byte_offset(funcref, i64_ty.const_int(u64::from(offset), false))?;
             let value = self.builder.build_load(ty, addr, name)?;
             self.mark_invariant(value);
+            self.tag(value, Region::Vm);
             Ok::<_, crate::error::CompileError>(value)
         };
         let native = field(VM_FUNCREF_NATIVE, ptr_ty.into(), "native")?.into_pointer_value();
@@ -219,5 +230,25 @@ fn ty_align(ty: BasicTypeEnum<'_>) -> u32 {
     match ty {
         BasicTypeEnum::IntType(t) => (t.get_bit_width() / 8).max(1),
         _ => 8,
+    }
+}
+
+/// A load (as its value) or a store, to tag.
+pub(super) enum Access<'ctx> {
+    /// A load's result.
+    Value(BasicValueEnum<'ctx>),
+    /// A store (or any instruction).
+    Inst(InstructionValue<'ctx>),
+}
+
+impl<'ctx> From<BasicValueEnum<'ctx>> for Access<'ctx> {
+    fn from(value: BasicValueEnum<'ctx>) -> Self {
+        Access::Value(value)
+    }
+}
+
+impl<'ctx> From<InstructionValue<'ctx>> for Access<'ctx> {
+    fn from(inst: InstructionValue<'ctx>) -> Self {
+        Access::Inst(inst)
     }
 }

@@ -171,10 +171,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let sp = self.builder.build_ptr_to_int(frame, i64_ty, "sp")?;
         let limit_ptr = self.vmctx_field(VMCTX_STACK_LIMIT)?;
-        let limit = self
-            .builder
-            .build_load(i64_ty, limit_ptr, "stack_limit")?
-            .into_int_value();
+        let limit = self.builder.build_load(i64_ty, limit_ptr, "stack_limit")?;
+        self.tag(limit, super::func_env::Region::Vm);
+        let limit = limit.into_int_value();
         let below = self
             .builder
             .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?;

@@ -9,6 +9,7 @@
 //! checked against the current length explicitly. Changes here need a second
 //! reviewer.
 
+use super::func_env::Region;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -120,6 +121,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let addr = self.pop_address(memarg, size)?;
         let value = self.builder.build_load(ty, addr, "load")?;
         set_unaligned(value);
+        self.tag(value, Region::Memory);
         self.push(value);
         Ok(())
     }
@@ -135,6 +137,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let addr = self.pop_address(memarg, narrow.get_bit_width() / 8)?;
         let value = self.builder.build_load(narrow, addr, "load")?;
         set_unaligned(value);
+        self.tag(value, Region::Memory);
         let value = value.into_int_value();
         let wide_value = match extend {
             Extend::Signed => self.builder.build_int_s_extend(value, wide, "sext")?,
@@ -150,6 +153,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let addr = self.pop_address(memarg, type_size(value.get_type()))?;
         let store = self.builder.build_store(addr, value)?;
         let _ = store.set_alignment(1);
+        self.tag(store, Region::Memory);
         Ok(())
     }
 
@@ -164,6 +168,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let value = self.builder.build_int_truncate(value, narrow, "trunc")?;
         let store = self.builder.build_store(addr, value)?;
         let _ = store.set_alignment(1);
+        self.tag(store, Region::Memory);
         Ok(())
     }
 

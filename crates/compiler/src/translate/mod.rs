@@ -13,6 +13,7 @@ mod func_translator;
 mod memory;
 pub mod ops;
 mod tables;
+mod tbaa;
 pub mod types;
 mod variables;
 mod visit;

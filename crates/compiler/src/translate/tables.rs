@@ -1,6 +1,7 @@
 //! Tables and references: `table.get/set/size` inline with bounds checks,
 //! the other table operators through builtins, and `ref.*`.
 
+use super::func_env::Region;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -37,6 +38,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let addr = self.table_element_addr(table, index)?;
         let ptr_ty = self.context().ptr_type(AddressSpace::default());
         let value = self.builder.build_load(ptr_ty, addr, "elem")?;
+        self.tag(value, Region::Table);
         self.push(value);
         Ok(())
     }
@@ -47,7 +49,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let index = self.pop_int();
         let index = self.checked_table_index(table, index)?;
         let addr = self.table_element_addr(table, index)?;
-        self.builder.build_store(addr, value)?;
+        let store = self.builder.build_store(addr, value)?;
+        self.tag(store, Region::Table);
         Ok(())
     }
 

@@ -1,6 +1,7 @@
 //! Locals (entry-block slots, promoted to SSA by LLVM) and globals (storage
 //! reached through the vmctx pointer array), plus `drop` and `select`.
 
+use super::func_env::Region;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -35,6 +36,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if !ty.mutable {
             self.mark_invariant(value);
         }
+        self.tag(value, Region::Global);
         self.push(value);
         Ok(())
     }
@@ -43,7 +45,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_global_set(&mut self, index: u32) -> Result<()> {
         let storage = self.global_storage(index)?;
         let value = self.pop();
-        self.builder.build_store(storage, value)?;
+        let store = self.builder.build_store(storage, value)?;
+        self.tag(store, Region::Global);
         Ok(())
     }
 
