@@ -2,7 +2,8 @@
 //! (NaN to 0, out-of-range values saturated), `demote`, `promote` and the
 //! `_low`/`_zero` forms that use or fill only two of four lanes.
 
-use super::shape::{call, pop_vec, push_vec, shuffle, vector, Lane};
+use super::shape::{call, call_same, const_splat, pop_vec, push_vec, shuffle, vector, Lane};
+use super::target::{arch, Arch};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::VectorType;
@@ -32,7 +33,7 @@ pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>)
         }
         O::I32x4TruncSatF64x2SZero | O::I32x4TruncSatF64x2UZero => {
             let a = pop_vec(cx, F64)?;
-            let v = trunc_sat_f64(cx, a, matches!(op, O::I32x4TruncSatF64x2SZero))?;
+            let v = trunc_sat(cx, a, matches!(op, O::I32x4TruncSatF64x2SZero))?;
             zero_extend_lanes(cx, v)?
         }
         O::F32x4DemoteF64x2Zero => {
@@ -82,60 +83,90 @@ fn int_to_float<'ctx>(
     })
 }
 
-/// `i32x4.trunc_sat_f32x4_s/u`: `llvm.fpto[su]i.sat`, which is AArch64's
-/// `fcvtz[su]` as is.
+/// `trunc_sat` of every lane of `a` to `i32`/`u32`: NaN to 0, out-of-range
+/// values to the nearest bound.
+///
+/// `llvm.fpto[su]i.sat` is AArch64's `fcvtz[su]` as is (for `f64` lanes at
+/// 64 bits, then narrowed with saturation: `sq/uqxtn`). x86 has no saturating
+/// conversion and would scalarize it; there the value is clamped first so a
+/// plain conversion (`cvttps2dq`, `cvttpd2dq`) cannot overflow.
 fn trunc_sat<'ctx>(
     cx: &impl LoweringCx<'ctx>,
     a: VectorValue<'ctx>,
     signed: bool,
 ) -> Result<VectorValue<'ctx>> {
-    let name = if signed {
-        "llvm.fptosi.sat"
-    } else {
-        "llvm.fptoui.sat"
-    };
-    let ty = Lane::I32.vec_type(cx);
-    vector(call(
-        cx,
-        name,
-        &[ty.into(), a.get_type().into()],
-        &[a.into()],
-    )?)
-}
-
-/// `i32x4.trunc_sat_f64x2_s/u_zero` without the zero lanes. Both bounds of
-/// `i32`/`u32` are exact doubles, so clamping first (NaN to 0) leaves a
-/// conversion that cannot overflow: `cvttpd2dq` on x86, `fcvtz` + `xtn` on
-/// AArch64.
-fn trunc_sat_f64<'ctx>(
-    cx: &impl LoweringCx<'ctx>,
-    a: VectorValue<'ctx>,
-    signed: bool,
-) -> Result<VectorValue<'ctx>> {
+    let lanes = a.get_type().get_size();
+    let ty = Lane::I32.vec_type_of(cx, lanes);
+    if arch(cx) != Arch::X86_64 {
+        let name = if signed {
+            "llvm.fptosi.sat"
+        } else {
+            "llvm.fptoui.sat"
+        };
+        let native = if lanes == 4 {
+            ty
+        } else {
+            Lane::I64.vec_type(cx)
+        };
+        let v = vector(call(
+            cx,
+            name,
+            &[native.into(), a.get_type().into()],
+            &[a.into()],
+        )?)?;
+        if lanes == 4 {
+            return Ok(v);
+        }
+        let v = if signed {
+            let v = call_same(cx, "llvm.smax", &[v, const_splat(native, i32::MIN as u64)])?;
+            call_same(cx, "llvm.smin", &[v, const_splat(native, i32::MAX as u64)])?
+        } else {
+            call_same(
+                cx,
+                "llvm.umin",
+                &[v, const_splat(native, u64::from(u32::MAX))],
+            )?
+        };
+        return Ok(cx.builder().build_int_truncate(v, ty, "")?);
+    }
     let b = cx.builder();
-    let f64_type = cx.context().f64_type();
-    let splat = |x: f64| VectorType::const_vector(&[f64_type.const_float(x); 2]);
-    let (low, high) = if signed {
-        (f64::from(i32::MIN), f64::from(i32::MAX))
+    let float = a.get_type().get_element_type().into_float_type();
+    let splat = |x: f64| VectorType::const_vector(&vec![float.const_float(x); lanes as usize]);
+    // [low, limit) is the range that converts; `below` the largest float in it.
+    let (low, limit) = if signed {
+        (-2f64.powi(31), 2f64.powi(31))
     } else {
-        (0.0, f64::from(u32::MAX))
+        (0.0, 2f64.powi(32))
     };
-    // NaN fails both `>= low` and `<= high`, so it ends up as `low` for unsigned (0)
-    // and is sent to 0 explicitly for signed.
-    let ge_low = b.build_float_compare(FloatPredicate::OGE, a, splat(low), "")?;
-    let v = vector(b.build_select(ge_low, a, splat(low), "")?)?;
-    let le_high = b.build_float_compare(FloatPredicate::OLE, v, splat(high), "")?;
-    let v = vector(b.build_select(le_high, v, splat(high), "")?)?;
-    let v = if signed {
+    let below = if lanes == 4 {
+        f64::from(f32::from_bits((limit as f32).to_bits() - 1))
+    } else {
+        limit - 1.0
+    };
+    // NaN to 0; `x > low ? x : low` sends NaN to `low`, which is 0 when unsigned.
+    let x = if signed {
         let ordered = b.build_float_compare(FloatPredicate::ORD, a, a, "")?;
-        vector(b.build_select(ordered, v, Lane::F64.vec_type(cx).const_zero(), "")?)?
+        vector(b.build_select(ordered, a, a.get_type().const_zero(), "")?)?
     } else {
-        v
+        a
     };
-    let ty = Lane::I32.vec_type_of(cx, 2);
-    Ok(if signed {
-        b.build_float_to_signed_int(v, ty, "")?
+    let above_low = b.build_float_compare(FloatPredicate::OGT, x, splat(low), "")?;
+    let x = vector(b.build_select(above_low, x, splat(low), "")?)?;
+    let below_limit = b.build_float_compare(FloatPredicate::OLT, x, splat(limit), "")?;
+    let in_range = vector(b.build_select(below_limit, x, splat(below), "")?)?;
+    let int = if signed {
+        b.build_float_to_signed_int(in_range, ty, "")?
     } else {
-        b.build_float_to_unsigned_int(v, ty, "")?
-    })
+        b.build_float_to_unsigned_int(in_range, ty, "")?
+    };
+    if lanes == 2 {
+        // `below` is the maximum itself.
+        return Ok(int);
+    }
+    let max = if signed {
+        i32::MAX as u64
+    } else {
+        u64::from(u32::MAX)
+    };
+    vector(b.build_select(below_limit, int, const_splat(ty, max), "")?)
 }

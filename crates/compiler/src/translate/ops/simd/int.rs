@@ -171,7 +171,7 @@ fn binary<'ctx>(
         Op::Call(name) => call_same(cx, name, &[lhs, rhs]),
         _ => {
             // Widened, (a + b + 1) >> 1 is what both back ends match to pavg/urhadd.
-            let wide = lane.widened().vec_type(cx);
+            let wide = lane.widened().vec_type_of(cx, lane.count());
             let sum = b.build_int_add(
                 extend(cx, lhs, wide, false)?,
                 extend(cx, rhs, wide, false)?,
@@ -232,7 +232,7 @@ fn q15mulr_sat_s<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
             )?)?
         }
         Arch::Unknown => {
-            let wide = Lane::I32.vec_type(cx);
+            let wide = Lane::I32.vec_type_of(cx, 8);
             let p = b.build_int_mul(
                 extend(cx, lhs, wide, true)?,
                 extend(cx, rhs, wide, true)?,
