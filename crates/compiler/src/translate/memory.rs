@@ -277,13 +277,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 fn type_size(ty: BasicTypeEnum<'_>) -> u32 {
     match ty {
         BasicTypeEnum::IntType(t) => t.get_bit_width() / 8,
-        BasicTypeEnum::FloatType(t) => {
-            if t == t.get_context().f32_type() {
-                4
-            } else {
-                8
-            }
-        }
+        BasicTypeEnum::FloatType(t) if t == t.get_context().f32_type() => 4,
         BasicTypeEnum::VectorType(_) => 16,
         _ => 8,
     }
