@@ -1,0 +1,66 @@
+//! tern's WASI preview1 implementation: a sandboxed host for the
+//! `wasi_snapshot_preview1` imports, independent of the compiler and of LLVM.
+//!
+//! - [`WasiCtx`] holds all WASI state of one guest; [`WasiCtxBuilder`] makes one.
+//! - Every preview1 function is a method of `WasiCtx` taking the guest's whole linear
+//!   memory as `mem: &mut [u8]` (all accesses are bounds-checked: `EFAULT`, never a
+//!   panic) and returning `Result<_, Errno>`; see `funcs/`.
+//! - [`dispatch::call`] binds them by import name with raw `u64` arguments, and
+//!   [`dispatch::FUNCS`] lists every import with its Wasm signature.
+//! - [`WasiCtx::snapshot`] / [`WasiCtx::restore`] convert to and from the plain-data
+//!   [`WasiState`]; blocking calls can be interrupted through [`Interrupt`].
+//! - Paths are confined with `openat2(RESOLVE_BENEATH)` (see `sandbox.rs` and
+//!   `docs/wasi.md`).
+//!
+//! This crate must not depend on the runtime, the compiler or LLVM.
+
+#![deny(missing_docs)]
+#![allow(
+    clippy::too_many_arguments,
+    reason = "host functions mirror the preview1 signatures"
+)]
+
+mod ctx;
+pub mod dispatch;
+mod errno;
+mod fd_table;
+mod funcs;
+mod interrupt;
+pub mod memory;
+pub mod sandbox;
+mod state;
+mod sys;
+pub mod types;
+
+pub use ctx::{WasiCtx, WasiCtxBuilder, WasiError};
+pub use dispatch::Outcome;
+pub use errno::Errno;
+pub use interrupt::Interrupt;
+pub use sandbox::Resolver;
+pub use state::{ClockState, FdKind, FdState, PendingPoll, PreopenState, WasiState};
+
+/// Result of a call that may block (`fd_read`, `poll_oneoff`, `sock_recv`, `sock_accept`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Completion {
+    /// The call finished; its results were written to guest memory.
+    Done,
+    /// An interrupt was requested while it waited. Nothing guest-visible happened
+    /// (no input consumed, no results written). Clear the interrupt and re-issue the
+    /// same call with the same arguments to continue; an interrupted `poll_oneoff`
+    /// resumes with its remaining timeout (also across snapshot/restore).
+    Interrupted,
+}
+
+/// `proc_exit`'s outcome: the guest asked to exit with this status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProcExit(pub u32);
+
+/// `proc_raise`'s outcome when it does not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Raise {
+    /// The signal's default action is to be ignored (or it was `0`): nothing happens.
+    Ignored,
+    /// The signal's default action terminates the process: the embedder should end the
+    /// guest (Wasmtime traps with "proc_raise unsupported"; tern's runtime may do the same).
+    Terminate(u8),
+}
