@@ -1,0 +1,322 @@
+//! Traps and exits: entering Wasm through the bundle's `tern_catch_traps`,
+//! unwinding back with `_longjmp`, the SIGSEGV/SIGBUS handler that turns
+//! faults inside memory reservations into `MemoryOutOfBounds`, and Wasm
+//! backtraces from frame pointers.
+//!
+//! Everything the signal handler touches is async-signal-safe: constant
+//! thread-local cells, the lock-free reservation registry, raw stack reads
+//! bounded by the current entry's stack range. Names are resolved only after
+//! the unwind, outside the handler. This module must not know about instances.
+
+pub mod backtrace;
+pub mod sys;
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Once;
+
+use tern_environ::descriptor::CatchTrapsFn;
+use tern_environ::tunables::DEFAULT_MAX_WASM_STACK;
+use tern_environ::TrapCode;
+
+use crate::memory::is_wasm_memory_address;
+use crate::vmctx::VMFuncRef;
+
+/// Frames recorded for a backtrace.
+pub const MAX_FRAMES: usize = 64;
+
+/// Stack the host keeps below the Wasm part on small (test) threads.
+const HOST_HEADROOM: usize = 256 << 10;
+
+/// Why control left Wasm abnormally.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unwind {
+    /// A trap, with the return addresses of the Wasm frames (innermost first).
+    Trap {
+        /// The trap code.
+        code: TrapCode,
+        /// Program counters (innermost first); may be empty.
+        frames: Vec<usize>,
+    },
+    /// `proc_exit` with this status.
+    Exit(i32),
+}
+
+impl Unwind {
+    /// A trap without a backtrace (raised by the host).
+    pub fn trap(code: TrapCode) -> Unwind {
+        Unwind::Trap {
+            code,
+            frames: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Pending {
+    None,
+    Trap(TrapCode),
+    Exit(i32),
+}
+
+struct State {
+    /// `*slot` is the innermost `jmp_buf`, null outside Wasm.
+    jmp_slot: Cell<*mut u8>,
+    pending: Cell<Pending>,
+    frames: [Cell<usize>; MAX_FRAMES],
+    num_frames: Cell<usize>,
+    /// `(fp, pc)` of the Wasm caller of the current builtin.
+    exit_frame: Cell<(usize, usize)>,
+    /// Lowest usable address of this thread's stack.
+    stack_lo: Cell<usize>,
+    /// Value for `VMContext::stack_limit` on this thread.
+    stack_limit: Cell<usize>,
+}
+
+thread_local! {
+    static STATE: State = const {
+        State {
+            jmp_slot: Cell::new(std::ptr::null_mut()),
+            pending: Cell::new(Pending::None),
+            frames: [const { Cell::new(0) }; MAX_FRAMES],
+            num_frames: Cell::new(0),
+            exit_frame: Cell::new((0, 0)),
+            stack_lo: Cell::new(0),
+            stack_limit: Cell::new(0),
+        }
+    };
+}
+
+static CATCH_TRAPS: AtomicUsize = AtomicUsize::new(0);
+
+/// Sets the bundle's `tern_catch_traps`, used for every entry into Wasm.
+pub fn set_catch_traps(f: CatchTrapsFn) {
+    CATCH_TRAPS.store(f as usize, Ordering::Release);
+}
+
+/// Computes this thread's stack limit: Wasm gets up to `wasm_stack` bytes
+/// below the current stack pointer, the host keeps headroom below that.
+pub fn init_thread(wasm_stack: usize) {
+    let (lo, _hi) = sys::thread_stack_bounds();
+    let marker = 0u8;
+    let sp = std::ptr::addr_of!(marker) as usize;
+    let mut limit = sp.saturating_sub(wasm_stack);
+    if lo != 0 {
+        limit = limit.max(lo + HOST_HEADROOM.min((sp - lo) / 2));
+    }
+    STATE.with(|s| {
+        s.stack_lo.set(lo);
+        s.stack_limit.set(limit);
+    });
+}
+
+/// The value for `VMContext::stack_limit` on this thread.
+pub fn stack_limit() -> usize {
+    if STATE.with(|s| s.stack_limit.get()) == 0 {
+        init_thread(DEFAULT_MAX_WASM_STACK);
+    }
+    STATE.with(|s| s.stack_limit.get())
+}
+
+/// Whether the current thread is running Wasm (inside `tern_catch_traps`).
+pub fn in_wasm() -> bool {
+    STATE.with(|s| !s.jmp_slot.get().is_null())
+}
+
+/// Calls `funcref` through its array-call trampoline inside `tern_catch_traps`.
+/// `values` holds the parameters on entry and the results on success.
+///
+/// # Panics
+/// If `values` is shorter than the signature needs or no `tern_catch_traps`
+/// was set.
+///
+/// # Errors
+/// The trap or exit that unwound the call.
+pub fn call(funcref: &VMFuncRef, values: &mut [[u8; 16]], needed: usize) -> Result<(), Unwind> {
+    assert!(values.len() >= needed.max(1), "array-call buffer too small");
+    let catch = CATCH_TRAPS.load(Ordering::Acquire);
+    assert!(catch != 0, "tern_catch_traps not set");
+    install_signal_handlers();
+    sys::ensure_sigaltstack();
+    // SAFETY: `catch` was stored from a `CatchTrapsFn`; the funcref was built by the
+    // runtime (native entry + trampoline of its own signature) and `values` has room
+    // for parameters and results (asserted above).
+    let rc = unsafe {
+        let catch: CatchTrapsFn = std::mem::transmute(catch);
+        let tramp: tern_environ::descriptor::ArrayCallTrampoline =
+            std::mem::transmute(funcref.array_call);
+        let slot = STATE.with(|s| s.jmp_slot.as_ptr());
+        catch(
+            tramp,
+            funcref.native,
+            funcref.vmctx,
+            values.as_mut_ptr() as *mut u8,
+            slot,
+        )
+    };
+    if rc == 0 {
+        return Ok(());
+    }
+    Err(take_pending())
+}
+
+fn take_pending() -> Unwind {
+    STATE.with(|s| {
+        let pending = s.pending.replace(Pending::None);
+        let frames = (0..s.num_frames.get()).map(|i| s.frames[i].get()).collect();
+        s.num_frames.set(0);
+        match pending {
+            Pending::Exit(code) => Unwind::Exit(code),
+            Pending::Trap(code) => Unwind::Trap { code, frames },
+            Pending::None => Unwind::trap(TrapCode::HostTrap),
+        }
+    })
+}
+
+extern "C" {
+    fn _longjmp(env: *mut libc::c_void, val: libc::c_int) -> !;
+}
+
+fn jump(code: i32) -> ! {
+    let buf = STATE.with(|s| s.jmp_slot.get());
+    if buf.is_null() {
+        eprintln!("tern: trap raised outside of Wasm");
+        std::process::abort();
+    }
+    // SAFETY: `buf` is the jmp_buf of the innermost live `tern_catch_traps` frame;
+    // callers have no pending destructors between here and that frame.
+    unsafe { _longjmp(buf as *mut libc::c_void, if code == 0 { 1 } else { code }) }
+}
+
+/// Unwinds to the innermost host entry with `unwind`.
+///
+/// Callers must own nothing that needs dropping: the frames in between are
+/// discarded without running destructors.
+pub fn raise(unwind: Unwind) -> ! {
+    let (pending, code) = match unwind {
+        Unwind::Trap { code, frames } => {
+            STATE.with(|s| {
+                let n = frames.len().min(MAX_FRAMES);
+                for (i, pc) in frames.iter().take(n).enumerate() {
+                    s.frames[i].set(*pc);
+                }
+                s.num_frames.set(n);
+            });
+            (Pending::Trap(code), code as i32)
+        }
+        Unwind::Exit(status) => {
+            STATE.with(|s| s.num_frames.set(0));
+            (Pending::Exit(status), 0x100)
+        }
+    };
+    STATE.with(|s| s.pending.set(pending));
+    jump(code)
+}
+
+/// Raises trap `code` from a builtin called by Wasm, with a backtrace from the
+/// frame recorded by the builtin's entry shim.
+pub fn raise_from_builtin(code: TrapCode) -> ! {
+    let (fp, pc) = STATE.with(|s| s.exit_frame.get());
+    capture_frames(pc.wrapping_sub(1), fp);
+    STATE.with(|s| s.pending.set(Pending::Trap(code)));
+    jump(code as i32)
+}
+
+/// Records the Wasm caller's frame; called by every builtin's entry shim.
+pub extern "C" fn record_exit_frame(fp: usize, pc: usize) {
+    let _ = STATE.try_with(|s| s.exit_frame.set((fp, pc)));
+}
+
+/// Walks the frame-pointer chain from `(pc, fp)`; async-signal-safe.
+fn capture_frames(pc: usize, fp: usize) {
+    let _ = STATE.try_with(|s| {
+        let hi = s.jmp_slot.get() as usize;
+        let lo = match s.stack_lo.get() {
+            0 => hi.saturating_sub(1 << 30),
+            lo => lo,
+        };
+        s.frames[0].set(pc);
+        let mut n = 1;
+        let mut fp = fp;
+        while n < MAX_FRAMES && fp >= lo && fp < hi.saturating_sub(16) && fp.is_multiple_of(8) {
+            // SAFETY: `fp` lies between the stack's low end and the live jmp_buf of
+            // the innermost entry, i.e. in mapped stack memory of this thread.
+            let (next_fp, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+            if ret == 0 {
+                break;
+            }
+            s.frames[n].set(ret.wrapping_sub(1));
+            n += 1;
+            if next_fp <= fp {
+                break;
+            }
+            fp = next_fp;
+        }
+        s.num_frames.set(n);
+    });
+}
+
+static INSTALL: Once = Once::new();
+static mut PREVIOUS: [Option<libc::sigaction>; 2] = [None, None];
+
+/// Installs the SIGSEGV/SIGBUS handlers (once per process).
+pub fn install_signal_handlers() {
+    INSTALL.call_once(|| {
+        for (i, sig) in [libc::SIGSEGV, libc::SIGBUS].into_iter().enumerate() {
+            // SAFETY: a zeroed sigaction is valid; we fill handler, flags and mask, and
+            // save the previous action before anything can read it (inside call_once).
+            unsafe {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = handler as *const () as usize;
+                action.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+                libc::sigemptyset(&mut action.sa_mask);
+                let mut old: libc::sigaction = std::mem::zeroed();
+                if libc::sigaction(sig, &action, &mut old) == 0 {
+                    (*std::ptr::addr_of_mut!(PREVIOUS))[i] = Some(old);
+                }
+            }
+        }
+    });
+}
+
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo for SA_SIGINFO handlers.
+    let addr = unsafe { (*info).si_addr() } as usize;
+    let running = STATE
+        .try_with(|s| !s.jmp_slot.get().is_null())
+        .unwrap_or(false);
+    if running && is_wasm_memory_address(addr) {
+        // SAFETY: `ctx` is the ucontext the kernel passed to this handler.
+        let (pc, fp) = unsafe { sys::pc_and_fp(ctx) };
+        capture_frames(pc, fp);
+        let _ = STATE.try_with(|s| s.pending.set(Pending::Trap(TrapCode::MemoryOutOfBounds)));
+        jump(TrapCode::MemoryOutOfBounds as i32);
+    }
+    // Not a Wasm fault: hand it to the previous handler or crash for real.
+    let index = if sig == libc::SIGSEGV { 0 } else { 1 };
+    // SAFETY: PREVIOUS is written once before the handler is installed.
+    let previous = unsafe { (*std::ptr::addr_of!(PREVIOUS))[index] };
+    // SAFETY: restoring the previous (or default) action and re-raising is the
+    // documented way to let a fault take its normal course.
+    unsafe {
+        match previous {
+            Some(old)
+                if old.sa_sigaction != libc::SIG_DFL
+                    && old.sa_sigaction != libc::SIG_IGN
+                    && old.sa_flags & libc::SA_SIGINFO != 0 =>
+            {
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    std::mem::transmute(old.sa_sigaction);
+                f(sig, info, ctx);
+            }
+            _ => {
+                let mut action: libc::sigaction = std::mem::zeroed();
+                action.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(sig, &action, std::ptr::null_mut());
+                if (*info).si_code <= 0 {
+                    libc::raise(sig);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! AArch64 Linux: program counter and frame pointer from a signal's ucontext,
+//! and the entry shim of builtins that records the Wasm caller's frame.
+
+/// `(pc, fp)` of the interrupted code.
+///
+/// # Safety
+/// `ctx` must be the `ucontext_t` passed to an `SA_SIGINFO` handler.
+pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
+    // SAFETY: per the contract, `ctx` points to a valid ucontext_t.
+    let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+    (uc.uc_mcontext.pc as usize, uc.uc_mcontext.regs[29] as usize)
+}
+
+/// Defines builtin `$name` as a naked entry shim that records the Wasm
+/// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
+/// to `$imp` with the arguments untouched (at most eight integer arguments).
+macro_rules! builtin_shim {
+    ($(#[$doc:meta])* fn $name:ident($($a:ident : $t:ty),*) $(-> $r:ty)? => $imp:path) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// Only compiled Wasm code may call this, with its own live `vmctx`.
+        #[unsafe(naked)]
+        #[no_mangle]
+        pub unsafe extern "C" fn $name($($a: $t),*) $(-> $r)? {
+            core::arch::naked_asm!(
+                "stp x29, x30, [sp, #-80]!",
+                "mov x29, sp",
+                "stp x0, x1, [sp, #16]",
+                "stp x2, x3, [sp, #32]",
+                "stp x4, x5, [sp, #48]",
+                "stp x6, x7, [sp, #64]",
+                "ldr x0, [x29]",
+                "ldr x1, [x29, #8]",
+                "bl {record}",
+                "ldp x6, x7, [sp, #64]",
+                "ldp x4, x5, [sp, #48]",
+                "ldp x2, x3, [sp, #32]",
+                "ldp x0, x1, [sp, #16]",
+                "ldp x29, x30, [sp], #80",
+                "b {imp}",
+                record = sym $crate::traps::record_exit_frame,
+                imp = sym $imp,
+            )
+        }
+    };
+}
+pub(crate) use builtin_shim;

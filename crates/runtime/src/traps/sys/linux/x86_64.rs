@@ -1,0 +1,56 @@
+//! x86-64 Linux: program counter and frame pointer from a signal's ucontext,
+//! and the entry shim of builtins that records the Wasm caller's frame.
+
+/// `(pc, fp)` of the interrupted code.
+///
+/// # Safety
+/// `ctx` must be the `ucontext_t` passed to an `SA_SIGINFO` handler.
+pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
+    // SAFETY: per the contract, `ctx` points to a valid ucontext_t.
+    let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
+    let gregs = &uc.uc_mcontext.gregs;
+    (
+        gregs[libc::REG_RIP as usize] as usize,
+        gregs[libc::REG_RBP as usize] as usize,
+    )
+}
+
+/// Defines builtin `$name` as a naked entry shim that records the Wasm
+/// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
+/// to `$imp` with the arguments untouched (at most six integer arguments).
+macro_rules! builtin_shim {
+    ($(#[$doc:meta])* fn $name:ident($($a:ident : $t:ty),*) $(-> $r:ty)? => $imp:path) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// Only compiled Wasm code may call this, with its own live `vmctx`.
+        #[unsafe(naked)]
+        #[no_mangle]
+        pub unsafe extern "C" fn $name($($a: $t),*) $(-> $r)? {
+            core::arch::naked_asm!(
+                "push rbp",
+                "mov rbp, rsp",
+                "push rdi",
+                "push rsi",
+                "push rdx",
+                "push rcx",
+                "push r8",
+                "push r9",
+                "mov rdi, [rbp]",
+                "mov rsi, [rbp + 8]",
+                "call {record}",
+                "pop r9",
+                "pop r8",
+                "pop rcx",
+                "pop rdx",
+                "pop rsi",
+                "pop rdi",
+                "pop rbp",
+                "jmp {imp}",
+                record = sym $crate::traps::record_exit_frame,
+                imp = sym $imp,
+            )
+        }
+    };
+}
+pub(crate) use builtin_shim;
