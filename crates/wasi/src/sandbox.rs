@@ -67,7 +67,7 @@ fn owned(fd: libc::c_long) -> Result<OwnedFd, Errno> {
 fn raw_openat2(dir: BorrowedFd, path: &CString, flags: i32, mode: u32) -> Result<OwnedFd, i32> {
     let mut how: libc::open_how = unsafe_zeroed_open_how();
     how.flags = flags as u32 as u64 | libc::O_CLOEXEC as u64;
-    how.mode = if flags & (libc::O_CREAT | libc::O_TMPFILE) != 0 {
+    how.mode = if flags & libc::O_CREAT != 0 || flags & libc::O_TMPFILE == libc::O_TMPFILE {
         mode as u64
     } else {
         0

@@ -379,12 +379,11 @@ impl WasiCtx {
         offset: u64,
         nread: u32,
     ) -> Result<(), Errno> {
-        let e = self
-            .fds
-            .with_rights(fd, rights::FD_READ | rights::FD_SEEK)?;
+        let e = self.fds.get(fd)?;
         if is_dir(e) {
             return Err(Errno::Isdir);
         }
+        e.require(rights::FD_READ | rights::FD_SEEK)?;
         let off = i64::try_from(offset).map_err(|_| Errno::Inval)?;
         let ranges = iovecs(mem, iovs, iovs_len)?;
         memory::range(mem, nread, 4)?;
@@ -407,12 +406,11 @@ impl WasiCtx {
         offset: u64,
         nwritten: u32,
     ) -> Result<(), Errno> {
-        let e = self
-            .fds
-            .with_rights(fd, rights::FD_WRITE | rights::FD_SEEK)?;
+        let e = self.fds.get(fd)?;
         if is_dir(e) {
             return Err(Errno::Isdir);
         }
+        e.require(rights::FD_WRITE | rights::FD_SEEK)?;
         let off = i64::try_from(offset).map_err(|_| Errno::Inval)?;
         let ranges = iovecs(mem, iovs, iovs_len)?;
         memory::range(mem, nwritten, 4)?;
@@ -477,10 +475,11 @@ impl WasiCtx {
         iovs_len: u32,
         nread: u32,
     ) -> Result<Completion, Errno> {
-        let e = self.fds.with_rights(fd, rights::FD_READ)?;
+        let e = self.fds.get(fd)?;
         if is_dir(e) {
             return Err(Errno::Isdir);
         }
+        e.require(rights::FD_READ)?;
         let ranges = iovecs(mem, iovs, iovs_len)?;
         memory::range(mem, nread, 4)?;
         if e.may_block
@@ -512,10 +511,11 @@ impl WasiCtx {
         iovs_len: u32,
         nwritten: u32,
     ) -> Result<(), Errno> {
-        let e = self.fds.with_rights(fd, rights::FD_WRITE)?;
+        let e = self.fds.get(fd)?;
         if is_dir(e) {
             return Err(Errno::Isdir);
         }
+        e.require(rights::FD_WRITE)?;
         let ranges = iovecs(mem, iovs, iovs_len)?;
         memory::range(mem, nwritten, 4)?;
         let v = memory::host_iovecs(mem, &ranges);

@@ -259,7 +259,8 @@ impl WasiCtx {
         let p = read_str(mem, path, len)?.to_owned();
         memory::range(mem, opened, 4)?;
         let read = base & (rights::FD_READ | rights::FD_READDIR) != 0;
-        let write = base & rights::FD_WRITE != 0;
+        // A directory is only ever opened for reading (as Wasmtime does).
+        let write = base & rights::FD_WRITE != 0 && of & oflags::DIRECTORY == 0;
         let mut flags = host_open_flags(read, write, fdf);
         if of & oflags::CREAT != 0 {
             flags |= libc::O_CREAT;
