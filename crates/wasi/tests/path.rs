@@ -352,7 +352,7 @@ fn symlink_swapped_during_walk() {
             let (cd, creal, clink) = (c(&d2), c(&real), c(&link));
             let mut i = 0u64;
             while !s2.load(std::sync::atomic::Ordering::Relaxed) {
-                let other = if i % 2 == 0 { &clink } else { &creal };
+                let other = if i.is_multiple_of(2) { &clink } else { &creal };
                 // SAFETY: valid NUL-terminated paths; RENAME_EXCHANGE swaps atomically.
                 unsafe {
                     libc::syscall(
