@@ -4,7 +4,9 @@
 //! A valid generated module must moreover compile.
 //!
 //! `TERN_NO_PANIC_CASES` sets the number of generated modules (default 300)
-//! and `TERN_NO_PANIC_SEED` the first seed. The `fuzz/` crate runs the same
+//! and `TERN_NO_PANIC_SEED` the first seed. A crash by a signal cannot be
+//! caught: the module being compiled is then left in
+//! `target/tmp/no_panic-current.{txt,wasm}`. The `fuzz/` crate runs the same
 //! check under libFuzzer.
 
 use arbitrary::Unstructured;
@@ -34,8 +36,11 @@ fn wasm2_config() -> wasm_smith::Config {
         compact_imports_enabled: false,
         max_memories: 1,
         max_tables: 4,
+        min_funcs: 4,
         max_funcs: 20,
-        max_instructions: 200,
+        min_types: 2,
+        export_everything: true,
+        max_instructions: 300,
         max_imports: 10,
         max_exports: 20,
         max_types: 30,
@@ -75,6 +80,12 @@ enum Outcome {
 }
 
 fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
+    if std::env::var_os("TERN_NO_PANIC_VERBOSE").is_some() {
+        eprintln!(
+            "compiling {} bytes for {target} at -O{opt_level}",
+            wasm.len()
+        );
+    }
     let options = CompileOptions {
         target,
         opt_level,
@@ -95,6 +106,15 @@ fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
     }
 }
 
+/// Writes the seed and module being compiled to `CARGO_TARGET_TMPDIR`, so
+/// that a crash that kills the test process (a signal in LLVM, not a panic)
+/// leaves its input behind: `no_panic-current.{txt,wasm}`.
+fn record_progress(seed: u64, wasm: &[u8]) {
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let _ = std::fs::write(dir.join("no_panic-current.txt"), format!("seed {seed}\n"));
+    let _ = std::fs::write(dir.join("no_panic-current.wasm"), wasm);
+}
+
 fn validates(wasm: &[u8]) -> bool {
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
         .validate_all(wasm)
@@ -109,20 +129,23 @@ fn generated_modules_never_panic() {
     let start = Instant::now();
     let mut panics = Vec::new();
     let mut rejected = Vec::new();
-    let (mut compiled, mut generated, mut mutants) = (0usize, 0usize, 0usize);
+    let (mut compiled, mut generated, mut mutants, mut total_bytes) =
+        (0usize, 0usize, 0usize, 0usize);
 
     for seed in first_seed..first_seed + cases {
         if start.elapsed() > budget {
             eprintln!("time budget of {budget:?} used up after {generated} modules");
             break;
         }
-        let data = seed_bytes(seed, 4096);
+        let data = seed_bytes(seed, 16384);
         let mut u = Unstructured::new(&data);
         let Ok(module) = wasm_smith::Module::new(wasm2_config(), &mut u) else {
             continue;
         };
         let wasm = module.to_bytes();
+        record_progress(seed, &wasm);
         generated += 1;
+        total_bytes += wasm.len();
         let target = if seed % 2 == 0 {
             Target::X86_64
         } else {
@@ -161,7 +184,7 @@ fn generated_modules_never_panic() {
     }
 
     eprintln!(
-        "{generated} generated modules ({compiled} compiled), {mutants} mutants, {:.1?}",
+        "{generated} generated modules ({total_bytes} bytes, {compiled} compiled), {mutants} mutants, {:.1?}",
         start.elapsed()
     );
     assert!(
