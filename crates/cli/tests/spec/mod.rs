@@ -19,7 +19,8 @@
 //!
 //! Positional arguments (what `cargo test NAME` passes) are filters too;
 //! arguments starting with `-` are ignored. Build artifacts (objects,
-//! executables, scripts, stderr) stay in `target/tmp/spec/TARGET/FILE/`.
+//! executables, scripts, stderr, and `failures.txt` listing every failure)
+//! stay in `target/tmp/spec/TARGET/FILE/`.
 
 pub mod check;
 pub mod compile;
@@ -280,7 +281,7 @@ fn run_unit(
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         run::run_file(file, text, codegen, &launcher, &dir)
     }));
-    result.unwrap_or_else(|_| FileReport {
+    let report = result.unwrap_or_else(|_| FileReport {
         file: file.to_string(),
         target: target_name(target),
         outcomes: vec![Outcome {
@@ -289,5 +290,13 @@ fn run_unit(
             verdict: Verdict::Fail("the spec runner panicked (see stderr)".into()),
         }],
         reproduce: None,
-    })
+        note: None,
+    });
+    // Every failure, for digging beyond the printed first few.
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(
+        dir.join("failures.txt"),
+        report::file_block(&report, usize::MAX),
+    );
+    report
 }

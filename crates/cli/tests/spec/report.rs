@@ -18,6 +18,9 @@ pub fn file_block(report: &FileReport, max_failures: usize) -> String {
         .iter()
         .filter(|o| o.verdict != Verdict::Pass)
         .collect();
+    if let Some(note) = &report.note {
+        let _ = writeln!(out, "    note: {}", one_line(note, 2000));
+    }
     for o in failures.iter().take(max_failures) {
         let (tag, why) = match &o.verdict {
             Verdict::Skip(why) => ("SKIPPED ", why.as_str()),
@@ -26,8 +29,11 @@ pub fn file_block(report: &FileReport, max_failures: usize) -> String {
         };
         let _ = writeln!(
             out,
-            "    {}:{}: {tag}{}: {why}",
-            report.file, o.line, o.what
+            "    {}:{}: {tag}{}: {}",
+            report.file,
+            o.line,
+            o.what,
+            one_line(why, 400)
         );
     }
     if failures.len() > max_failures {
@@ -39,6 +45,24 @@ pub fn file_block(report: &FileReport, max_failures: usize) -> String {
         }
     }
     out
+}
+
+/// `text` on one line (line breaks become ` | `), cut after `max` bytes.
+pub fn one_line(text: &str, max: usize) -> String {
+    let joined: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    let joined = joined.join(" | ");
+    if joined.len() <= max {
+        return joined;
+    }
+    let mut end = max;
+    while !joined.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &joined[..end])
 }
 
 /// Totals over many reports.

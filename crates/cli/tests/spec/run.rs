@@ -42,6 +42,8 @@ pub struct FileReport {
     pub outcomes: Vec<Outcome>,
     /// How to rerun the executable by hand, when one was built.
     pub reproduce: Option<String>,
+    /// A problem that concerns the whole file (the bundle could not be built).
+    pub note: Option<String>,
 }
 
 impl FileReport {
@@ -81,6 +83,7 @@ pub fn run_file(
         target: target_name(codegen.target),
         outcomes: vec![],
         reproduce: None,
+        note: None,
     };
     let plan = match plan_file(text) {
         Ok(plan) => plan,
@@ -162,8 +165,10 @@ pub fn run_file(
         match build(&objects, codegen, dir, &exe) {
             Err(e) => {
                 for (i, _) in &script {
-                    verdicts[*i] = Some(Verdict::Fail(format!("bundle not built: {e}")));
+                    verdicts[*i] =
+                        Some(Verdict::Fail("bundle not built (see the note)".to_string()));
                 }
+                report.note = Some(format!("bundle not built: {e}"));
             }
             Ok(()) => {
                 let lines: Vec<String> = script.iter().map(|(_, l)| l.clone()).collect();

@@ -23,6 +23,7 @@ fn block_and_totals() {
             outcome(4, Verdict::Fail("x".into())),
         ],
         reproduce: Some("./bundle --script s --".into()),
+        note: None,
     };
     let block = file_block(&report, 2);
     assert_eq!(
@@ -42,4 +43,10 @@ fn block_and_totals() {
         }
     );
     assert_eq!(final_line(&t), "spec: 1 passed, 3 failed");
+}
+
+#[test]
+fn one_line_joins_and_cuts() {
+    assert_eq!(one_line("a\n  b\n\nc", 100), "a | b | c");
+    assert_eq!(one_line("ééé", 3), "é…");
 }
