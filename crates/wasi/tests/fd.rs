@@ -189,6 +189,11 @@ fn readdir_with_cookies_over_1000_entries() {
     let f = g.open("file", oflags::CREAT).unwrap();
     assert_eq!(
         g.ctx.fd_readdir(&mut g.mem, f, buf, buf_len, 0, RES),
+        Err(Errno::Notdir)
+    );
+    g.ctx.fd_fdstat_set_rights(d, 0, 0).unwrap();
+    assert_eq!(
+        g.ctx.fd_readdir(&mut g.mem, d, buf, buf_len, 0, RES),
         Err(Errno::Notcapable)
     );
     assert_eq!(

@@ -541,10 +541,10 @@ impl WasiCtx {
         bufused: u32,
     ) -> Result<(), Errno> {
         let e = self.fds.get_mut(fd)?;
-        e.require(rights::FD_READDIR)?;
         if e.filetype != filetype::DIRECTORY {
             return Err(Errno::Notdir);
         }
+        e.require(rights::FD_READDIR)?;
         memory::range(mem, buf, buf_len)?;
         memory::range(mem, bufused, 4)?;
         if cookie == 0 || e.dir_cache.is_none() {

@@ -67,26 +67,15 @@ impl WasiCtx {
                             nbytes: 0,
                         })
                     }
-                    _ => {
-                        return Ok(Sub::Ready {
-                            error: Errno::Inval,
-                            nbytes: 0,
-                        })
-                    }
+                    // Wasmtime fails the whole call here (not just the event).
+                    _ => return Err(Errno::Inval),
                 };
                 Ok(Sub::Clock { deadline })
             }
             eventtype::FD_READ | eventtype::FD_WRITE => {
                 let fd = read_u32(mem, base + 16)?;
-                let e = match self.fds.get(fd) {
-                    Ok(e) => e,
-                    Err(err) => {
-                        return Ok(Sub::Ready {
-                            error: err,
-                            nbytes: 0,
-                        })
-                    }
-                };
+                // An fd that is not open fails the whole call (as Wasmtime does).
+                let e = self.fds.get(fd)?;
                 if e.require(rights::POLL_FD_READWRITE).is_err() {
                     return Ok(Sub::Ready {
                         error: Errno::Notcapable,
@@ -120,13 +109,15 @@ impl WasiCtx {
     ///
     /// Clock subscriptions on `REALTIME`/`MONOTONIC` (relative or `ABSTIME`) and
     /// `FD_READ`/`FD_WRITE` subscriptions are supported; CPU-time clocks produce an event
-    /// with `ENOTSUP`. Regular files and directories are always ready. Returns
+    /// with `ENOTSUP`, an fd without `POLL_FD_READWRITE` an event with `ENOTCAPABLE`.
+    /// Regular files and directories are always ready. Returns
     /// [`Completion::Interrupted`] (nothing written) when an interrupt is requested
     /// before any subscription is ready; re-issuing the identical call resumes the
     /// remaining timeouts.
     ///
     /// # Errors
-    /// `EINVAL` (no subscriptions, unknown tag), `EFAULT`.
+    /// `EINVAL` (no subscriptions, unknown tag or clock), `EBADF` (a subscribed fd is
+    /// not open), `EFAULT`.
     pub fn poll_oneoff(
         &mut self,
         mem: &mut [u8],
