@@ -285,9 +285,9 @@ pub(super) fn host_machine() -> TargetMachine {
         .expect("host target machine")
 }
 
-/// Verifies `module`, optionally runs the `default<O2>` pipeline over it,
-/// and JIT-compiles it.
-pub(super) fn finish<'ctx>(module: &Module<'ctx>, optimize: bool) -> ExecutionEngine<'ctx> {
+/// Verifies `module` and, with a target machine, runs the `default<O2>`
+/// pipeline over it.
+pub(super) fn verify_and_optimize(module: &Module<'_>, machine: Option<&TargetMachine>) {
     if let Err(message) = module.verify() {
         panic!(
             "invalid IR: {}\n{}",
@@ -295,11 +295,15 @@ pub(super) fn finish<'ctx>(module: &Module<'ctx>, optimize: bool) -> ExecutionEn
             module.print_to_string().to_string()
         );
     }
-    if optimize {
+    if let Some(machine) = machine {
         module
-            .run_passes("default<O2>", &host_machine(), PassBuilderOptions::create())
+            .run_passes("default<O2>", machine, PassBuilderOptions::create())
             .expect("O2 pipeline");
     }
+}
+
+/// JIT-compiles `module` for the host.
+pub(super) fn jit<'ctx>(module: &Module<'ctx>) -> ExecutionEngine<'ctx> {
     module
         .create_jit_execution_engine(OptimizationLevel::Default)
         .expect("JIT")

@@ -8,6 +8,7 @@
 //! rewriting of the emitted IR keep Wasm semantics).
 
 use super::jit::{self, Args, Outcome, WasmFunc};
+use super::native::Backend;
 use inkwell::context::Context;
 use tern_environ::TrapCode;
 use wasmparser::{Operator, ValType};
@@ -242,44 +243,57 @@ fn check(outcome: &Outcome, expect: &Expect, ty: ValType) -> bool {
     }
 }
 
-/// Runs the assertions of one module, in both modes.
-fn run_module(source: &str, wasm: &[u8], assertions: &[Assertion], report: &mut Report) {
+/// Runs the assertions of one module on `backend`, in both modes.
+fn run_module(
+    backend: Backend,
+    source: &str,
+    wasm: &[u8],
+    assertions: &[Assertion],
+    report: &mut Report,
+) {
     let funcs = jit::parse_functions(wasm);
     let find = |name: &str| funcs.iter().position(|f| f.name == name);
     for optimize in [false, true] {
         let ctx = Context::create();
         let module = ctx.create_module("numeric_test");
-        let mut runnable = vec![];
+        backend.prepare(&module);
+        let (mut runnable, mut calls) = (vec![], vec![]);
         for (k, assertion) in assertions.iter().enumerate() {
             let Some(index) = find(&assertion.func) else {
                 report.skipped += 1;
                 continue;
             };
             let func: &WasmFunc<'_> = &funcs[index];
-            let name = format!("a{k}");
+            let name = format!("tern_case_{k}");
             let args = if optimize {
                 Args::Const(&assertion.args)
             } else {
                 Args::Runtime
             };
             match jit::emit(&ctx, &module, &name, func, args) {
-                Ok(true) => runnable.push((k, name, func.results[0])),
+                Ok(true) => {
+                    runnable.push((k, func.results[0]));
+                    let args = if optimize {
+                        vec![]
+                    } else {
+                        assertion.args.clone()
+                    };
+                    calls.push((name, args));
+                }
                 Ok(false) => report.skipped += 1,
                 Err(err) => report
                     .failures
                     .push(format!("{source}: {}: {err}", assertion.func)),
             }
         }
-        let engine = jit::finish(&module, optimize);
-        for (k, name, ty) in runnable {
+        let outcomes = backend.run(&module, optimize, &calls);
+        for ((k, ty), outcome) in runnable.into_iter().zip(outcomes) {
             let assertion = &assertions[k];
-            let args: &[u64] = if optimize { &[] } else { &assertion.args };
-            let outcome = jit::call(&engine, &name, args);
             if check(&outcome, &assertion.expect, ty) {
                 report.passed += 1;
             } else {
                 report.failures.push(format!(
-                    "{source}: {}({}) [{}]: got {outcome:x?}, expected {:x?}",
+                    "{source} on {backend:?}: {}({}) [{}]: got {outcome:x?}, expected {:x?}",
                     assertion.func,
                     assertion
                         .args
@@ -295,8 +309,8 @@ fn run_module(source: &str, wasm: &[u8], assertions: &[Assertion], report: &mut 
     }
 }
 
-/// Runs the wast script `src` (named `source` in failure messages).
-pub(super) fn run_wast(source: &str, src: &str, report: &mut Report) {
+/// Runs the wast script `src` (named `source` in failure messages) on `backend`.
+pub(super) fn run_wast(backend: Backend, source: &str, src: &str, report: &mut Report) {
     let mut wasm: Option<Vec<u8>> = None;
     let mut assertions = vec![];
     for sexp in parse(src) {
@@ -309,7 +323,7 @@ pub(super) fn run_wast(source: &str, src: &str, report: &mut Report) {
         match head.as_str() {
             "module" => {
                 if let Some(bytes) = wasm.take() {
-                    run_module(source, &bytes, &assertions, report);
+                    run_module(backend, source, &bytes, &assertions, report);
                 }
                 assertions.clear();
                 wasm = wat::parse_str(&src[range.clone()]).ok();
@@ -322,6 +336,6 @@ pub(super) fn run_wast(source: &str, src: &str, report: &mut Report) {
         }
     }
     if let Some(bytes) = wasm {
-        run_module(source, &bytes, &assertions, report);
+        run_module(backend, source, &bytes, &assertions, report);
     }
 }
