@@ -10,6 +10,8 @@
 
 pub mod backtrace;
 pub mod sys;
+#[cfg(all(test, target_arch = "x86_64"))]
+mod tests;
 
 use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
