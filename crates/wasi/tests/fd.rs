@@ -26,6 +26,7 @@ fn read_write_seek_tell() {
     assert_eq!(g.write(99, b"x"), Err(Errno::Badf));
     // Directories cannot be read, written or seeked.
     assert_eq!(g.read(ROOT_FD, 1), Err(Errno::Isdir));
+    assert_eq!(g.seek(ROOT_FD, 0, whence::SET), Err(Errno::Badf));
     assert_eq!(g.write(ROOT_FD, b"x"), Err(Errno::Isdir));
     // Scatter/gather with several iovecs.
     let (a, al) = g.put(b"AB");

@@ -600,6 +600,9 @@ impl WasiCtx {
         newoffset: u32,
     ) -> Result<(), Errno> {
         let e = self.fds.get(fd)?;
+        if is_dir(e) {
+            return Err(Errno::Badf);
+        }
         let needed = if offset == 0 && wh == u32::from(whence::CUR) {
             rights::FD_TELL
         } else {
@@ -615,9 +618,6 @@ impl WasiCtx {
             _ => return Err(Errno::Inval),
         };
         memory::range(mem, newoffset, 8)?;
-        if is_dir(e) {
-            return Err(Errno::Badf);
-        }
         // SAFETY: plain syscall on an owned fd.
         let r = cvt(unsafe { libc::lseek(e.raw(), offset, w) })?;
         write_u64(mem, newoffset, r as u64)
