@@ -212,10 +212,7 @@ impl WasiCtxBuilder {
             let (host, host_fd) = match s {
                 Stdio::Null => (sys::dev_null()?, -1),
                 Stdio::Inherit => (sys::dup_raw(i as i32)?, i as i32),
-                Stdio::Handle(h) => {
-                    let n = h.as_raw_fd();
-                    (h, n)
-                }
+                Stdio::Handle(h) => (h, crate::state::HOST_FD_SUPPLIED),
             };
             ctx.fds.insert_at(
                 i as u32,
@@ -248,8 +245,7 @@ impl WasiCtxBuilder {
             ctx.fds.push(FdEntry::new(state, fd)?)?;
         }
         for s in self.sockets {
-            let n = s.as_raw_fd();
-            let e = inherited_entry(0, FdKind::Socket, s, n)?;
+            let e = inherited_entry(0, FdKind::Socket, s, crate::state::HOST_FD_SUPPLIED)?;
             ctx.fds.push(e)?;
         }
         Ok(ctx)
@@ -400,7 +396,10 @@ impl WasiCtx {
     /// Rebuilds a context from a snapshot: reopens every preopen by host path, every
     /// file and directory by preopen + guest path (beneath the preopen, never creating
     /// or truncating) at its recorded offset, and inherited handles/sockets by
-    /// duplicating their recorded host fd number (`/dev/null` for `host_fd == -1`).
+    /// duplicating their recorded host fd number (stdio passed through with
+    /// `inherit_stdio`; `/dev/null` for `host_fd == -1`). Handles the embedder supplied
+    /// (`host_fd == HOST_FD_SUPPLIED`: custom stdio, sockets, accepted sockets) must be
+    /// given again with [`WasiCtx::restore_with`].
     ///
     /// # Errors
     /// [`WasiError::Preopen`] or [`WasiError::Restore`] when something cannot be reopened.
@@ -438,8 +437,11 @@ impl WasiCtx {
                 h
             } else {
                 match s.kind {
-                    FdKind::Inherited | FdKind::Socket if s.host_fd < 0 => {
+                    FdKind::Inherited | FdKind::Socket if s.host_fd == -1 => {
                         sys::dev_null().map_err(fail)?
+                    }
+                    FdKind::Inherited | FdKind::Socket if s.host_fd < 0 => {
+                        return Err(fail(Errno::Badf));
                     }
                     FdKind::Inherited | FdKind::Socket => sys::dup_raw(s.host_fd).map_err(fail)?,
                     FdKind::PreopenDir | FdKind::File | FdKind::Directory => {

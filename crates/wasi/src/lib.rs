@@ -37,7 +37,9 @@ pub use dispatch::Outcome;
 pub use errno::Errno;
 pub use interrupt::Interrupt;
 pub use sandbox::Resolver;
-pub use state::{ClockState, FdKind, FdState, PendingPoll, PreopenState, WasiState};
+pub use state::{
+    ClockState, FdKind, FdState, PendingPoll, PreopenState, WasiState, HOST_FD_SUPPLIED,
+};
 
 /// Result of a call that may block (`fd_read`, `poll_oneoff`, `sock_recv`, `sock_accept`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

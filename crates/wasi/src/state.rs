@@ -4,7 +4,7 @@
 //! [`WasiCtx::snapshot`](crate::WasiCtx::snapshot) fills it (querying live file offsets
 //! and clocks); [`WasiCtx::restore`](crate::WasiCtx::restore) rebuilds the live context
 //! from it. A snapshot writer serializes these structs field by field; nothing here
-//! depends on the process it came from except `FdState::host_fd` of inherited handles.
+//! depends on the process it came from.
 
 use std::path::PathBuf;
 
@@ -38,7 +38,7 @@ pub struct PreopenState {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[repr(u8)]
 pub enum FdKind {
-    /// A handle given by the embedder (stdio, a pipe): restored from `host_fd`.
+    /// A stdio handle (host stdio, `/dev/null` or an embedder-supplied handle).
     Inherited = 0,
     /// A preopened directory: `preopen` says which.
     PreopenDir = 1,
@@ -75,10 +75,15 @@ pub struct FdState {
     pub rights_base: u64,
     /// `fs_rights_inheriting`.
     pub rights_inheriting: u64,
-    /// For `Inherited` and `Socket`: the host fd number the embedder handed in (restore
-    /// duplicates that number in the new process). -1 otherwise.
+    /// For `Inherited`: the host's stdio number (0, 1, 2) that `restore` duplicates in
+    /// the new process, or -1 for `/dev/null`. [`HOST_FD_SUPPLIED`] for handles the
+    /// embedder supplied (custom stdio, sockets, accepted sockets), which `restore_with`
+    /// must be given again. -1 for everything reopened by path.
     pub host_fd: i32,
 }
+
+/// [`FdState::host_fd`] of a handle the embedder supplied and must supply again on restore.
+pub const HOST_FD_SUPPLIED: i32 = -2;
 
 /// Guest-visible clock readings, in nanoseconds, at snapshot time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -426,3 +426,27 @@ fn nested_dir_fd_paths() {
         assert!(!g.host("a/b/f").exists());
     }
 }
+
+/// A rename between two preopens on different file systems is the real `EXDEV`,
+/// not a capability error (skipped when no second file system is at hand).
+#[test]
+fn cross_device_rename_is_exdev() {
+    use std::os::unix::fs::MetadataExt;
+    let shm = std::path::Path::new("/dev/shm");
+    let tmp = std::env::temp_dir();
+    let (Ok(a), Ok(b)) = (std::fs::metadata(shm), std::fs::metadata(&tmp)) else {
+        return;
+    };
+    if a.dev() == b.dev() {
+        return;
+    }
+    let other = shm.join(format!("tern-wasi-xdev-{}", std::process::id()));
+    std::fs::create_dir_all(&other).unwrap();
+    let mut g = Guest::with("xdev", |b| b.preopen_dir(&other, "/other"));
+    std::fs::write(g.host("f"), b"x").unwrap();
+    let (p, l) = g.put(b"f");
+    let mem = &mut g.mem;
+    let r = g.ctx.path_rename(mem, ROOT_FD, p, l, ROOT_FD + 1, p, l);
+    let _ = std::fs::remove_dir_all(&other);
+    assert_eq!(r, Err(Errno::Xdev));
+}

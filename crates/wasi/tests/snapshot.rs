@@ -156,3 +156,27 @@ fn interrupted_poll_resumes_after_restore() {
         t.elapsed()
     );
 }
+
+#[test]
+fn supplied_handles_must_be_supplied_again() {
+    let mut fds = [0i32; 2];
+    // SAFETY: valid out array.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: fresh fds.
+    let (r, w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let g = Guest::with("snapstdio", |b| b.stdin(r));
+    let state = g.ctx.snapshot();
+    let stdin = state.fds.iter().find(|s| s.fd == 0).unwrap();
+    assert_eq!(
+        (stdin.kind, stdin.host_fd),
+        (FdKind::Inherited, tern_wasi::HOST_FD_SUPPLIED)
+    );
+    // stdout/stderr were /dev/null.
+    assert_eq!(state.fds.iter().find(|s| s.fd == 1).unwrap().host_fd, -1);
+    assert!(WasiCtx::restore(state.clone()).is_err());
+    let mut g2 = Guest::new("snapstdio2");
+    g2.ctx = WasiCtx::restore_with(state, vec![(0, w)]).unwrap();
+    // fd 0 is now the write end we supplied.
+    assert_eq!(g2.write(0, b"x"), Ok(1));
+}

@@ -12,7 +12,12 @@ fn write_strings(mem: &mut [u8], items: &[String], ptrs: u32, buf: u32) -> Resul
         let dst = slice_mut(mem, p, len)?;
         dst[..s.len()].copy_from_slice(s.as_bytes());
         dst[s.len()] = 0;
-        write_u32(mem, ptrs + 4 * i as u32, p)?;
+        let slot = u32::try_from(i)
+            .ok()
+            .and_then(|i| i.checked_mul(4))
+            .and_then(|o| ptrs.checked_add(o))
+            .ok_or(Errno::Fault)?;
+        write_u32(mem, slot, p)?;
         p = p.checked_add(len).ok_or(Errno::Fault)?;
     }
     Ok(())

@@ -30,6 +30,16 @@ fn lstat_at(p: &Parent) -> Result<libc::stat, Errno> {
     Ok(st)
 }
 
+/// `linkat`/`renameat` on already-confined parents report `EXDEV` only for a real
+/// cross-device operation (which `Errno::from_host` maps to `ENOTCAPABLE`).
+fn real_xdev(e: Errno) -> Errno {
+    if e == Errno::Notcapable {
+        Errno::Xdev
+    } else {
+        e
+    }
+}
+
 fn is_dir_mode(st: &libc::stat) -> bool {
     st.st_mode & libc::S_IFMT == libc::S_IFDIR
 }
@@ -219,6 +229,7 @@ impl WasiCtx {
             )
         })
         .map(drop)
+        .map_err(real_xdev)
     }
 
     /// `path_open(fd, dirflags, path, path_len, oflags, rights_base, rights_inheriting,
@@ -379,6 +390,7 @@ impl WasiCtx {
             )
         })
         .map(drop)
+        .map_err(real_xdev)
     }
 
     /// `path_symlink(old_path, old_len, fd, new_path, new_len)`: creates `new_path`

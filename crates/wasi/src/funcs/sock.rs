@@ -53,7 +53,7 @@ impl WasiCtx {
             write: true,
             rights_base: rights::SOCKET_BASE & !rights::SOCK_ACCEPT,
             rights_inheriting: 0,
-            host_fd: -1,
+            host_fd: crate::state::HOST_FD_SUPPLIED,
         };
         let new_fd = self.fds.push(FdEntry::new(state, host)?)?;
         write_u32(mem, fd_ptr, new_fd)?;
