@@ -2,7 +2,8 @@
 //! `xor`, `bitselect`) and the tests that reduce a vector to an `i32`
 //! (`any_true`, `all_true`, `bitmask`).
 
-use super::shape::{call, int_type_of, pop_vec, push_vec, Lane};
+use super::shape::Lane;
+use super::values::{call, int_type_of, pop_vec, push_vec};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::values::IntValue;

@@ -2,8 +2,9 @@
 //! (NaN to 0, out-of-range values saturated), `demote`, `promote` and the
 //! `_low`/`_zero` forms that use or fill only two of four lanes.
 
-use super::shape::{call, call_same, const_splat, pop_vec, push_vec, shuffle, vector, Lane};
+use super::shape::Lane;
 use super::target::{arch, Arch};
+use super::values::{call, call_same, const_splat, pop_vec, push_vec, shuffle, vector};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::VectorType;

@@ -2,7 +2,9 @@
 //! sub, mul, div, min/max (NaN-propagating, `-0 < +0`), pmin/pmax (the
 //! plain compare-and-select the spec defines), and rounding to integral.
 
-use super::shape::{call_same, cast, pop_vec, push_vec, Lane};
+use super::shape::{lane_of, Lane};
+use super::target::{arch, Arch};
+use super::values::{call_same, cast, pop_vec, push_vec};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::values::VectorValue;
@@ -37,7 +39,7 @@ enum Op {
 /// # Errors
 /// Propagates LLVM builder errors.
 pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>) -> Result<bool> {
-    let Some((lane, op)) = classify(op) else {
+    let (Some(op), Some(lane)) = (classify(op), lane_of(op)) else {
         return Ok(false);
     };
     let rhs = pop_vec(cx, lane)?;
@@ -73,7 +75,16 @@ fn binary<'ctx>(
 ) -> Result<VectorValue<'ctx>> {
     let b = cx.builder();
     Ok(match op {
-        Op::Binary(name) => call_same(cx, name, &[lhs, rhs])?,
+        Op::Binary(name) => {
+            // x86's lowering returns a signalling NaN operand unchanged, where
+            // Wasm wants it quieted; AArch64's fmin/fmax quiet it themselves.
+            let v = call_same(cx, name, &[lhs, rhs])?;
+            if arch(cx) == Arch::Aarch64 {
+                v
+            } else {
+                call_same(cx, "llvm.canonicalize", &[v])?
+            }
+        }
         Op::Add => b.build_float_add(lhs, rhs, "")?,
         Op::Sub => b.build_float_sub(lhs, rhs, "")?,
         Op::Mul => b.build_float_mul(lhs, rhs, "")?,
@@ -91,42 +102,26 @@ fn binary<'ctx>(
     })
 }
 
-/// The shape and operation of `op`, if it is one of this file's.
-fn classify(op: &Operator<'_>) -> Option<(Lane, Op)> {
-    use Lane::{F32, F64};
+/// The operation of `op`, if it is one of this file's.
+fn classify(op: &Operator<'_>) -> Option<Op> {
     use Op::{Add, Binary, Div, Mul, Neg, Pmax, Pmin, Sub, Unary};
     use Operator as O;
     Some(match op {
-        O::F32x4Ceil => (F32, Unary("llvm.ceil")),
-        O::F32x4Floor => (F32, Unary("llvm.floor")),
-        O::F32x4Trunc => (F32, Unary("llvm.trunc")),
-        O::F32x4Nearest => (F32, Unary("llvm.roundeven")),
-        O::F32x4Abs => (F32, Unary("llvm.fabs")),
-        O::F32x4Neg => (F32, Neg),
-        O::F32x4Sqrt => (F32, Unary("llvm.sqrt")),
-        O::F32x4Add => (F32, Add),
-        O::F32x4Sub => (F32, Sub),
-        O::F32x4Mul => (F32, Mul),
-        O::F32x4Div => (F32, Div),
-        O::F32x4Min => (F32, Binary("llvm.minimum")),
-        O::F32x4Max => (F32, Binary("llvm.maximum")),
-        O::F32x4PMin => (F32, Pmin),
-        O::F32x4PMax => (F32, Pmax),
-        O::F64x2Ceil => (F64, Unary("llvm.ceil")),
-        O::F64x2Floor => (F64, Unary("llvm.floor")),
-        O::F64x2Trunc => (F64, Unary("llvm.trunc")),
-        O::F64x2Nearest => (F64, Unary("llvm.roundeven")),
-        O::F64x2Abs => (F64, Unary("llvm.fabs")),
-        O::F64x2Neg => (F64, Neg),
-        O::F64x2Sqrt => (F64, Unary("llvm.sqrt")),
-        O::F64x2Add => (F64, Add),
-        O::F64x2Sub => (F64, Sub),
-        O::F64x2Mul => (F64, Mul),
-        O::F64x2Div => (F64, Div),
-        O::F64x2Min => (F64, Binary("llvm.minimum")),
-        O::F64x2Max => (F64, Binary("llvm.maximum")),
-        O::F64x2PMin => (F64, Pmin),
-        O::F64x2PMax => (F64, Pmax),
+        O::F32x4Ceil | O::F64x2Ceil => Unary("llvm.ceil"),
+        O::F32x4Floor | O::F64x2Floor => Unary("llvm.floor"),
+        O::F32x4Trunc | O::F64x2Trunc => Unary("llvm.trunc"),
+        O::F32x4Nearest | O::F64x2Nearest => Unary("llvm.roundeven"),
+        O::F32x4Abs | O::F64x2Abs => Unary("llvm.fabs"),
+        O::F32x4Neg | O::F64x2Neg => Neg,
+        O::F32x4Sqrt | O::F64x2Sqrt => Unary("llvm.sqrt"),
+        O::F32x4Add | O::F64x2Add => Add,
+        O::F32x4Sub | O::F64x2Sub => Sub,
+        O::F32x4Mul | O::F64x2Mul => Mul,
+        O::F32x4Div | O::F64x2Div => Div,
+        O::F32x4Min | O::F64x2Min => Binary("llvm.minimum"),
+        O::F32x4Max | O::F64x2Max => Binary("llvm.maximum"),
+        O::F32x4PMin | O::F64x2PMin => Pmin,
+        O::F32x4PMax | O::F64x2PMax => Pmax,
         _ => return None,
     })
 }

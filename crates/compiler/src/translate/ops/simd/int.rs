@@ -3,10 +3,9 @@
 //! `i16x8.q15mulr_sat_s`. Widening and narrowing operators live in
 //! [`super::widen`].
 
-use super::shape::{
-    call_same, const_splat, extend, pop_int, pop_vec, push_vec, splat, vector, Lane,
-};
+use super::shape::{lane_of, Lane};
 use super::target::{arch, Arch};
+use super::values::{call_same, const_splat, extend, pop_int, pop_vec, push_vec, splat, vector};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::values::VectorValue;
@@ -49,7 +48,7 @@ pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>)
         q15mulr_sat_s(cx)?;
         return Ok(true);
     }
-    let Some((lane, op)) = classify(op) else {
+    let (Some(op), Some(lane)) = (classify(op), lane_of(op)) else {
         return Ok(false);
     };
     let v = match op {
@@ -68,66 +67,29 @@ pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>)
     Ok(true)
 }
 
-/// The shape and operation of `op`, if it is one of this file's.
-fn classify(op: &Operator<'_>) -> Option<(Lane, Op)> {
-    use Lane::{I16, I32, I64, I8};
+/// The operation of `op`, if it is one of this file's.
+fn classify(op: &Operator<'_>) -> Option<Op> {
     use Op::{Abs, Add, AvgrU, Call, Mul, Neg, Popcnt, Shl, ShrS, ShrU, Sub};
     use Operator as O;
     Some(match op {
-        O::I8x16Abs => (I8, Abs),
-        O::I8x16Neg => (I8, Neg),
-        O::I8x16Popcnt => (I8, Popcnt),
-        O::I8x16Shl => (I8, Shl),
-        O::I8x16ShrS => (I8, ShrS),
-        O::I8x16ShrU => (I8, ShrU),
-        O::I8x16Add => (I8, Add),
-        O::I8x16AddSatS => (I8, Call("llvm.sadd.sat")),
-        O::I8x16AddSatU => (I8, Call("llvm.uadd.sat")),
-        O::I8x16Sub => (I8, Sub),
-        O::I8x16SubSatS => (I8, Call("llvm.ssub.sat")),
-        O::I8x16SubSatU => (I8, Call("llvm.usub.sat")),
-        O::I8x16MinS => (I8, Call("llvm.smin")),
-        O::I8x16MinU => (I8, Call("llvm.umin")),
-        O::I8x16MaxS => (I8, Call("llvm.smax")),
-        O::I8x16MaxU => (I8, Call("llvm.umax")),
-        O::I8x16AvgrU => (I8, AvgrU),
-        O::I16x8Abs => (I16, Abs),
-        O::I16x8Neg => (I16, Neg),
-        O::I16x8Shl => (I16, Shl),
-        O::I16x8ShrS => (I16, ShrS),
-        O::I16x8ShrU => (I16, ShrU),
-        O::I16x8Add => (I16, Add),
-        O::I16x8AddSatS => (I16, Call("llvm.sadd.sat")),
-        O::I16x8AddSatU => (I16, Call("llvm.uadd.sat")),
-        O::I16x8Sub => (I16, Sub),
-        O::I16x8SubSatS => (I16, Call("llvm.ssub.sat")),
-        O::I16x8SubSatU => (I16, Call("llvm.usub.sat")),
-        O::I16x8Mul => (I16, Mul),
-        O::I16x8MinS => (I16, Call("llvm.smin")),
-        O::I16x8MinU => (I16, Call("llvm.umin")),
-        O::I16x8MaxS => (I16, Call("llvm.smax")),
-        O::I16x8MaxU => (I16, Call("llvm.umax")),
-        O::I16x8AvgrU => (I16, AvgrU),
-        O::I32x4Abs => (I32, Abs),
-        O::I32x4Neg => (I32, Neg),
-        O::I32x4Shl => (I32, Shl),
-        O::I32x4ShrS => (I32, ShrS),
-        O::I32x4ShrU => (I32, ShrU),
-        O::I32x4Add => (I32, Add),
-        O::I32x4Sub => (I32, Sub),
-        O::I32x4Mul => (I32, Mul),
-        O::I32x4MinS => (I32, Call("llvm.smin")),
-        O::I32x4MinU => (I32, Call("llvm.umin")),
-        O::I32x4MaxS => (I32, Call("llvm.smax")),
-        O::I32x4MaxU => (I32, Call("llvm.umax")),
-        O::I64x2Abs => (I64, Abs),
-        O::I64x2Neg => (I64, Neg),
-        O::I64x2Shl => (I64, Shl),
-        O::I64x2ShrS => (I64, ShrS),
-        O::I64x2ShrU => (I64, ShrU),
-        O::I64x2Add => (I64, Add),
-        O::I64x2Sub => (I64, Sub),
-        O::I64x2Mul => (I64, Mul),
+        O::I8x16Abs | O::I16x8Abs | O::I32x4Abs | O::I64x2Abs => Abs,
+        O::I8x16Neg | O::I16x8Neg | O::I32x4Neg | O::I64x2Neg => Neg,
+        O::I8x16Popcnt => Popcnt,
+        O::I8x16Shl | O::I16x8Shl | O::I32x4Shl | O::I64x2Shl => Shl,
+        O::I8x16ShrS | O::I16x8ShrS | O::I32x4ShrS | O::I64x2ShrS => ShrS,
+        O::I8x16ShrU | O::I16x8ShrU | O::I32x4ShrU | O::I64x2ShrU => ShrU,
+        O::I8x16Add | O::I16x8Add | O::I32x4Add | O::I64x2Add => Add,
+        O::I8x16AddSatS | O::I16x8AddSatS => Call("llvm.sadd.sat"),
+        O::I8x16AddSatU | O::I16x8AddSatU => Call("llvm.uadd.sat"),
+        O::I8x16Sub | O::I16x8Sub | O::I32x4Sub | O::I64x2Sub => Sub,
+        O::I8x16SubSatS | O::I16x8SubSatS => Call("llvm.ssub.sat"),
+        O::I8x16SubSatU | O::I16x8SubSatU => Call("llvm.usub.sat"),
+        O::I8x16MinS | O::I16x8MinS | O::I32x4MinS => Call("llvm.smin"),
+        O::I8x16MinU | O::I16x8MinU | O::I32x4MinU => Call("llvm.umin"),
+        O::I8x16MaxS | O::I16x8MaxS | O::I32x4MaxS => Call("llvm.smax"),
+        O::I8x16MaxU | O::I16x8MaxU | O::I32x4MaxU => Call("llvm.umax"),
+        O::I8x16AvgrU | O::I16x8AvgrU => AvgrU,
+        O::I16x8Mul | O::I32x4Mul | O::I64x2Mul => Mul,
         _ => return None,
     })
 }
@@ -145,7 +107,7 @@ fn unary<'ctx>(
         _ => {
             let poison_on_min = cx.context().bool_type().const_zero();
             let ty = a.get_type().into();
-            vector(super::shape::call(
+            vector(super::values::call(
                 cx,
                 "llvm.abs",
                 &[ty],
@@ -224,7 +186,7 @@ fn q15mulr_sat_s<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
         }
         Arch::X86_64 => {
             let args = [lhs.into(), rhs.into()];
-            vector(super::shape::call(
+            vector(super::values::call(
                 cx,
                 "llvm.x86.ssse3.pmul.hr.sw.128",
                 &[],

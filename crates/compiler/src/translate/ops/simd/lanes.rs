@@ -1,8 +1,9 @@
 //! Operators that move lanes: `v128.const`, `i8x16.shuffle`, `i8x16.swizzle`,
 //! the splats, and `extract_lane`/`replace_lane` of every shape.
 
-use super::shape::{cast, index, pop_int, pop_vec, push_vec, shuffle, splat, vector, Lane};
+use super::shape::Lane;
 use super::target::{arch, Arch};
+use super::values::{cast, index, pop_int, pop_vec, push_vec, shuffle, splat, vector};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::VectorType;
@@ -127,7 +128,7 @@ fn swizzle<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
     let a = pop_vec(cx, Lane::I8)?;
     let v = if arch(cx) == Arch::Aarch64 {
         let ty = Lane::I8.vec_type(cx);
-        vector(super::shape::call(
+        vector(super::values::call(
             cx,
             "llvm.aarch64.neon.tbl1",
             &[ty.into()],
@@ -156,7 +157,7 @@ fn generic_swizzle<'ctx>(
         gathered = b.build_insert_element(gathered, lane, index(cx, i), "")?;
     }
     let in_range =
-        b.build_int_compare(IntPredicate::ULT, s, super::shape::const_splat(ty, 16), "")?;
+        b.build_int_compare(IntPredicate::ULT, s, super::values::const_splat(ty, 16), "")?;
     let v = b.build_select(in_range, gathered, ty.const_zero(), "")?;
     cast(cx, v, Lane::I8)
 }

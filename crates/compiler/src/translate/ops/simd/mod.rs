@@ -2,10 +2,10 @@
 //! not relaxed SIMD), lowered to LLVM vector IR.
 //!
 //! A `v128` travels as the canonical `<4 x i32>`; each operator bitcasts its
-//! operands to the lane shape it works on and its result back (see
-//! [`shape`]). The IR uses generic LLVM patterns both the x86-64 (SSE4.2) and
-//! AArch64 (NEON) back ends select well; target intrinsics appear only where
-//! no such pattern exists, guarded by [`target`].
+//! operands to the lane shape it works on and its result back (see [`shape`]
+//! and [`values`]). The IR uses generic LLVM patterns both the x86-64
+//! (SSE4.2) and AArch64 (NEON) back ends select well; target intrinsics
+//! appear only where no such pattern exists, guarded by [`target`].
 //!
 //! One file per operator family:
 //! * [`memory`]: loads and stores;
@@ -26,6 +26,7 @@ mod lanes;
 mod memory;
 mod shape;
 mod target;
+mod values;
 mod widen;
 
 use super::LoweringCx;

@@ -6,8 +6,9 @@
 //! lanes with shuffles) that the back ends match to `pmovsx`/`pmaddwd`/
 //! `packss` on x86 and `sshll`/`smull`/`addp`/`sqxtn` on AArch64.
 
-use super::shape::{
-    call_same, concat, const_splat, extend, half, int_type_of, pop_vec, push_vec, shuffle, Lane,
+use super::shape::Lane;
+use super::values::{
+    call_same, concat, const_splat, extend, half, int_type_of, pop_vec, push_vec, shuffle,
 };
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
