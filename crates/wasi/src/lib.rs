@@ -13,6 +13,34 @@
 //!   `docs/wasi.md`).
 //!
 //! This crate must not depend on the runtime, the compiler or LLVM.
+//!
+//! # Example
+//!
+//! ```
+//! use tern_wasi::{dispatch, Errno, Outcome, WasiCtxBuilder};
+//!
+//! let dir = std::env::temp_dir().join(format!("tern-wasi-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir).unwrap();
+//! let mut ctx = WasiCtxBuilder::new()
+//!     .arg("prog.wasm")
+//!     .env("HOME", "/sandbox")
+//!     .preopen_dir(&dir, "/sandbox") // guest fd 3
+//!     .build()
+//!     .unwrap();
+//! let mut mem = vec![0u8; 65536]; // the guest's linear memory
+//! mem[100..105].copy_from_slice(b"hello");
+//! // path_open(3, SYMLINK_FOLLOW, "hello", CREAT, rights, rights, 0, &fd @ 200)
+//! let rights = tern_wasi::types::rights::ALL;
+//! let args = [3, 1, 100, 5, 1, rights, rights, 0, 200];
+//! assert_eq!(dispatch::call(&mut ctx, &mut mem, "path_open", &args), Outcome::Return(Errno::Success));
+//! assert!(dir.join("hello").exists());
+//! // Escapes are refused.
+//! mem[100..102].copy_from_slice(b"..");
+//! let args = [3, 1, 100, 2, 0, rights, rights, 0, 200];
+//! assert_eq!(dispatch::call(&mut ctx, &mut mem, "path_open", &args), Outcome::Return(Errno::Notcapable));
+//! assert_eq!(dispatch::call(&mut ctx, &mut mem, "proc_exit", &[3]), Outcome::Exit(3));
+//! # std::fs::remove_dir_all(&dir).unwrap();
+//! ```
 
 #![deny(missing_docs)]
 #![allow(

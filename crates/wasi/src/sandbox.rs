@@ -136,7 +136,12 @@ pub fn open(
                 return Ok(fd);
             }
             Err(e) if (e == libc::ENOSYS || e == libc::EPERM) && resolver == Resolver::Auto => {
-                if OPENAT2.load(Ordering::Relaxed) == 1 {
+                // EPERM may be a real answer (immutable file, ...): probe with a lookup
+                // that cannot fail for permission reasons before giving up on openat2.
+                let works = OPENAT2.load(Ordering::Relaxed) == 1
+                    || raw_openat2(dir, &cstr(".")?, libc::O_PATH | libc::O_DIRECTORY, 0).is_ok();
+                if works {
+                    OPENAT2.store(1, Ordering::Relaxed);
                     return Err(Errno::from_host(e));
                 }
                 OPENAT2.store(2, Ordering::Relaxed);
