@@ -22,8 +22,11 @@ def sh(cmd, **kw):
 
 def sysroot(work):
     root = work / "sysroot"
-    root.mkdir(exist_ok=True)
-    for name, target in (("include", "/usr/include/wasm32-wasi"), ("lib", "/usr/lib/wasm32-wasi")):
+    (root / "lib").mkdir(parents=True, exist_ok=True)
+    # clang-22 looks for libraries in lib/<triple>; Debian's wasi-libc is flat.
+    links = (("include", "/usr/include/wasm32-wasi"), ("lib/wasm32-wasi", "/usr/lib/wasm32-wasi"),
+             ("lib/wasm32-wasip1", "/usr/lib/wasm32-wasi"))
+    for name, target in links:
         if not (root / name).exists():
             (root / name).symlink_to(target)
     return root
@@ -49,7 +52,10 @@ def ensure_matplotlib():
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--target", str(target), "matplotlib"], check=True)
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                        "--target", str(target), "matplotlib"], check=True, capture_output=True)
+        import importlib
+        importlib.invalidate_caches()
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -77,7 +83,7 @@ def main():
         src = PROGRAMS / f"{name}.c"
         native, wasm, tern_exe, cwasm = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern", work / f"{name}.cwasm"
         sh(["clang-22", "-O2", str(src), "-o", str(native), "-lm"])
-        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"])
         t0 = time.perf_counter()
         sh([args.tern, "compile", str(wasm), "-o", str(tern_exe), "-O", args.opt])
         compile_s = time.perf_counter() - t0
