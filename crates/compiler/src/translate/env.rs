@@ -40,6 +40,10 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     ) -> Self {
         let frame_pointer = context.create_string_attribute("frame-pointer", "all");
         let nounwind = enum_attribute(context, "nounwind");
+        // Tail calls (and tail recursion elimination) would turn unbounded
+        // Wasm recursion into a loop that never reaches the stack limit, and
+        // drop frames from backtraces.
+        let no_tail_calls = context.create_string_attribute("disable-tail-calls", "true");
         let functions = (info.num_imported_functions..info.functions.len() as u32)
             .map(|index| {
                 let ty = types::native_fn_type(context, info.func_type(index));
@@ -47,6 +51,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                 let function = module.add_function(&name, ty, Some(Linkage::Internal));
                 function.add_attribute(AttributeLoc::Function, frame_pointer);
                 function.add_attribute(AttributeLoc::Function, nounwind);
+                function.add_attribute(AttributeLoc::Function, no_tail_calls);
                 function
             })
             .collect();
