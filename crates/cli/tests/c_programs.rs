@@ -9,7 +9,7 @@
 
 mod common;
 
-use common::{TempDir, TARGETS};
+use common::TempDir;
 use std::path::{Path, PathBuf};
 
 /// Builds `name` natively and for both targets, runs each argument list on
@@ -26,9 +26,9 @@ fn check_program(name: &str, arg_sets: &[&[&str]]) {
     common::build_c_native(&src, &native);
 
     let cache = dir.join("cache");
-    let builds: Vec<(&str, PathBuf)> = TARGETS
-        .iter()
-        .map(|&target| {
+    let builds: Vec<(&str, PathBuf)> = common::targets()
+        .into_iter()
+        .map(|target| {
             let exe = dir.join(&format!("{name}.{target}"));
             common::tern_compile(&cache, &wasm, &exe, target, 2);
             (target, exe)
