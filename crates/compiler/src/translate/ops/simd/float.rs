@@ -1,13 +1,17 @@
 //! Lane-wise float arithmetic of `f32x4` and `f64x2`: abs, neg, sqrt, add,
 //! sub, mul, div, min/max (NaN-propagating, `-0 < +0`), pmin/pmax (the
 //! plain compare-and-select the spec defines), and rounding to integral.
+//! No fast-math flags are ever set; where LLVM or a back end could still
+//! pass a signalling NaN through unquieted, the result goes through
+//! `llvm.canonicalize`.
 
 use super::shape::{lane_of, Lane};
 use super::target::{arch, Arch};
-use super::values::{call_same, cast, pop_vec, push_vec};
+use super::values::{call_same, cast, push_vec};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
-use inkwell::values::VectorValue;
+use inkwell::types::BasicTypeEnum;
+use inkwell::values::{BasicValueEnum, IntValue, VectorValue};
 use inkwell::FloatPredicate;
 use wasmparser::Operator;
 
@@ -42,12 +46,15 @@ pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>)
     let (Some(op), Some(lane)) = (classify(op), lane_of(op)) else {
         return Ok(false);
     };
-    let rhs = pop_vec(cx, lane)?;
+    let rhs = cx.pop();
     let v = if let Op::Unary(_) | Op::Neg = op {
-        unary(cx, op, rhs)?
+        let a = cast(cx, rhs, lane)?;
+        unary(cx, op, a)?
     } else {
-        let lhs = pop_vec(cx, lane)?;
-        binary(cx, op, lane, lhs, rhs)?
+        let lhs = cx.pop();
+        let identity = has_identity_lane(lane, lhs) || has_identity_lane(lane, rhs);
+        let (lhs, rhs) = (cast(cx, lhs, lane)?, cast(cx, rhs, lane)?);
+        binary(cx, op, lane, lhs, rhs, identity)?
     };
     push_vec(cx, v)?;
     Ok(true)
@@ -65,26 +72,19 @@ fn unary<'ctx>(
     }
 }
 
-/// The binary operations.
+/// The binary operations; `identity_operand` says an operand is a constant
+/// identity (see [`has_identity_lane`]).
 fn binary<'ctx>(
     cx: &impl LoweringCx<'ctx>,
     op: Op,
     lane: Lane,
     lhs: VectorValue<'ctx>,
     rhs: VectorValue<'ctx>,
+    identity_operand: bool,
 ) -> Result<VectorValue<'ctx>> {
     let b = cx.builder();
-    Ok(match op {
-        Op::Binary(name) => {
-            // x86's lowering returns a signalling NaN operand unchanged, where
-            // Wasm wants it quieted; AArch64's fmin/fmax quiet it themselves.
-            let v = call_same(cx, name, &[lhs, rhs])?;
-            if arch(cx) == Arch::Aarch64 {
-                v
-            } else {
-                call_same(cx, "llvm.canonicalize", &[v])?
-            }
-        }
+    let v = match op {
+        Op::Binary(name) => call_same(cx, name, &[lhs, rhs])?,
         Op::Add => b.build_float_add(lhs, rhs, "")?,
         Op::Sub => b.build_float_sub(lhs, rhs, "")?,
         Op::Mul => b.build_float_mul(lhs, rhs, "")?,
@@ -99,6 +99,57 @@ fn binary<'ctx>(
             let lt = b.build_float_compare(FloatPredicate::OLT, x, y, "")?;
             cast(cx, b.build_select(lt, rhs, lhs, "")?, lane)?
         }
+    };
+    let quiet = match op {
+        // x86's lowering returns a signalling NaN operand unchanged;
+        // AArch64's fmin/fmax quiet it themselves.
+        Op::Binary(_) => arch(cx) != Arch::Aarch64,
+        Op::Add | Op::Sub | Op::Mul | Op::Div => identity_operand,
+        _ => false,
+    };
+    if quiet {
+        call_same(cx, "llvm.canonicalize", &[v])
+    } else {
+        Ok(v)
+    }
+}
+
+/// Whether `v` (an operand as popped) is a constant with a `±0.0` or
+/// `±1.0` `lane`: LLVM folds `x - 0.0`, `x * 1.0`, `x / -1.0`, … to `x` or
+/// `-x` even without fast-math flags, which would pass a signalling NaN
+/// through where Wasm wants it quieted.
+fn has_identity_lane(lane: Lane, v: BasicValueEnum<'_>) -> bool {
+    let Ok(v) = VectorValue::try_from(v) else {
+        return false;
+    };
+    if v.is_null() {
+        return true;
+    }
+    let BasicTypeEnum::IntType(element) = v.get_type().get_element_type() else {
+        return false;
+    };
+    if !v.is_constant_data_vector() {
+        return false;
+    }
+    // The 128 bits, lane 0 of `v` lowest.
+    let mut bits = 0u128;
+    for i in (0..v.get_type().get_size()).rev() {
+        let Some(word) = IntValue::try_from(v.get_element_as_constant(i))
+            .ok()
+            .and_then(|w| w.get_zero_extended_constant())
+        else {
+            return false;
+        };
+        bits = bits.checked_shl(element.get_bit_width()).unwrap_or(0) | u128::from(word);
+    }
+    let (width, one) = match lane {
+        Lane::F32 => (32, 0x3f80_0000),
+        _ => (64, 0x3ff0_0000_0000_0000),
+    };
+    let magnitude_mask = (1u128 << (width - 1)) - 1;
+    (0..128 / width).any(|i| {
+        let magnitude = (bits >> (i * width)) & magnitude_mask;
+        magnitude == 0 || magnitude == one
     })
 }
 
