@@ -47,7 +47,11 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
         ..Default::default()
     };
     let mut functions = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm) {
+    let mut parser = Parser::new(0);
+    // Decode with the supported features too: e.g. memory limits are u32
+    // LEBs without memory64, and an overlong one is malformed.
+    parser.set_features(features::SUPPORTED);
+    for payload in parser.parse_all(wasm) {
         let payload = payload.map_err(malformed)?;
         // Read the section ourselves first so that undecodable bytes are
         // reported as malformed, then let the validator judge it.

@@ -17,7 +17,7 @@ use inkwell::builder::Builder;
 use inkwell::context::Context;
 use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, InstructionValue, IntValue, PointerValue};
 use inkwell::IntPredicate;
 use std::collections::HashMap;
 use tern_environ::builtins::Builtin;
@@ -57,6 +57,10 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) reachable: bool,
     /// While unreachable: how many blocks were opened since (skipped).
     pub(super) dead_depth: u32,
+    /// The most recent linear-memory load: the value it pushed and the load
+    /// itself. A `drop` of exactly that value makes the load volatile, so
+    /// that LLVM keeps it (and its out-of-bounds trap).
+    pub(super) last_memory_load: Option<(BasicValueEnum<'ctx>, InstructionValue<'ctx>)>,
     /// The shared trap block of each trap code used so far.
     trap_blocks: HashMap<TrapCode, BasicBlock<'ctx>>,
     /// Entry-block loads from vmctx, by what they load.
@@ -107,6 +111,7 @@ pub fn translate_function(
         control: Vec::new(),
         reachable: true,
         dead_depth: 0,
+        last_memory_load: None,
         trap_blocks: HashMap::new(),
         vmctx_cache: HashMap::new(),
     };

@@ -65,9 +65,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 type_index,
                 table_index,
             } => self.translate_call_indirect(*type_index, *table_index)?,
-            O::Drop => {
-                self.pop();
-            }
+            O::Drop => self.translate_drop(),
             O::Select | O::TypedSelect { .. } => self.translate_select()?,
             O::LocalGet { local_index } => self.translate_local_get(*local_index)?,
             O::LocalSet { local_index } => self.translate_local_set(*local_index, false)?,
