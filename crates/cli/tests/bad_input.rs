@@ -385,6 +385,22 @@ const TRAPS: &[(&str, &str, &str)] = &[
         "(module (memory 1) (func (export \"_start\") i32.const 65535 i32.load drop))",
     ),
     (
+        "load into an unused local",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (local i32) i32.const 65535 i32.load local.set 0))",
+    ),
+    (
+        "load feeding only dead arithmetic",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (local f64)
+            i32.const 65536 f64.load f64.const 2 f64.mul local.set 0))",
+    ),
+    (
+        "v128 load with an offset",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const 65530 v128.load offset=4 drop))",
+    ),
+    (
         "store near 4 GiB",
         "out of bounds memory access",
         "(module (memory 1) (func (export \"_start\") i32.const -4 i32.const 1 i32.store offset=8))",
