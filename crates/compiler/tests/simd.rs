@@ -410,7 +410,7 @@ fn operators_select_their_instructions() {
         ("i8x16.avgr_u", "pavgb", "urhadd"),
         ("i16x8.avgr_u", "pavgw", "urhadd"),
         ("i8x16.bitmask", "pmovmskb", "addv"),
-        ("v128.any_true", "ptest", "orr"),
+        ("v128.any_true", "ptest", "umaxv"),
         ("f32x4.nearest", "roundps", "frintn"),
         ("f64x2.floor", "roundpd", "frintm"),
         ("i8x16.add_sat_s", "paddsb", "sqadd"),

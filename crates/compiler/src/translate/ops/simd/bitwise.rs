@@ -4,7 +4,7 @@
 
 use super::shape::Lane;
 use super::values::{call, int_type_of, pop_vec, push_vec};
-use crate::error::Result;
+use crate::error::{CompileError, Result};
 use crate::translate::ops::LoweringCx;
 use inkwell::values::IntValue;
 use inkwell::IntPredicate;
@@ -35,15 +35,7 @@ pub(super) fn translate<'ctx>(cx: &mut impl LoweringCx<'ctx>, op: &Operator<'_>)
             push_vec(cx, v)
         }
         O::V128AnyTrue => {
-            let a = cx.pop();
-            let wide = cx
-                .builder()
-                .build_bit_cast(a, cx.context().i128_type(), "")?
-                .into_int_value();
-            let zero = cx.context().i128_type().const_zero();
-            let any = cx
-                .builder()
-                .build_int_compare(IntPredicate::NE, wide, zero, "")?;
+            let any = any_lane(cx, Lane::I32, IntPredicate::NE)?;
             push_bool(cx, any)
         }
         O::I8x16AllTrue => all_true(cx, I8),
@@ -84,18 +76,29 @@ fn push_bool<'ctx>(cx: &mut impl LoweringCx<'ctx>, value: IntValue<'ctx>) -> Res
 
 /// `*.all_true`: 1 if no lane is zero.
 fn all_true<'ctx>(cx: &mut impl LoweringCx<'ctx>, lane: Lane) -> Result<()> {
+    let any_zero = any_lane(cx, lane, IntPredicate::EQ)?;
+    let all = cx.builder().build_not(any_zero, "")?;
+    push_bool(cx, all)
+}
+
+/// Pops a `v128` and tests whether any `lane` compares to zero by `predicate`.
+/// An or-reduction of a lane mask is what both back ends select best
+/// (`ptest`/`pmovmskb` on x86, `umaxv` on AArch64).
+fn any_lane<'ctx>(
+    cx: &mut impl LoweringCx<'ctx>,
+    lane: Lane,
+    predicate: IntPredicate,
+) -> Result<IntValue<'ctx>> {
     let a = pop_vec(cx, lane)?;
     let zero = lane.vec_type(cx).const_zero();
-    let nonzero = cx
-        .builder()
-        .build_int_compare(IntPredicate::NE, a, zero, "")?;
-    let all = call(
+    let mask = cx.builder().build_int_compare(predicate, a, zero, "")?;
+    let any = call(
         cx,
-        "llvm.vector.reduce.and",
-        &[nonzero.get_type().into()],
-        &[nonzero.into()],
+        "llvm.vector.reduce.or",
+        &[mask.get_type().into()],
+        &[mask.into()],
     )?;
-    push_bool(cx, all.into_int_value())
+    IntValue::try_from(any).map_err(|()| CompileError::Codegen("reduce.or returns no i1".into()))
 }
 
 /// `*.bitmask`: bit `i` of the result is the sign bit of lane `i`.
