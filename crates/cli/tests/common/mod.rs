@@ -100,6 +100,8 @@ pub struct Run {
     pub command: String,
     /// The exit status.
     pub status: ExitStatus,
+    /// Set when the command was killed for running longer than this.
+    pub timed_out: Option<Duration>,
     /// Standard output.
     pub stdout: String,
     /// Standard error.
@@ -109,6 +111,13 @@ pub struct Run {
 impl Run {
     /// The exit code; fails the test when a signal ended the process.
     pub fn code(&self) -> i32 {
+        if let Some(limit) = self.timed_out {
+            panic!(
+                "`{}` did not finish within {limit:?}\n{}",
+                self.command,
+                self.describe()
+            );
+        }
         match self.status.code() {
             Some(code) => code,
             None => panic!(
@@ -123,9 +132,12 @@ impl Run {
     /// Stdout and stderr, for failure messages.
     pub fn describe(&self) -> String {
         format!(
-            "command: {}\nstatus: {:?}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            "command: {}\nstatus: {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
             self.command,
-            self.status,
+            match self.timed_out {
+                Some(limit) => format!("killed after the time limit of {limit:?}"),
+                None => format!("{:?}", self.status),
+            },
             truncate(&self.stdout),
             truncate(&self.stderr)
         )
@@ -134,6 +146,13 @@ impl Run {
     /// Asserts that the process exited normally (no signal) and that no
     /// Rust panic was reported.
     pub fn assert_no_crash(&self) {
+        if let Some(limit) = self.timed_out {
+            panic!(
+                "`{}` did not finish within {limit:?}\n{}",
+                self.command,
+                self.describe()
+            );
+        }
         assert!(
             self.status.code().is_some(),
             "`{}` was killed by a signal\n{}",
@@ -208,18 +227,23 @@ fn truncate(s: &str) -> String {
     format!("{}\n... ({} more bytes)", &s[..cut], s.len() - cut)
 }
 
-/// Runs `cmd` with stdin closed, killing it after [`TIMEOUT`].
+/// Runs `cmd` with stdin closed, killing it after [`TIMEOUT`] (see
+/// [`run_with_timeout`]).
 pub fn run(cmd: &mut Command) -> Run {
     run_with_timeout(cmd, TIMEOUT)
 }
 
-/// Runs `cmd` with stdin closed, killing it (and failing) after `timeout`.
+/// Runs `cmd` with stdin closed. After `timeout` its whole process group
+/// (e.g. `tern run` and the qemu it started) is killed, and the result says
+/// [`Run::timed_out`].
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
+    use std::os::unix::process::{CommandExt, ExitStatusExt};
     let command = format!("{cmd:?}");
     let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
+        .process_group(0)
         .spawn()
         .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
     let mut out = child.stdout.take().expect("stdout is piped");
@@ -235,13 +259,19 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
         buf
     });
     let start = Instant::now();
+    let mut timed_out = false;
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
             Ok(None) if start.elapsed() > timeout => {
+                timed_out = true;
+                // The child leads its own process group: end it and its children.
+                let _ = Command::new("kill")
+                    .args(["-KILL", "--", &format!("-{}", child.id())])
+                    .status();
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("`{command}` did not finish within {timeout:?}");
+                break ExitStatus::from_raw(9);
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(10)),
             Err(e) => panic!("cannot wait for `{command}`: {e}"),
@@ -252,6 +282,7 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
     Run {
         command,
         status,
+        timed_out: timed_out.then_some(timeout),
         stdout: String::from_utf8_lossy(&stdout).into_owned(),
         stderr: String::from_utf8_lossy(&stderr).into_owned(),
     }
@@ -262,6 +293,7 @@ pub fn from_output(command: String, output: Output) -> Run {
     Run {
         command,
         status: output.status,
+        timed_out: None,
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
     }
