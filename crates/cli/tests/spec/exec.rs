@@ -23,19 +23,22 @@ pub const MAX_RESTARTS: usize = 40;
 pub struct Launcher {
     /// The target of the executables.
     pub target: Target,
-    /// Seconds one command may take before the executable is considered hung.
+    /// Time one command may take before the executable is considered hung.
     pub command_timeout: Duration,
+    /// Time after which a file's executable is no longer restarted.
+    pub file_budget: Duration,
 }
 
 impl Launcher {
     /// The launcher for `target` (qemu-user when it is not the host), with
-    /// `timeout_secs` per command (default: 30 natively, 120 under qemu).
+    /// `timeout_secs` per command (default: 20 natively, 60 under qemu).
     pub fn new(target: Target, timeout_secs: Option<u64>) -> Launcher {
         let emulated = target != Target::host();
-        let secs = timeout_secs.unwrap_or(if emulated { 120 } else { 30 });
+        let secs = timeout_secs.unwrap_or(if emulated { 60 } else { 20 });
         Launcher {
             target,
             command_timeout: Duration::from_secs(secs),
+            file_budget: Duration::from_secs(secs * 15),
         }
     }
 
@@ -75,6 +78,12 @@ pub fn run_script(
 ) -> Vec<LineResult> {
     let mut results: Vec<Option<LineResult>> = vec![None; commands.len()];
     let mut start = 0;
+    // Runs in a row that answered no new command: the executable is broken.
+    let mut silent = 0;
+    let deadline = Instant::now() + launcher.file_budget;
+    if let Err(why) = probe(launcher, exe, dir) {
+        return vec![Err(why); commands.len()];
+    }
     for attempt in 0..=MAX_RESTARTS {
         // Replay what succeeded before `start`, then run the rest.
         let order: Vec<usize> = (0..start)
@@ -125,12 +134,25 @@ pub fn run_script(
         let crashed = order[done];
         results[crashed] = Some(Err(session.end.clone()));
         start = crashed + 1;
-        if attempt == MAX_RESTARTS {
-            fill(
-                &mut results,
-                start,
-                &format!("not run: executable crashed {} times", MAX_RESTARTS + 1),
-            );
+        silent = if done == replayed { silent + 1 } else { 0 };
+        let stop = if silent >= 2 {
+            Some("not run: the executable answered nothing new in two runs in a row".to_string())
+        } else if Instant::now() > deadline {
+            Some(format!(
+                "not run: the file's time budget ({}s) is used up",
+                launcher.file_budget.as_secs()
+            ))
+        } else if attempt == MAX_RESTARTS {
+            Some(format!(
+                "not run: executable crashed {} times",
+                MAX_RESTARTS + 1
+            ))
+        } else {
+            None
+        };
+        if let Some(why) = stop {
+            fill(&mut results, start, &why);
+            break;
         }
     }
     results
@@ -145,6 +167,22 @@ fn fill(results: &mut [Option<LineResult>], from: usize, why: &str) {
             *r = Some(Err(why.to_string()));
         }
     }
+}
+
+/// Runs `exe` on an empty script: it must exit with status 0 and print
+/// nothing, within the command timeout. Saves a timeout per command when
+/// the executable cannot even start.
+fn probe(launcher: &Launcher, exe: &Path, dir: &Path) -> Result<(), String> {
+    let script = dir.join("script.empty.txt");
+    std::fs::write(&script, "").map_err(|e| format!("cannot write {}: {e}", script.display()))?;
+    let session = run_once(launcher, exe, &script, &dir.join("stderr.empty.txt"), 0);
+    if session.fatal || !session.end.ends_with("exited with status 0") {
+        return Err(format!(
+            "the executable fails on an empty script: {}",
+            session.end
+        ));
+    }
+    Ok(())
 }
 
 /// What one run of the executable produced.
@@ -245,7 +283,7 @@ fn run_once(
         end = format!("{} extra output lines; ", lines.len() - expected) + &end;
         lines.truncate(expected);
     }
-    if lines.len() < expected {
+    if lines.len() < expected || !end.ends_with("status 0") {
         let tail = stderr_tail(stderr_path);
         if !tail.is_empty() {
             end = format!("{end}; stderr: {tail}");

@@ -33,6 +33,7 @@ fn survives_crashes_and_hangs() {
     let launcher = Launcher {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
+        file_budget: Duration::from_secs(60),
     };
     let commands: Vec<String> = ["a", "b", "die 1", "c", "hang", "d", "die 2"]
         .map(String::from)
@@ -66,9 +67,61 @@ fn missing_executable_fails_every_command() {
     let launcher = Launcher {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
+        file_budget: Duration::from_secs(60),
     };
     let commands: Vec<String> = ["a", "b"].map(String::from).to_vec();
     let results = run_script(&launcher, &dir.join("nope"), &commands, &dir);
     assert!(results.iter().all(|r| r.is_err()), "{results:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn broken_executable_fails_fast() {
+    let dir = temp_dir("broken");
+    let exe = dir.join("broken.sh");
+    std::fs::write(&exe, "#!/bin/sh\necho oops >&2\nexit 1\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let launcher = Launcher {
+        target: Target::host(),
+        command_timeout: Duration::from_secs(2),
+        file_budget: Duration::from_secs(60),
+    };
+    let commands: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let results = run_script(&launcher, &exe, &commands, &dir);
+    for r in &results {
+        let e = r.as_ref().unwrap_err();
+        assert!(
+            e.contains("empty script") && e.contains("status 1") && e.contains("oops"),
+            "{e}"
+        );
+    }
+    assert!(!dir.join("script.txt").exists());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn no_progress_stops_restarts() {
+    let dir = temp_dir("silent");
+    let exe = dir.join("silent.sh");
+    // Starts fine on an empty script, dies on any command.
+    std::fs::write(&exe, "#!/bin/sh\n[ -s \"$2\" ] && exit 7\nexit 0\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&exe, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let launcher = Launcher {
+        target: Target::host(),
+        command_timeout: Duration::from_secs(2),
+        file_budget: Duration::from_secs(60),
+    };
+    let commands: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
+    let results = run_script(&launcher, &exe, &commands, &dir);
+    assert!(results[0].as_ref().unwrap_err().contains("status 7"));
+    assert!(results[1].as_ref().unwrap_err().contains("status 7"));
+    assert!(
+        results[2].as_ref().unwrap_err().contains("nothing new"),
+        "{:?}",
+        results[2]
+    );
+    assert!(!dir.join("script.restart2.txt").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
