@@ -483,6 +483,48 @@ fn nan_results_are_quieted_where_llvm_could_pass_them_through() {
     assert!(!ir(AARCH64.0, times_three).contains("llvm.canonicalize"));
 }
 
+/// A module using SIMD across the whole translator: `v128` locals, globals,
+/// parameters, results, calls, `select`, loops over memory.
+const PROGRAM: &str = r#"(module
+  (memory (export "memory") 1)
+  (global $bias (mut v128) (v128.const i32x4 1 2 3 4))
+  (func $dot (param $a v128) (param $b v128) (result v128)
+    (i32x4.dot_i16x8_s (local.get $a) (local.get $b)))
+  (func (export "sum") (param $n i32) (result i32)
+    (local $i i32) (local $acc v128)
+    (local.set $acc (global.get $bias))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $acc (i32x4.add (local.get $acc)
+          (call $dot (v128.load (local.get $i)) (v128.load offset=16 (local.get $i)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 16)))
+        (br $next)))
+    (global.set $bias (local.get $acc))
+    (i32.add (i32x4.extract_lane 0 (local.get $acc)) (i32x4.extract_lane 3 (local.get $acc))))
+  (func (export "pick") (param $c i32) (param $x v128) (param $y v128) (result v128)
+    (select (i8x16.swizzle (local.get $x) (local.get $y)) (local.get $y) (local.get $c))))"#;
+
+/// [`PROGRAM`] compiles through the whole pipeline for both targets, and its
+/// vector arithmetic stays vector code.
+#[test]
+fn program_compiles_for_both_targets() {
+    use tern_compiler::{compile_module, compile_module_text, CompileOptions, TextOutput};
+    let wasm = wat::parse_str(PROGRAM).expect("valid program");
+    for (target, add, dot) in [
+        (tern_compiler::Target::X86_64, "paddd", "pmaddwd"),
+        (tern_compiler::Target::Aarch64, "add\tv", "smull"),
+    ] {
+        let opts = CompileOptions {
+            target,
+            ..CompileOptions::default()
+        };
+        compile_module(&wasm, &opts).unwrap_or_else(|e| panic!("{target:?}: {e}"));
+        let asm = compile_module_text(&wasm, &opts, TextOutput::Assembly).expect("assembly");
+        assert!(asm.contains(add) && asm.contains(dot), "{target:?}:\n{asm}");
+    }
+}
+
 /// Prints the code of every operator on both targets (`cargo test -p
 /// tern-compiler --test simd -- --ignored --nocapture`), for review.
 #[test]
