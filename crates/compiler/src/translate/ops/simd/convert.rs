@@ -96,42 +96,67 @@ fn trunc_sat<'ctx>(
     a: VectorValue<'ctx>,
     signed: bool,
 ) -> Result<VectorValue<'ctx>> {
+    if arch(cx) == Arch::X86_64 {
+        clamp_and_convert(cx, a, signed)
+    } else {
+        convert_saturating(cx, a, signed)
+    }
+}
+
+/// [`trunc_sat`] as `llvm.fpto[su]i.sat` at the lanes' own width, narrowed
+/// with saturation for `f64` lanes.
+fn convert_saturating<'ctx>(
+    cx: &impl LoweringCx<'ctx>,
+    a: VectorValue<'ctx>,
+    signed: bool,
+) -> Result<VectorValue<'ctx>> {
+    let name = if signed {
+        "llvm.fptosi.sat"
+    } else {
+        "llvm.fptoui.sat"
+    };
     let lanes = a.get_type().get_size();
     let ty = Lane::I32.vec_type_of(cx, lanes);
-    if arch(cx) != Arch::X86_64 {
-        let name = if signed {
-            "llvm.fptosi.sat"
-        } else {
-            "llvm.fptoui.sat"
-        };
-        let native = if lanes == 4 {
-            ty
-        } else {
-            Lane::I64.vec_type(cx)
-        };
-        let v = vector(call(
-            cx,
-            name,
-            &[native.into(), a.get_type().into()],
-            &[a.into()],
-        )?)?;
-        if lanes == 4 {
-            return Ok(v);
-        }
-        let v = if signed {
-            let v = call_same(cx, "llvm.smax", &[v, const_splat(native, i32::MIN as u64)])?;
-            call_same(cx, "llvm.smin", &[v, const_splat(native, i32::MAX as u64)])?
-        } else {
-            call_same(
-                cx,
-                "llvm.umin",
-                &[v, const_splat(native, u64::from(u32::MAX))],
-            )?
-        };
-        return Ok(cx.builder().build_int_truncate(v, ty, "")?);
+    let native = if lanes == 4 {
+        ty
+    } else {
+        Lane::I64.vec_type(cx)
+    };
+    let v = vector(call(
+        cx,
+        name,
+        &[native.into(), a.get_type().into()],
+        &[a.into()],
+    )?)?;
+    if lanes == 4 {
+        return Ok(v);
     }
+    let v = if signed {
+        let v = call_same(cx, "llvm.smax", &[v, const_splat(native, i32::MIN as u64)])?;
+        call_same(cx, "llvm.smin", &[v, const_splat(native, i32::MAX as u64)])?
+    } else {
+        let max = const_splat(native, u64::from(u32::MAX));
+        call_same(cx, "llvm.umin", &[v, max])?
+    };
+    Ok(cx.builder().build_int_truncate(v, ty, "")?)
+}
+
+/// [`trunc_sat`] as a clamp into the convertible range followed by a plain
+/// conversion, then (for `f32` lanes, whose largest in-range value is below
+/// the maximum) the maximum for values at or above the limit.
+fn clamp_and_convert<'ctx>(
+    cx: &impl LoweringCx<'ctx>,
+    a: VectorValue<'ctx>,
+    signed: bool,
+) -> Result<VectorValue<'ctx>> {
     let b = cx.builder();
-    let float = a.get_type().get_element_type().into_float_type();
+    let lanes = a.get_type().get_size();
+    let ty = Lane::I32.vec_type_of(cx, lanes);
+    let float = if lanes == 4 {
+        cx.context().f32_type()
+    } else {
+        cx.context().f64_type()
+    };
     let splat = |x: f64| VectorType::const_vector(&vec![float.const_float(x); lanes as usize]);
     // [low, limit) is the range that converts; `below` the largest float in it.
     let (low, limit) = if signed {
