@@ -420,7 +420,7 @@ fn operators_select_their_instructions() {
         ("i32x4.extmul_high_i16x8_u", "pmulld", "umull2"),
         ("i32x4.trunc_sat_f32x4_s", "cvttps2dq", "fcvtzs"),
         ("i32x4.trunc_sat_f64x2_s_zero", "cvttpd2dq", "sqxtn"),
-        ("i32x4.trunc_sat_f64x2_u_zero", "cvttpd2dq", "uqxtn"),
+        ("i32x4.trunc_sat_f64x2_u_zero", "roundpd", "uqxtn"),
         ("i32x4.trunc_sat_f32x4_u", "cvttps2dq", "fcvtzu"),
         ("f64x2.convert_low_i32x4_s", "cvtdq2pd", "scvtf"),
         ("f32x4.demote_f64x2_zero", "cvtpd2ps", "fcvtn"),

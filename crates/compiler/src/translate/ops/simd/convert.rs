@@ -4,7 +4,7 @@
 
 use super::shape::Lane;
 use super::target::{arch, Arch};
-use super::values::{call, call_same, const_splat, pop_vec, push_vec, shuffle, vector};
+use super::values::{call, call_same, cast, const_splat, pop_vec, push_vec, shuffle, vector};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::VectorType;
@@ -180,6 +180,14 @@ fn clamp_and_convert<'ctx>(
     let x = vector(b.build_select(above_low, x, splat(low), "")?)?;
     let below_limit = b.build_float_compare(FloatPredicate::OLT, x, splat(limit), "")?;
     let in_range = vector(b.build_select(below_limit, x, splat(below), "")?)?;
+    if lanes == 2 && !signed {
+        // x86 converts no unsigned or 64-bit integers; but 2^52 plus an
+        // integral double below 2^32 holds that integer in its low 32 bits.
+        let integral = call_same(cx, "llvm.trunc", &[in_range])?;
+        let biased = b.build_float_add(integral, splat(2f64.powi(52)), "")?;
+        let words = cast(cx, biased.into(), Lane::I32)?;
+        return shuffle(cx, words, words.get_type().get_poison(), [0, 2]);
+    }
     let int = if signed {
         b.build_float_to_signed_int(in_range, ty, "")?
     } else {
