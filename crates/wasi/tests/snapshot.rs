@@ -104,10 +104,9 @@ fn fd_table_round_trip() {
         .clock_time_get(&mut g.mem, clockid::MONOTONIC, 0, RES)
         .unwrap();
     assert!(g.u64_at(RES) >= mono_before);
-    assert_eq!(
-        g.ctx.snapshot().clocks.monotonic_ns / 1_000_000_000,
-        copy.clocks.monotonic_ns / 1_000_000_000
-    );
+    // The guest's monotonic clock continued from the snapshot's reading.
+    let now = g.ctx.snapshot().clocks.monotonic_ns;
+    assert!(now >= copy.clocks.monotonic_ns && now - copy.clocks.monotonic_ns < 5_000_000_000);
 }
 
 #[test]
@@ -130,7 +129,7 @@ fn interrupted_poll_resumes_after_restore() {
     let mut s = vec![0u8; 48];
     s[8] = 0;
     s[16..20].copy_from_slice(&clockid::MONOTONIC.to_le_bytes());
-    s[24..32].copy_from_slice(&300_000_000u64.to_le_bytes());
+    s[24..32].copy_from_slice(&1_000_000_000u64.to_le_bytes());
     let input = g.put(&s).0;
     let out = g.alloc(32);
     g.ctx.interrupt().request();
@@ -138,12 +137,12 @@ fn interrupted_poll_resumes_after_restore() {
         g.ctx.poll_oneoff(&mut g.mem, input, out, 1, RES),
         Ok(Completion::Interrupted)
     );
-    std::thread::sleep(std::time::Duration::from_millis(150));
+    std::thread::sleep(std::time::Duration::from_millis(500));
     let state = g.ctx.snapshot();
     let pending = state.pending_poll.clone().unwrap();
     assert_eq!(pending.in_ptr, input);
     let left = pending.remaining_ns[0].1;
-    assert!(left < 200_000_000 && left > 50_000_000, "{left}");
+    assert!(left < 600_000_000 && left > 50_000_000, "{left}");
     g.ctx = WasiCtx::restore(state).unwrap();
     let t = std::time::Instant::now();
     assert_eq!(
@@ -151,7 +150,7 @@ fn interrupted_poll_resumes_after_restore() {
         Ok(Completion::Done)
     );
     assert!(
-        t.elapsed() < std::time::Duration::from_millis(250),
+        t.elapsed() < std::time::Duration::from_millis(900),
         "{:?}",
         t.elapsed()
     );
