@@ -179,3 +179,33 @@ fn supplied_handles_must_be_supplied_again() {
     // fd 0 is now the write end we supplied.
     assert_eq!(g2.write(0, b"x"), Ok(1));
 }
+
+/// Restore continues the guest's clocks from the snapshot's readings (as in a new
+/// process, where the host clocks start elsewhere).
+#[test]
+fn clocks_continue_from_snapshot_readings() {
+    let g = Guest::new("snapclock");
+    let mut state = g.ctx.snapshot();
+    state.clocks.monotonic_ns += 1_000_000_000_000; // the old process ran 1000 s longer
+    state.clocks.process_cputime_ns += 50_000_000_000;
+    let want_mono = state.clocks.monotonic_ns;
+    let want_cpu = state.clocks.process_cputime_ns;
+    let mut g2 = Guest::new("snapclock2");
+    g2.ctx = WasiCtx::restore(state).unwrap();
+    g2.ctx
+        .clock_time_get(&mut g2.mem, clockid::MONOTONIC, 0, RES)
+        .unwrap();
+    let mono = g2.u64_at(RES);
+    assert!(
+        mono >= want_mono && mono - want_mono < 5_000_000_000,
+        "{mono} {want_mono}"
+    );
+    g2.ctx
+        .clock_time_get(&mut g2.mem, clockid::PROCESS_CPUTIME_ID, 0, RES)
+        .unwrap();
+    let cpu = g2.u64_at(RES);
+    assert!(
+        cpu >= want_cpu && cpu - want_cpu < 5_000_000_000,
+        "{cpu} {want_cpu}"
+    );
+}
