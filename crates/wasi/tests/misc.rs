@@ -302,3 +302,41 @@ fn dispatch_by_name() {
         Outcome::Interrupted
     );
 }
+
+#[test]
+fn datagram_truncation_flag() {
+    let mut fds = [0i32; 2];
+    // SAFETY: valid out array.
+    assert_eq!(
+        unsafe {
+            libc::socketpair(
+                libc::AF_UNIX,
+                libc::SOCK_DGRAM | libc::SOCK_CLOEXEC,
+                0,
+                fds.as_mut_ptr(),
+            )
+        },
+        0
+    );
+    // SAFETY: fresh fds.
+    let (mine, theirs) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let mut g = Guest::with("dgram", |b| b.socket(theirs));
+    g.ctx.fd_fdstat_get(&mut g.mem, 4, RES).unwrap();
+    assert_eq!(
+        g.mem[RES as usize],
+        tern_wasi::types::filetype::SOCKET_DGRAM
+    );
+    let peer = std::os::unix::net::UnixDatagram::from(mine);
+    peer.send(b"0123456789").unwrap();
+    let (v, p) = iov(&mut g, &[0u8; 4]);
+    assert_eq!(
+        g.ctx.sock_recv(&mut g.mem, 4, v, 1, 0, RES, RES + 8),
+        Ok(Completion::Done)
+    );
+    assert_eq!(g.u32_at(RES), 4);
+    assert_eq!(g.bytes(p, 4), b"0123");
+    assert_eq!(
+        u16::from_le_bytes([g.mem[RES as usize + 8], g.mem[RES as usize + 9]]),
+        sockflags::RECV_DATA_TRUNCATED
+    );
+}
