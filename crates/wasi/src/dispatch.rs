@@ -341,7 +341,7 @@ pub fn call(ctx: &mut WasiCtx, mem: &mut [u8], name: &str, args: &[u64]) -> Outc
         "fd_seek" => done(ctx.fd_seek(mem, a(0), l(1) as i64, a(2), a(3))),
         "fd_sync" => done(ctx.fd_sync(a(0))),
         "fd_tell" => done(ctx.fd_tell(mem, a(0), a(1))),
-        "fd_write" => done(ctx.fd_write(mem, a(0), a(1), a(2), a(3))),
+        "fd_write" => blocking(ctx.fd_write(mem, a(0), a(1), a(2), a(3))),
         "path_create_directory" => done(ctx.path_create_directory(mem, a(0), a(1), a(2))),
         "path_filestat_get" => done(ctx.path_filestat_get(mem, a(0), a(1), a(2), a(3), a(4))),
         "path_filestat_set_times" => {
@@ -367,7 +367,7 @@ pub fn call(ctx: &mut WasiCtx, mem: &mut [u8], name: &str, args: &[u64]) -> Outc
         "random_get" => done(ctx.random_get(mem, a(0), a(1))),
         "sock_accept" => blocking(ctx.sock_accept(mem, a(0), a(1), a(2))),
         "sock_recv" => blocking(ctx.sock_recv(mem, a(0), a(1), a(2), a(3), a(4), a(5))),
-        "sock_send" => done(ctx.sock_send(mem, a(0), a(1), a(2), a(3), a(4))),
+        "sock_send" => blocking(ctx.sock_send(mem, a(0), a(1), a(2), a(3), a(4))),
         "sock_shutdown" => done(ctx.sock_shutdown(a(0), a(1))),
         _ => Outcome::BadCall,
     }

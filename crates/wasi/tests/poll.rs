@@ -284,3 +284,54 @@ fn interrupt_blocked_stdin_read() {
     drop(wf);
     assert_eq!(g.read(0, 10).unwrap(), b"");
 }
+
+#[test]
+fn interrupt_write_to_full_pipe() {
+    let (r, w) = pipe();
+    // Fill the pipe (non-blocking on our own duplicate so the guest's stays blocking).
+    let filler = w.try_clone().unwrap();
+    use std::os::fd::AsRawFd;
+    // SAFETY: fcntl on an fd we own.
+    unsafe {
+        let fl = libc::fcntl(filler.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(filler.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+    let chunk = [0u8; 4096];
+    // SAFETY: writes from a live buffer.
+    while unsafe { libc::write(filler.as_raw_fd(), chunk.as_ptr().cast(), chunk.len()) } > 0 {}
+    // SAFETY: restore blocking mode (the file description is shared with `w`).
+    unsafe {
+        let fl = libc::fcntl(filler.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(filler.as_raw_fd(), libc::F_SETFL, fl & !libc::O_NONBLOCK);
+    }
+    let mut g = Guest::with("writeint", |b| b.stdout(w));
+    let intr = g.ctx.interrupt().clone();
+    let i2 = intr.clone();
+    let h = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(50));
+        i2.request();
+    });
+    assert_eq!(g.write(1, b"blocked"), Err(Errno::Intr)); // helper maps Interrupted to Intr
+    h.join().unwrap();
+    intr.clear();
+    // Drain some space; the re-issued write goes through.
+    let mut buf = vec![0u8; 65536];
+    // SAFETY: reads into a live buffer.
+    let n = unsafe { libc::read(r.as_raw_fd(), buf.as_mut_ptr().cast(), buf.len()) };
+    assert!(n > 0);
+    assert_eq!(g.write(1, b"now"), Ok(3));
+    // Non-blocking stdout (emulated) reports EAGAIN when full.
+    g.ctx
+        .fd_fdstat_set_flags(1, tern_wasi::types::fdflags::NONBLOCK.into())
+        .unwrap();
+    // SAFETY: as above.
+    unsafe {
+        let fl = libc::fcntl(filler.as_raw_fd(), libc::F_GETFL);
+        libc::fcntl(filler.as_raw_fd(), libc::F_SETFL, fl | libc::O_NONBLOCK);
+    }
+    // SAFETY: writes from a live buffer.
+    while unsafe { libc::write(filler.as_raw_fd(), chunk.as_ptr().cast(), chunk.len()) } > 0 {}
+    // SAFETY: as above.
+    while unsafe { libc::write(filler.as_raw_fd(), chunk.as_ptr().cast(), 1) } > 0 {}
+    assert_eq!(g.write(1, b"x"), Err(Errno::Again));
+}

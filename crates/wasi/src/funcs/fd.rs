@@ -14,6 +14,8 @@ use crate::{Completion, WasiCtx};
 use std::os::fd::AsRawFd;
 
 /// Waits until `fd` has `events` (POLLIN/POLLOUT) or an interrupt is requested.
+/// (Used for reads, writes and accepts alike; POLLHUP/POLLERR also count as ready so
+/// the following syscall reports them.)
 /// With `nonblock`, does not wait: `EAGAIN` when not ready.
 ///
 /// Returns `Ok(true)` when ready, `Ok(false)` when interrupted.
@@ -499,10 +501,14 @@ impl WasiCtx {
         Ok(Completion::Done)
     }
 
-    /// `fd_write(fd, iovs, iovs_len, nwritten_ptr)`.
+    /// `fd_write(fd, iovs, iovs_len, nwritten_ptr)`. On pipes, terminals and sockets the
+    /// wait for writability is interruptible ([`Completion::Interrupted`], nothing
+    /// written); a single write larger than the free pipe space may still block until
+    /// the reader drains it.
     ///
     /// # Errors
-    /// `EBADF`, `ENOTCAPABLE`, `EISDIR`, `EPIPE`, `ENOSPC`, `EFAULT`.
+    /// `EBADF`, `ENOTCAPABLE`, `EISDIR`, `EPIPE`, `ENOSPC`, `EAGAIN` (non-blocking, full),
+    /// `EFAULT`.
     pub fn fd_write(
         &mut self,
         mem: &mut [u8],
@@ -510,7 +516,7 @@ impl WasiCtx {
         iovs: u32,
         iovs_len: u32,
         nwritten: u32,
-    ) -> Result<(), Errno> {
+    ) -> Result<Completion, Errno> {
         let e = self.fds.get(fd)?;
         if is_dir(e) {
             return Err(Errno::Isdir);
@@ -518,10 +524,15 @@ impl WasiCtx {
         e.require(rights::FD_WRITE)?;
         let ranges = iovecs(mem, iovs, iovs_len)?;
         memory::range(mem, nwritten, 4)?;
+        let nonblock = e.state.fdflags & fdflags::NONBLOCK != 0;
+        if e.may_block && !read_blocking(&self.interrupt, e.raw(), libc::POLLOUT, nonblock)? {
+            return Ok(Completion::Interrupted);
+        }
         let v = memory::host_iovecs(mem, &ranges);
         // SAFETY: every iovec points into `mem`.
         let n = cvt_retry(|| unsafe { libc::writev(e.raw(), v.as_ptr(), v.len() as i32) })?;
-        write_u32(mem, nwritten, n as u32)
+        write_u32(mem, nwritten, n as u32)?;
+        Ok(Completion::Done)
     }
 
     /// `fd_readdir(fd, buf, buf_len, cookie, bufused_ptr)`. Entries include `.` and

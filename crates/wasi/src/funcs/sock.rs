@@ -112,7 +112,7 @@ impl WasiCtx {
     }
 
     /// `sock_send(fd, si_data, si_data_len, si_flags, so_datalen_ptr)` (never raises
-    /// `SIGPIPE`: a closed peer is `EPIPE`).
+    /// `SIGPIPE`: a closed peer is `EPIPE`). Waiting for buffer space is interruptible.
     ///
     /// # Errors
     /// `EBADF`, `ENOTCAPABLE`, `ENOTSOCK`, `EPIPE`, `EAGAIN`, `EFAULT`.
@@ -124,10 +124,14 @@ impl WasiCtx {
         si_len: u32,
         _si_flags: u32,
         so_datalen: u32,
-    ) -> Result<(), Errno> {
+    ) -> Result<Completion, Errno> {
         let e = self.fds.with_rights(fd, rights::FD_WRITE)?;
         let ranges = iovecs(mem, si_data, si_len)?;
         memory::range(mem, so_datalen, 4)?;
+        let nonblock = e.state.fdflags & fdflags::NONBLOCK != 0;
+        if !read_blocking(&self.interrupt, e.raw(), libc::POLLOUT, nonblock)? {
+            return Ok(Completion::Interrupted);
+        }
         let mut v = memory::host_iovecs(mem, &ranges);
         // SAFETY: all-zero is a valid msghdr.
         let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
@@ -136,7 +140,8 @@ impl WasiCtx {
         let raw = e.raw();
         // SAFETY: `msg` points at iovecs into `mem`.
         let n = cvt_retry(|| unsafe { libc::sendmsg(raw, &msg, libc::MSG_NOSIGNAL) })?;
-        write_u32(mem, so_datalen, n as u32)
+        write_u32(mem, so_datalen, n as u32)?;
+        Ok(Completion::Done)
     }
 
     /// `sock_shutdown(fd, how)` with `how` = `RD` (1), `WR` (2) or both (3).

@@ -155,8 +155,10 @@ impl Guest {
     pub fn write(&mut self, fd: u32, data: &[u8]) -> Result<u32, Errno> {
         let (p, l) = self.put(data);
         let iov = self.put(&[p.to_le_bytes(), l.to_le_bytes()].concat()).0;
-        self.ctx.fd_write(&mut self.mem, fd, iov, 1, RES)?;
-        Ok(self.u32_at(RES))
+        match self.ctx.fd_write(&mut self.mem, fd, iov, 1, RES)? {
+            tern_wasi::Completion::Done => Ok(self.u32_at(RES)),
+            tern_wasi::Completion::Interrupted => Err(Errno::Intr),
+        }
     }
 
     pub fn read(&mut self, fd: u32, len: u32) -> Result<Vec<u8>, Errno> {
