@@ -94,3 +94,16 @@ pub enum Raise {
     /// guest (Wasmtime traps with "proc_raise unsupported"; tern's runtime may do the same).
     Terminate(u8),
 }
+
+#[cfg(test)]
+mod tests {
+    /// The runtime may move a context to another thread and share interrupts.
+    #[test]
+    fn thread_safety() {
+        fn send<T: Send>() {}
+        fn send_sync<T: Send + Sync>() {}
+        send::<crate::WasiCtx>();
+        send_sync::<crate::Interrupt>();
+        send_sync::<crate::WasiState>();
+    }
+}
