@@ -366,3 +366,37 @@ fn stdio_defaults_and_pipes() {
     assert_eq!(g.seek(1, 0, whence::CUR), Err(Errno::Spipe));
     assert_eq!(g.write(2, b"discarded").unwrap(), 9);
 }
+
+#[test]
+fn open_with_every_fdflag() {
+    let mut g = Guest::new("fdflags");
+    let all = fdflags::APPEND | fdflags::DSYNC | fdflags::NONBLOCK | fdflags::RSYNC | fdflags::SYNC;
+    let fd = g
+        .open_at(ROOT_FD, "f", oflags::CREAT, rights::ALL, all, true)
+        .unwrap();
+    g.ctx.fd_fdstat_get(&mut g.mem, fd, RES).unwrap();
+    assert_eq!(
+        u16::from_le_bytes([g.mem[RES as usize + 2], g.mem[RES as usize + 3]]),
+        all
+    );
+    g.write(fd, b"sync").unwrap();
+    assert_eq!(std::fs::read(g.host("f")).unwrap(), b"sync");
+    // Changing APPEND keeps the sync flags.
+    g.ctx.fd_fdstat_set_flags(fd, 0).unwrap();
+    g.ctx.fd_fdstat_get(&mut g.mem, fd, RES).unwrap();
+    assert_eq!(
+        u16::from_le_bytes([g.mem[RES as usize + 2], g.mem[RES as usize + 3]]),
+        fdflags::DSYNC | fdflags::RSYNC | fdflags::SYNC
+    );
+    // The opened file's rights are limited to what a regular file can have.
+    g.ctx.fd_fdstat_get(&mut g.mem, fd, RES).unwrap();
+    assert_eq!(g.u64_at(RES + 8) & rights::PATH_OPEN, 0);
+    assert_eq!(g.u64_at(RES + 8) & rights::FD_SEEK, rights::FD_SEEK);
+    // A directory opened beneath the preopen gets directory rights only.
+    let d = g
+        .open_at(ROOT_FD, ".", oflags::DIRECTORY, rights::ALL, 0, true)
+        .unwrap();
+    g.ctx.fd_fdstat_get(&mut g.mem, d, RES).unwrap();
+    assert_eq!(g.u64_at(RES + 8) & rights::FD_SEEK, 0);
+    assert_eq!(g.u64_at(RES + 8) & rights::PATH_OPEN, rights::PATH_OPEN);
+}
