@@ -27,6 +27,9 @@ pub struct Launcher {
     pub command_timeout: Duration,
     /// Time after which a file's executable is no longer restarted.
     pub file_budget: Duration,
+    /// qemu-user's `-L` folder (ELF interpreter and libraries) for a
+    /// non-host target.
+    pub sysroot: PathBuf,
 }
 
 impl Launcher {
@@ -39,6 +42,7 @@ impl Launcher {
             target,
             command_timeout: Duration::from_secs(secs),
             file_budget: Duration::from_secs(secs * 15),
+            sysroot: PathBuf::from(default_sysroot(target)),
         }
     }
 
@@ -48,20 +52,55 @@ impl Launcher {
         if self.target == Target::host() {
             return vec![exe];
         }
-        match self.target {
-            Target::Aarch64 => vec![
-                "qemu-aarch64".into(),
-                "-L".into(),
-                "/usr/aarch64-linux-gnu".into(),
-                exe,
-            ],
-            Target::X86_64 => vec![
-                "qemu-x86_64".into(),
-                "-L".into(),
-                "/usr/x86_64-linux-gnu".into(),
-                exe,
-            ],
+        let qemu = match self.target {
+            Target::Aarch64 => "qemu-aarch64",
+            Target::X86_64 => "qemu-x86_64",
+        };
+        vec![
+            qemu.into(),
+            "-L".into(),
+            self.sysroot.display().to_string(),
+            exe,
+        ]
+    }
+
+    /// Picks the qemu `-L` folder that can run `exe` (an executable of this
+    /// target that handles an empty script): the contract's
+    /// `/usr/<triple>` (the cross toolchain's libc) first, then `/` (the
+    /// multiarch libc, `libc6:arm64`). Returns a warning when the
+    /// contract's folder does not work.
+    ///
+    /// # Errors
+    /// When no candidate runs `exe`.
+    pub fn choose_sysroot(&mut self, exe: &Path, dir: &Path) -> Result<Option<String>, String> {
+        if self.target == Target::host() {
+            return Ok(None);
         }
+        let mut problems = Vec::new();
+        for candidate in [default_sysroot(self.target), "/"] {
+            self.sysroot = PathBuf::from(candidate);
+            match probe(self, exe, dir) {
+                Ok(()) if problems.is_empty() => return Ok(None),
+                Ok(()) => {
+                    return Ok(Some(format!(
+                        "qemu -L {} does not work ({}); using -L {candidate}",
+                        default_sysroot(self.target),
+                        problems.join("; ")
+                    )))
+                }
+                Err(e) => problems.push(e),
+            }
+        }
+        self.sysroot = PathBuf::from(default_sysroot(self.target));
+        Err(problems.join("; "))
+    }
+}
+
+/// The qemu `-L` folder of `docs/contracts.md`: the cross toolchain's libc.
+fn default_sysroot(target: Target) -> &'static str {
+    match target {
+        Target::Aarch64 => "/usr/aarch64-linux-gnu",
+        Target::X86_64 => "/usr/x86_64-linux-gnu",
     }
 }
 
@@ -70,20 +109,22 @@ pub type LineResult = Result<String, String>;
 
 /// Runs `exe` on `commands` (one script line each) in `dir`; returns one
 /// result per command.
+///
+/// # Errors
+/// When the executable does not even run an empty script (nothing is
+/// worth trying then).
 pub fn run_script(
     launcher: &Launcher,
     exe: &Path,
     commands: &[String],
     dir: &Path,
-) -> Vec<LineResult> {
+) -> Result<Vec<LineResult>, String> {
     let mut results: Vec<Option<LineResult>> = vec![None; commands.len()];
     let mut start = 0;
     // Runs in a row that answered no new command: the executable is broken.
     let mut silent = 0;
     let deadline = Instant::now() + launcher.file_budget;
-    if let Err(why) = probe(launcher, exe, dir) {
-        return vec![Err(why); commands.len()];
-    }
+    probe(launcher, exe, dir)?;
     for attempt in 0..=MAX_RESTARTS {
         // Replay what succeeded before `start`, then run the rest.
         let order: Vec<usize> = (0..start)
@@ -155,10 +196,10 @@ pub fn run_script(
             break;
         }
     }
-    results
+    Ok(results
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err("not run".to_string())))
-        .collect()
+        .collect())
 }
 
 fn fill(results: &mut [Option<LineResult>], from: usize, why: &str) {
@@ -170,12 +211,17 @@ fn fill(results: &mut [Option<LineResult>], from: usize, why: &str) {
 }
 
 /// Runs `exe` on an empty script: it must exit with status 0 and print
-/// nothing, within the command timeout. Saves a timeout per command when
+/// nothing, within 20 s at most. Saves a timeout per command when
 /// the executable cannot even start.
-fn probe(launcher: &Launcher, exe: &Path, dir: &Path) -> Result<(), String> {
+pub fn probe(launcher: &Launcher, exe: &Path, dir: &Path) -> Result<(), String> {
     let script = dir.join("script.empty.txt");
     std::fs::write(&script, "").map_err(|e| format!("cannot write {}: {e}", script.display()))?;
-    let session = run_once(launcher, exe, &script, &dir.join("stderr.empty.txt"), 0);
+    // Starting up takes far less than a command may: wait at most 20 s.
+    let quick = Launcher {
+        command_timeout: launcher.command_timeout.min(Duration::from_secs(20)),
+        ..launcher.clone()
+    };
+    let session = run_once(&quick, exe, &script, &dir.join("stderr.empty.txt"), 0);
     if session.fatal || !session.end.ends_with("exited with status 0") {
         return Err(format!(
             "the executable fails on an empty script: {}",

@@ -35,6 +35,7 @@ pub mod wast_convert;
 use ratchet::{Comparison, Ratchet};
 use report::Totals;
 use run::{target_name, FileReport, Outcome, Verdict};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -153,10 +154,13 @@ pub fn main() -> ExitCode {
         config.jobs,
         config.opt_level
     );
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spec");
+    let mut launchers = HashMap::new();
     for target in &config.targets {
         if let Err(e) = tern_compiler::link::runtime_archive(*target) {
             println!("spec: warning: {e}");
         }
+        launchers.insert(*target, launcher(&config, *target, &artifacts));
     }
 
     let units: Vec<(Target, usize)> = config
@@ -166,7 +170,6 @@ pub fn main() -> ExitCode {
         .collect();
     let next = AtomicUsize::new(0);
     let reports: Mutex<Vec<(usize, FileReport)>> = Mutex::new(Vec::new());
-    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spec");
     std::thread::scope(|scope| {
         for _ in 0..config.jobs.min(units.len().max(1)) {
             scope.spawn(|| loop {
@@ -175,7 +178,7 @@ pub fn main() -> ExitCode {
                     break;
                 };
                 let (file, text) = &files[i];
-                let report = run_unit(&config, target, file, text, &artifacts);
+                let report = run_unit(&config, &launchers[&target], file, text, &artifacts);
                 print!("{}", report::file_block(&report, config.max_failures));
                 reports
                     .lock()
@@ -263,23 +266,59 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Runs one file on one target; a panic in the runner itself becomes one failure.
-fn run_unit(
-    config: &Config,
-    target: Target,
-    file: &str,
-    text: &str,
-    artifacts: &Path,
-) -> FileReport {
+/// The launcher of `target`. Under qemu, the `-L` folder comes from
+/// `TERN_SPEC_QEMU_SYSROOT`, or is the first that runs an executable built
+/// from an empty module (see [`exec::Launcher::choose_sysroot`]).
+fn launcher(config: &Config, target: Target, artifacts: &Path) -> exec::Launcher {
+    let mut launcher = exec::Launcher::new(target, config.timeout);
+    if target == Target::host() {
+        return launcher;
+    }
+    if let Some(sysroot) = env("TERN_SPEC_QEMU_SYSROOT") {
+        launcher.sysroot = PathBuf::from(sysroot);
+        return launcher;
+    }
     let codegen = compile::Codegen {
         target,
         opt_level: config.opt_level,
     };
-    let launcher = exec::Launcher::new(target, config.timeout);
+    let dir = artifacts.join(target_name(target)).join("_probe");
+    let checked =
+        run::build_empty(codegen, &dir).and_then(|exe| launcher.choose_sysroot(&exe, &dir));
+    match checked {
+        Ok(None) => {}
+        Ok(Some(warning)) => println!("spec: warning: {}", report::one_line(&warning, 600)),
+        Err(e) => println!(
+            "spec: warning: cannot run an empty {} program: {}",
+            target_name(target),
+            report::one_line(&e, 600)
+        ),
+    }
+    println!(
+        "spec: {} runs as: {} PROGRAM",
+        target_name(target),
+        launcher.command_line(Path::new("")).join(" ").trim_end()
+    );
+    launcher
+}
+
+/// Runs one file on one target; a panic in the runner itself becomes one failure.
+fn run_unit(
+    config: &Config,
+    launcher: &exec::Launcher,
+    file: &str,
+    text: &str,
+    artifacts: &Path,
+) -> FileReport {
+    let target = launcher.target;
+    let codegen = compile::Codegen {
+        target,
+        opt_level: config.opt_level,
+    };
     let stem = file.trim_end_matches(".wast");
     let dir = artifacts.join(target_name(target)).join(stem);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        run::run_file(file, text, codegen, &launcher, &dir)
+        run::run_file(file, text, codegen, launcher, &dir)
     }));
     let report = result.unwrap_or_else(|_| FileReport {
         file: file.to_string(),

@@ -172,8 +172,14 @@ pub fn run_file(
             }
             Ok(()) => {
                 let lines: Vec<String> = script.iter().map(|(_, l)| l.clone()).collect();
-                let results = exec::run_script(launcher, &exe, &lines, dir);
                 report.reproduce = Some(exec::reproduce_hint(launcher, &exe, dir));
+                let results = exec::run_script(launcher, &exe, &lines, dir).unwrap_or_else(|e| {
+                    report.note = Some(e);
+                    vec![
+                        Err("the executable does not start (see the note)".to_string());
+                        lines.len()
+                    ]
+                });
                 for ((i, _), result) in script.iter().zip(results) {
                     let Action::Command { command, expect } = &plan.steps[*i].action else {
                         unreachable!("only commands are in the script")
@@ -201,6 +207,20 @@ pub fn run_file(
         })
         .collect();
     report
+}
+
+/// Builds `dir/bundle` from an empty module (to check how executables of a
+/// target can be run).
+///
+/// # Errors
+/// When compiling or linking fails.
+pub fn build_empty(codegen: Codegen, dir: &Path) -> Result<PathBuf, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let object = dir.join("m0.o");
+    compile::compile(b"\0asm\x01\0\0\0", &compile::prefix(0), codegen, &object)?;
+    let exe = dir.join("bundle");
+    build(&[Ok(object)], codegen, dir, &exe)?;
+    Ok(exe)
 }
 
 /// Compiles every planned module to `dir/m{K}.o`.

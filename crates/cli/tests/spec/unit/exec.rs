@@ -34,11 +34,12 @@ fn survives_crashes_and_hangs() {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
         file_budget: Duration::from_secs(60),
+        sysroot: PathBuf::from("/"),
     };
     let commands: Vec<String> = ["a", "b", "die 1", "c", "hang", "d", "die 2"]
         .map(String::from)
         .to_vec();
-    let results = run_script(&launcher, &exe, &commands, &dir);
+    let results = run_script(&launcher, &exe, &commands, &dir).unwrap();
     assert_eq!(results.len(), 7);
     assert_eq!(results[0], Ok("ok a".to_string()));
     assert_eq!(results[1], Ok("ok b".to_string()));
@@ -62,16 +63,17 @@ fn survives_crashes_and_hangs() {
 }
 
 #[test]
-fn missing_executable_fails_every_command() {
+fn missing_executable_is_an_error() {
     let dir = temp_dir("missing");
     let launcher = Launcher {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
         file_budget: Duration::from_secs(60),
+        sysroot: PathBuf::from("/"),
     };
     let commands: Vec<String> = ["a", "b"].map(String::from).to_vec();
-    let results = run_script(&launcher, &dir.join("nope"), &commands, &dir);
-    assert!(results.iter().all(|r| r.is_err()), "{results:?}");
+    let e = run_script(&launcher, &dir.join("nope"), &commands, &dir).unwrap_err();
+    assert!(e.contains("cannot start"), "{e}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -86,16 +88,14 @@ fn broken_executable_fails_fast() {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
         file_budget: Duration::from_secs(60),
+        sysroot: PathBuf::from("/"),
     };
     let commands: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
-    let results = run_script(&launcher, &exe, &commands, &dir);
-    for r in &results {
-        let e = r.as_ref().unwrap_err();
-        assert!(
-            e.contains("empty script") && e.contains("status 1") && e.contains("oops"),
-            "{e}"
-        );
-    }
+    let e = run_script(&launcher, &exe, &commands, &dir).unwrap_err();
+    assert!(
+        e.contains("empty script") && e.contains("status 1") && e.contains("oops"),
+        "{e}"
+    );
     assert!(!dir.join("script.txt").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
@@ -112,9 +112,10 @@ fn no_progress_stops_restarts() {
         target: Target::host(),
         command_timeout: Duration::from_secs(2),
         file_budget: Duration::from_secs(60),
+        sysroot: PathBuf::from("/"),
     };
     let commands: Vec<String> = (0..100).map(|i| format!("c{i}")).collect();
-    let results = run_script(&launcher, &exe, &commands, &dir);
+    let results = run_script(&launcher, &exe, &commands, &dir).unwrap();
     assert!(results[0].as_ref().unwrap_err().contains("status 7"));
     assert!(results[1].as_ref().unwrap_err().contains("status 7"));
     assert!(
