@@ -3,14 +3,21 @@
 //! `tern_compiler::compile_module`, which must return `Ok` or `Err`.
 //! A valid generated module must moreover compile.
 //!
-//! `TERN_NO_PANIC_CASES` sets the number of generated modules (default 300)
-//! and `TERN_NO_PANIC_SEED` the first seed. A crash by a signal cannot be
-//! caught: the module being compiled is then left in
-//! `target/tmp/no_panic-current.{txt,wasm}`. The `fuzz/` crate runs the same
+//! `TERN_NO_PANIC_CASES` sets the number of generated modules (default 300),
+//! `TERN_NO_PANIC_SEED` the first seed and `TERN_NO_PANIC_SECONDS` the time
+//! budget (default 50).
+//!
+//! A crash by a signal (inside LLVM, say) cannot be caught in-process, so the
+//! test supervises: it runs the cases in a child process (this same test
+//! binary, in worker mode), and when a worker dies it reports the seed being
+//! compiled, saves the module as `target/tmp/no_panic-crash-SEED.wasm`, and
+//! goes on with the next seed in a new worker. The `fuzz/` crate runs the same
 //! check under libFuzzer.
 
 use arbitrary::Unstructured;
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use tern_compiler::{CompileOptions, Target};
 
@@ -106,46 +113,43 @@ fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
     }
 }
 
-/// Writes the seed and module being compiled to `CARGO_TARGET_TMPDIR`, so
-/// that a crash that kills the test process (a signal in LLVM, not a panic)
-/// leaves its input behind: `no_panic-current.{txt,wasm}`.
-fn record_progress(seed: u64, wasm: &[u8]) {
-    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
-    let _ = std::fs::write(dir.join("no_panic-current.txt"), format!("seed {seed}\n"));
-    let _ = std::fs::write(dir.join("no_panic-current.wasm"), wasm);
-}
-
 fn validates(wasm: &[u8]) -> bool {
     wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
         .validate_all(wasm)
         .is_ok()
 }
 
-#[test]
-fn generated_modules_never_panic() {
-    let cases = env_u64("TERN_NO_PANIC_CASES", 300);
-    let first_seed = env_u64("TERN_NO_PANIC_SEED", 1);
-    let budget = Duration::from_secs(env_u64("TERN_NO_PANIC_SECONDS", 50));
-    let start = Instant::now();
-    let mut panics = Vec::new();
-    let mut rejected = Vec::new();
-    let (mut compiled, mut generated, mut mutants, mut total_bytes) =
-        (0usize, 0usize, 0usize, 0usize);
+/// Set in a worker's environment: the file where it records the seed it is
+/// compiling (and, beside it, the module).
+const WORKER_ENV: &str = "TERN_NO_PANIC_WORKER";
 
-    for seed in first_seed..first_seed + cases {
+/// The test's name, for re-running this binary as a worker.
+const TEST_NAME: &str = "generated_modules_never_panic";
+
+/// The module generated from `seed`, if wasm-smith makes one.
+fn generate(seed: u64) -> Option<Vec<u8>> {
+    let data = seed_bytes(seed, 16384);
+    let mut u = Unstructured::new(&data);
+    wasm_smith::Module::new(wasm2_config(), &mut u)
+        .ok()
+        .map(|m| m.to_bytes())
+}
+
+/// Worker mode: compiles the modules of seeds `first..first + cases` (and
+/// their mutants) within `budget`, printing one line per finding to stdout:
+/// `case: COMPILED BYTES` per generated module (COMPILED is 0 or 1),
+/// `mutants: N`, `panic: ...` and `rejected: ...`.
+fn worker(progress: &Path, first: u64, cases: u64, budget: Duration) {
+    let start = Instant::now();
+    // libtest has printed "test NAME ... " without a newline.
+    println!();
+    let one_line = |s: String| s.replace('\n', " | ");
+    for seed in first..first + cases {
         if start.elapsed() > budget {
-            eprintln!("time budget of {budget:?} used up after {generated} modules");
             break;
         }
-        let data = seed_bytes(seed, 16384);
-        let mut u = Unstructured::new(&data);
-        let Ok(module) = wasm_smith::Module::new(wasm2_config(), &mut u) else {
-            continue;
-        };
-        let wasm = module.to_bytes();
-        record_progress(seed, &wasm);
-        generated += 1;
-        total_bytes += wasm.len();
+        let Some(wasm) = generate(seed) else { continue };
+        let _ = std::fs::write(progress, format!("{seed}\n"));
         let target = if seed % 2 == 0 {
             Target::X86_64
         } else {
@@ -153,14 +157,23 @@ fn generated_modules_never_panic() {
         };
         let opt_level = (seed % 4) as u8;
         let valid = validates(&wasm);
-        match compile(&wasm, target, opt_level) {
-            Outcome::Compiled => compiled += 1,
+        let outcome = compile(&wasm, target, opt_level);
+        let ok = u8::from(matches!(outcome, Outcome::Compiled));
+        println!("case: {ok} {}", wasm.len());
+        match outcome {
+            Outcome::Compiled => {}
             Outcome::Refused(err) if valid => {
-                rejected.push(format!("seed {seed} ({target} -O{opt_level}): {err}"))
+                println!(
+                    "rejected: seed {seed} ({target} -O{opt_level}): {}",
+                    one_line(err)
+                )
             }
             Outcome::Refused(_) => {}
             Outcome::Panicked(msg) => {
-                panics.push(format!("seed {seed} ({target} -O{opt_level}): {msg}"))
+                println!(
+                    "panic: seed {seed} ({target} -O{opt_level}): {}",
+                    one_line(msg)
+                )
             }
         }
 
@@ -176,20 +189,95 @@ fn generated_modules_never_panic() {
             }
         }
         for (what, bytes) in [("truncated", &wasm[..cut]), ("flipped", &flipped[..])] {
-            mutants += 1;
+            println!("mutants: 1");
             if let Outcome::Panicked(msg) = compile(bytes, target, 0) {
-                panics.push(format!("seed {seed} {what} mutant: {msg}"));
+                println!("panic: seed {seed} {what} mutant: {}", one_line(msg));
             }
         }
     }
+    let _ = std::fs::write(progress, "done\n");
+}
+
+#[test]
+fn generated_modules_never_panic() {
+    let cases = env_u64("TERN_NO_PANIC_CASES", 300);
+    let first_seed = env_u64("TERN_NO_PANIC_SEED", 1);
+    let budget = Duration::from_secs(env_u64("TERN_NO_PANIC_SECONDS", 50));
+    if let Some(progress) = std::env::var_os(WORKER_ENV) {
+        worker(Path::new(&progress), first_seed, cases, budget);
+        return;
+    }
+
+    let scratch = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let progress: PathBuf = scratch.join(format!("no_panic-progress-{}", std::process::id()));
+    let start = Instant::now();
+    let (mut panics, mut rejected, mut crashes) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut generated, mut compiled, mut mutants, mut total_bytes) = (0u64, 0u64, 0u64, 0u64);
+    let mut next_seed = first_seed;
+    let end = first_seed + cases;
+    while next_seed < end && crashes.len() < 10 {
+        let Some(left) = budget.checked_sub(start.elapsed()) else {
+            break;
+        };
+        let _ = std::fs::remove_file(&progress);
+        let output = Command::new(std::env::current_exe().expect("the test binary"))
+            .args(["--exact", TEST_NAME, "--nocapture", "--test-threads=1"])
+            .env(WORKER_ENV, &progress)
+            .env("TERN_NO_PANIC_SEED", next_seed.to_string())
+            .env("TERN_NO_PANIC_CASES", (end - next_seed).to_string())
+            .env("TERN_NO_PANIC_SECONDS", left.as_secs().max(1).to_string())
+            .stdin(Stdio::null())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("run a worker");
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        for line in stdout.lines() {
+            if let Some(rest) = line.strip_prefix("panic: ") {
+                panics.push(rest.to_string());
+            } else if let Some(rest) = line.strip_prefix("rejected: ") {
+                rejected.push(rest.to_string());
+            } else if let Some(rest) = line.strip_prefix("case: ") {
+                let mut n = rest.split(' ').filter_map(|x| x.parse::<u64>().ok());
+                generated += 1;
+                compiled += n.next().unwrap_or(0);
+                total_bytes += n.next().unwrap_or(0);
+            } else if line.starts_with("mutants: ") {
+                mutants += 1;
+            }
+        }
+        let last = std::fs::read_to_string(&progress).unwrap_or_default();
+        if output.status.success() && last.trim() == "done" {
+            break;
+        }
+        // The worker died while compiling the module of seed `last`.
+        let Ok(seed) = last.trim().parse::<u64>() else {
+            panic!(
+                "a worker failed before compiling anything: {:?}\n{stdout}",
+                output.status
+            );
+        };
+        let saved = scratch.join(format!("no_panic-crash-{seed}.wasm"));
+        if let Some(wasm) = generate(seed) {
+            let _ = std::fs::write(&saved, wasm);
+        }
+        crashes.push(format!(
+            "seed {seed}: the process died ({:?}) compiling it or one of its mutants; module saved as {}",
+            output.status,
+            saved.display()
+        ));
+        next_seed = seed + 1;
+    }
+    let _ = std::fs::remove_file(&progress);
 
     eprintln!(
         "{generated} generated modules ({total_bytes} bytes, {compiled} compiled), {mutants} mutants, {:.1?}",
         start.elapsed()
     );
     assert!(
-        generated >= 20,
-        "wasm-smith generated only {generated} modules"
+        crashes.is_empty(),
+        "the compiler crashed (signal, not a panic) on {} inputs (rerun one with TERN_NO_PANIC_SEED=N TERN_NO_PANIC_CASES=1, or `tern compile` the saved module):\n{}",
+        crashes.len(),
+        crashes.join("\n")
     );
     assert!(
         panics.is_empty(),
@@ -202,5 +290,9 @@ fn generated_modules_never_panic() {
         "compile_module refused {} valid WebAssembly 2.0 modules:\n{}",
         rejected.len(),
         rejected.join("\n")
+    );
+    assert!(
+        generated >= 20,
+        "wasm-smith generated only {generated} modules"
     );
 }
