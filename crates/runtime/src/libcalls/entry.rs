@@ -1,7 +1,7 @@
 //! `tern_runtime_main`: the entry the bundle's `main` calls.
 //!
 //! Reads `argv` and the module descriptors, then runs everything on a
-//! dedicated thread with a large stack, so Wasm gets
+//! dedicated large stack (switched to on the calling thread), so Wasm gets
 //! `DEFAULT_MAX_WASM_STACK` bytes and the host keeps ample headroom below it.
 
 use std::ffi::{c_char, CStr};
@@ -12,8 +12,8 @@ use tern_environ::tunables::DEFAULT_MAX_WASM_STACK;
 
 use crate::vmctx::{read_descriptor, DescriptorParts};
 
-/// Stack of the thread that runs Wasm: the Wasm part plus host headroom.
-pub const WASM_THREAD_STACK: usize = 64 << 20;
+/// Stack everything runs on: the Wasm part plus host headroom.
+pub const WASM_STACK: usize = 64 << 20;
 
 /// Runs a compiled program; returns the process exit status.
 ///
@@ -55,31 +55,22 @@ pub unsafe extern "C" fn tern_runtime_main(
     }
     crate::traps::set_catch_traps(catch_traps);
     let result = catch_unwind(AssertUnwindSafe(|| {
-        std::thread::Builder::new()
-            .name("wasm".into())
-            .stack_size(WASM_THREAD_STACK)
-            .spawn(move || {
-                crate::traps::init_thread(DEFAULT_MAX_WASM_STACK);
-                crate::traps::sys::ensure_sigaltstack();
-                crate::traps::install_signal_handlers();
-                main_on_wasm_thread(args, parts)
-            })
-            .map(|h| h.join())
+        crate::traps::run_on_new_stack(WASM_STACK, DEFAULT_MAX_WASM_STACK, move || {
+            crate::traps::sys::ensure_sigaltstack();
+            crate::traps::install_signal_handlers();
+            main_on_wasm_stack(args, parts)
+        })
     }));
     match result {
-        Ok(Ok(Ok(code))) => code,
-        Ok(Ok(Err(_))) | Err(_) => {
-            eprintln!("tern: internal error (runtime panicked)");
-            1
-        }
-        Ok(Err(e)) => {
-            eprintln!("tern: cannot start the Wasm thread: {e}");
+        Ok(Some(code)) => code,
+        _ => {
+            eprintln!("tern: internal error (runtime panicked or could not map its stack)");
             1
         }
     }
 }
 
-fn main_on_wasm_thread(args: Vec<String>, parts: Vec<DescriptorParts>) -> i32 {
+fn main_on_wasm_stack(args: Vec<String>, parts: Vec<DescriptorParts>) -> i32 {
     let program = args.first().cloned().unwrap_or_default();
     let opts = match crate::options::parse(args.get(1..).unwrap_or(&[])) {
         Ok(o) => o,

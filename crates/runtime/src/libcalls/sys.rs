@@ -98,10 +98,10 @@ pub fn fstat(fd: RawFd) -> io::Result<Stat> {
             .wrapping_add(n as u64)
     };
     Ok(Stat {
-        dev: st.st_dev,
-        ino: st.st_ino,
+        dev: st.st_dev as u64,
+        ino: st.st_ino as u64,
         kind: st.st_mode & libc::S_IFMT,
-        nlink: st.st_nlink,
+        nlink: st.st_nlink as u64,
         size: st.st_size as u64,
         atim: ns(st.st_atime, st.st_atime_nsec),
         mtim: ns(st.st_mtime, st.st_mtime_nsec),

@@ -10,10 +10,11 @@
 
 pub mod backtrace;
 pub mod sys;
-#[cfg(all(test, target_arch = "x86_64"))]
+#[cfg(test)]
 mod tests;
 
 use std::cell::Cell;
+use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Once;
 
@@ -106,6 +107,83 @@ pub fn init_thread(wasm_stack: usize) {
     if lo != 0 {
         limit = limit.max(lo + HOST_HEADROOM.min((sp - lo) / 2));
     }
+    STATE.with(|s| {
+        s.stack_lo.set(lo);
+        s.stack_limit.set(limit);
+    });
+}
+
+/// Runs `f` on a fresh stack of `size` bytes (plus a guard page) on the
+/// current thread, with the stack limit set so Wasm gets `wasm_stack` bytes.
+/// Returns `None` if the stack cannot be mapped or `f` panicked.
+///
+/// A thread would do too, but creating threads hangs under some qemu-user
+/// versions with a dynamically linked glibc, and programs must run there.
+pub fn run_on_new_stack<R, F: FnOnce() -> R>(size: usize, wasm_stack: usize, f: F) -> Option<R> {
+    struct Job<F, R> {
+        f: Option<F>,
+        result: Option<R>,
+        lo: usize,
+        wasm_stack: usize,
+    }
+    unsafe extern "C" fn entry<F: FnOnce() -> R, R>(arg: *mut u8) {
+        // SAFETY: `arg` is the `Job` owned by `run_on_new_stack`'s frame, alive
+        // for the whole call.
+        let job = unsafe { &mut *(arg as *mut Job<F, R>) };
+        let limit_stack = job.wasm_stack;
+        let lo = job.lo;
+        let f = job.f.take();
+        job.result = catch_unwind(AssertUnwindSafe(move || {
+            init_stack(lo, limit_stack);
+            f.map(|f| f())
+        }))
+        .ok()
+        .flatten();
+    }
+    let page = crate::memory::host_page_size();
+    let size = size.next_multiple_of(page);
+    // SAFETY: a fresh anonymous mapping; its lowest page becomes a guard page.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            size + page,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE | libc::MAP_STACK,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return None;
+    }
+    // SAFETY: the guard page is inside our own mapping.
+    unsafe { libc::mprotect(base, page, libc::PROT_NONE) };
+    let lo = base as usize + page;
+    let top = (lo + size) as *mut u8;
+    let mut job = Job {
+        f: Some(f),
+        result: None,
+        lo,
+        wasm_stack,
+    };
+    let saved = STATE.with(|s| (s.stack_lo.get(), s.stack_limit.get()));
+    // SAFETY: `top` is the aligned end of the mapping above; `entry` catches panics.
+    unsafe { sys::call_on_stack(&mut job as *mut Job<F, R> as *mut u8, entry::<F, R>, top) };
+    STATE.with(|s| {
+        s.stack_lo.set(saved.0);
+        s.stack_limit.set(saved.1);
+    });
+    // SAFETY: nothing runs on the stack any more.
+    unsafe { libc::munmap(base, size + page) };
+    job.result
+}
+
+fn init_stack(lo: usize, wasm_stack: usize) {
+    let marker = 0u8;
+    let sp = std::ptr::addr_of!(marker) as usize;
+    let limit = sp
+        .saturating_sub(wasm_stack)
+        .max(lo + HOST_HEADROOM.min((sp - lo) / 2));
     STATE.with(|s| {
         s.stack_lo.set(lo);
         s.stack_limit.set(limit);

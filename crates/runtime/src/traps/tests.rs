@@ -22,6 +22,7 @@ extern "C" {
 }
 
 /// The bundle's `tern_catch_traps`, as the compiler is specified to emit it.
+#[cfg(target_arch = "x86_64")]
 #[unsafe(naked)]
 unsafe extern "C" fn test_catch_traps(
     _tramp: tern_environ::descriptor::ArrayCallTrampoline,
@@ -66,6 +67,53 @@ unsafe extern "C" fn test_catch_traps(
         "pop r12",
         "pop rbx",
         "pop rbp",
+        "ret",
+        setjmp = sym _setjmp,
+    )
+}
+
+/// The bundle's `tern_catch_traps` for AArch64.
+#[cfg(target_arch = "aarch64")]
+#[unsafe(naked)]
+unsafe extern "C" fn test_catch_traps(
+    _tramp: tern_environ::descriptor::ArrayCallTrampoline,
+    _callee: *const u8,
+    _vmctx: *mut u8,
+    _values: *mut u8,
+    _slot: *mut *mut u8,
+) -> i32 {
+    core::arch::naked_asm!(
+        "stp x29, x30, [sp, #-64]!",
+        "mov x29, sp",
+        "stp x19, x20, [sp, #16]",
+        "stp x21, x22, [sp, #32]",
+        "str x23, [sp, #48]",
+        "sub sp, sp, #528",
+        "mov x19, x0",
+        "mov x20, x1",
+        "mov x21, x2",
+        "mov x22, x3",
+        "mov x23, x4",
+        "ldr x9, [x23]",
+        "str x9, [sp, #512]",
+        "mov x0, sp",
+        "bl {setjmp}",
+        "cbnz w0, 2f",
+        "mov x9, sp",
+        "str x9, [x23]",
+        "mov x0, x20",
+        "mov x1, x21",
+        "mov x2, x22",
+        "blr x19",
+        "mov w0, #0",
+        "2:",
+        "ldr x9, [sp, #512]",
+        "str x9, [x23]",
+        "add sp, sp, #528",
+        "ldr x23, [sp, #48]",
+        "ldp x21, x22, [sp, #32]",
+        "ldp x19, x20, [sp, #16]",
+        "ldp x29, x30, [sp], #64",
         "ret",
         setjmp = sym _setjmp,
     )
@@ -481,4 +529,32 @@ fn script_shares_memory_across_registered_instances() {
         "error expected 1 arguments, got 0"
     );
     assert_eq!(s.command("get i0 67"), "ok i32:fffffff9");
+}
+
+#[test]
+fn runs_on_a_new_stack_with_its_own_limit() {
+    setup();
+    let (sp, limit, code) = super::run_on_new_stack(8 << 20, 1 << 20, || {
+        let marker = 0u8;
+        let sp = std::ptr::addr_of!(marker) as usize;
+        let m = module(
+            ModuleInfo {
+                exports: vec![export_func("trap", 0)],
+                ..Default::default()
+            },
+            &[do_trap],
+        );
+        let i = instantiate(&m);
+        (
+            sp,
+            super::stack_limit(),
+            trap_code(invoke(&i, "trap", TrapCode::Unreachable as i32)),
+        )
+    })
+    .unwrap();
+    assert!(
+        sp > limit && sp - limit <= 1 << 20,
+        "Wasm gets at most the requested stack"
+    );
+    assert_eq!(code, TrapCode::Unreachable);
 }

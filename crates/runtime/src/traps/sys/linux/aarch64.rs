@@ -11,6 +11,29 @@ pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
     (uc.uc_mcontext.pc as usize, uc.uc_mcontext.regs[29] as usize)
 }
 
+/// Calls `f(arg)` with the stack pointer set to `top` (16-byte aligned), then
+/// switches back.
+///
+/// # Safety
+/// `top` must be the 16-byte-aligned end of a mapped stack large enough for
+/// `f`, which must not unwind.
+#[unsafe(naked)]
+pub unsafe extern "C" fn call_on_stack(
+    arg: *mut u8,
+    f: unsafe extern "C" fn(*mut u8),
+    top: *mut u8,
+) {
+    core::arch::naked_asm!(
+        "stp x29, x30, [sp, #-16]!",
+        "mov x29, sp",
+        "mov sp, x2",
+        "blr x1",
+        "mov sp, x29",
+        "ldp x29, x30, [sp], #16",
+        "ret",
+    )
+}
+
 /// Defines builtin `$name` as a naked entry shim that records the Wasm
 /// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
 /// to `$imp` with the arguments untouched (at most eight integer arguments).

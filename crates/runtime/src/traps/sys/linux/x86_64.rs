@@ -15,6 +15,29 @@ pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
     )
 }
 
+/// Calls `f(arg)` with the stack pointer set to `top` (16-byte aligned), then
+/// switches back.
+///
+/// # Safety
+/// `top` must be the 16-byte-aligned end of a mapped stack large enough for
+/// `f`, which must not unwind.
+#[unsafe(naked)]
+pub unsafe extern "C" fn call_on_stack(
+    arg: *mut u8,
+    f: unsafe extern "C" fn(*mut u8),
+    top: *mut u8,
+) {
+    core::arch::naked_asm!(
+        "push rbp",
+        "mov rbp, rsp",
+        "mov rsp, rdx",
+        "call rsi",
+        "mov rsp, rbp",
+        "pop rbp",
+        "ret",
+    )
+}
+
 /// Defines builtin `$name` as a naked entry shim that records the Wasm
 /// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
 /// to `$imp` with the arguments untouched (at most six integer arguments).
