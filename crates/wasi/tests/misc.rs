@@ -340,3 +340,49 @@ fn datagram_truncation_flag() {
         sockflags::RECV_DATA_TRUNCATED
     );
 }
+
+/// Every function that takes an fd reports `EBADF` for one that is not open.
+#[test]
+fn every_fd_function_rejects_a_closed_fd() {
+    let mut g = Guest::new("ebadf");
+    // Every pointer is 1 and every length 1: strings read as "x".
+    g.mem[1] = b'x';
+    let mut checked = 0;
+    for f in dispatch::FUNCS {
+        let fd_args: &[usize] = match f.name {
+            "path_symlink" => &[2],
+            "path_link" => &[0, 4],
+            "path_rename" => &[0, 3],
+            "fd_renumber" => &[0, 1],
+            n if n.starts_with("fd_") || n.starts_with("path_") || n.starts_with("sock_") => &[0],
+            _ => continue,
+        };
+        for &bad in fd_args {
+            let mut args: Vec<u64> = f
+                .params
+                .iter()
+                .map(|t| match t {
+                    ValType::I32 => 1,
+                    ValType::I64 => 0,
+                })
+                .collect();
+            for &i in fd_args {
+                args[i] = 3;
+            }
+            args[bad] = 999;
+            if f.name == "path_link" {
+                args[1] = 0; // SYMLINK_FOLLOW would be EINVAL first
+            }
+            let r = dispatch::call(&mut g.ctx, &mut g.mem, f.name, &args);
+            assert_eq!(
+                r,
+                Outcome::Return(Errno::Badf),
+                "{} with bad arg {bad}",
+                f.name
+            );
+            checked += 1;
+        }
+    }
+    // 21 fd_* (fd_renumber twice), 10 path_* (link and rename twice), 4 sock_*.
+    assert_eq!(checked, 22 + 12 + 4);
+}
