@@ -105,6 +105,16 @@ fn absolute_clock_timeout() {
     assert_eq!(r, Ok(Completion::Done));
     assert!(t.elapsed() >= Duration::from_millis(25));
     assert_eq!(events(&g, out).len(), 1);
+    // A deadline at the end of time does not fire (the other one does).
+    let (r, out) = poll(
+        &mut g,
+        &[
+            clock_sub(8, clockid::MONOTONIC, u64::MAX, subclockflags::ABSTIME),
+            clock_sub(9, clockid::MONOTONIC, 10_000_000, 0),
+        ],
+    );
+    assert_eq!(r, Ok(Completion::Done));
+    assert_eq!(events(&g, out), vec![(9, 0, eventtype::CLOCK, 0, 0)]);
     // A deadline in the past fires at once.
     let (r, _) = poll(
         &mut g,

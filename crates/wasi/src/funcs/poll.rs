@@ -53,8 +53,9 @@ impl WasiCtx {
                 let abs = flags & subclockflags::ABSTIME != 0;
                 let deadline = match id {
                     clockid::MONOTONIC if abs => {
-                        let host = (timeout as i64).wrapping_sub(self.clocks.monotonic);
-                        host.max(0) as u64
+                        // Guest time = host time + offset; no wrap for huge deadlines.
+                        let host = i128::from(timeout) - i128::from(self.clocks.monotonic);
+                        host.clamp(0, i128::from(u64::MAX)) as u64
                     }
                     clockid::REALTIME if abs => {
                         let real = sys::clock_ns(libc::CLOCK_REALTIME)?;
