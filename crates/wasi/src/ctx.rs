@@ -211,7 +211,12 @@ impl WasiCtxBuilder {
         for (i, s) in self.stdio.into_iter().enumerate() {
             let (host, host_fd) = match s {
                 Stdio::Null => (sys::dev_null()?, -1),
-                Stdio::Inherit => (sys::dup_raw(i as i32)?, i as i32),
+                // A host stream that is closed becomes /dev/null.
+                Stdio::Inherit => match sys::dup_raw(i as i32) {
+                    Ok(fd) => (fd, i as i32),
+                    Err(Errno::Badf) => (sys::dev_null()?, -1),
+                    Err(e) => return Err(e.into()),
+                },
                 Stdio::Handle(h) => (h, crate::state::HOST_FD_SUPPLIED),
             };
             ctx.fds.insert_at(
