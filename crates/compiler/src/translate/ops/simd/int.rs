@@ -5,7 +5,9 @@
 
 use super::shape::{lane_of, Lane};
 use super::target::{arch, Arch};
-use super::values::{call_same, const_splat, extend, pop_int, pop_vec, push_vec, splat, vector};
+use super::values::{
+    call, call_same, const_splat, extend, pop_int, pop_vec, push_vec, splat, vector,
+};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::values::VectorValue;
@@ -107,7 +109,7 @@ fn unary<'ctx>(
         _ => {
             let poison_on_min = cx.context().bool_type().const_zero();
             let ty = a.get_type().into();
-            vector(super::values::call(
+            vector(call(
                 cx,
                 "llvm.abs",
                 &[ty],
@@ -186,12 +188,7 @@ fn q15mulr_sat_s<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
         }
         Arch::X86_64 => {
             let args = [lhs.into(), rhs.into()];
-            vector(super::values::call(
-                cx,
-                "llvm.x86.ssse3.pmul.hr.sw.128",
-                &[],
-                &args,
-            )?)?
+            vector(call(cx, "llvm.x86.ssse3.pmul.hr.sw.128", &[], &args)?)?
         }
         Arch::Unknown => {
             let wide = Lane::I32.vec_type_of(cx, 8);

@@ -3,7 +3,9 @@
 
 use super::shape::Lane;
 use super::target::{arch, Arch};
-use super::values::{cast, index, pop_int, pop_vec, push_vec, shuffle, splat, vector};
+use super::values::{
+    call, cast, const_splat, index, pop_int, pop_vec, push_vec, shuffle, splat, vector,
+};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
 use inkwell::types::VectorType;
@@ -128,7 +130,7 @@ fn swizzle<'ctx>(cx: &mut impl LoweringCx<'ctx>) -> Result<()> {
     let a = pop_vec(cx, Lane::I8)?;
     let v = if arch(cx) == Arch::Aarch64 {
         let ty = Lane::I8.vec_type(cx);
-        vector(super::values::call(
+        vector(call(
             cx,
             "llvm.aarch64.neon.tbl1",
             &[ty.into()],
@@ -156,8 +158,7 @@ fn generic_swizzle<'ctx>(
         let lane = b.build_extract_element(a, at, "")?;
         gathered = b.build_insert_element(gathered, lane, index(cx, i), "")?;
     }
-    let in_range =
-        b.build_int_compare(IntPredicate::ULT, s, super::values::const_splat(ty, 16), "")?;
+    let in_range = b.build_int_compare(IntPredicate::ULT, s, const_splat(ty, 16), "")?;
     let v = b.build_select(in_range, gathered, ty.const_zero(), "")?;
     cast(cx, v, Lane::I8)
 }

@@ -7,7 +7,7 @@
 //! alignment hint promises nothing.
 
 use super::shape::Lane;
-use super::values::{cast, extend, index, pop_int, pop_vec, push_vec, splat};
+use super::values::{cast, extend, index, pop_int, pop_vec, push_vec, splat, vector};
 use crate::error::{CompileError, Result};
 use crate::translate::ops::LoweringCx;
 use inkwell::types::{BasicType, BasicTypeEnum};
@@ -115,7 +115,7 @@ fn load_extend<'ctx>(
     signed: bool,
 ) -> Result<()> {
     let ty = lane.vec_type_of(cx, lane.count() / 2);
-    let narrow = super::values::vector(load(cx, memarg, ty)?)?;
+    let narrow = vector(load(cx, memarg, ty)?)?;
     let wide = extend(cx, narrow, lane.widened().vec_type(cx), signed)?;
     push_vec(cx, wide)
 }
