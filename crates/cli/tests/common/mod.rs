@@ -390,12 +390,12 @@ pub fn tern_compile(cache: &Path, module: &Path, out: &Path, target: &str, opt: 
 }
 
 /// A command running the executable `exe` built for `target`: directly on
-/// the host's architecture, under `qemu-aarch64` otherwise.
+/// the host's architecture, under qemu-user otherwise (see [`qemu_sysroot`]).
 pub fn target_command(target: &str, exe: &Path) -> Command {
     let host_is_aarch64 = cfg!(target_arch = "aarch64");
     if target.starts_with("aarch64") && !host_is_aarch64 {
         let mut cmd = Command::new("qemu-aarch64");
-        cmd.arg("-L").arg("/usr/aarch64-linux-gnu").arg(exe);
+        cmd.arg("-L").arg(qemu_sysroot()).arg(exe);
         cmd
     } else if target.starts_with("x86_64") && host_is_aarch64 {
         let mut cmd = Command::new("qemu-x86_64");
@@ -404,6 +404,52 @@ pub fn target_command(target: &str, exe: &Path) -> Command {
     } else {
         Command::new(exe)
     }
+}
+
+/// The folder given to `qemu-aarch64 -L`: `TERN_TEST_QEMU_SYSROOT` if set,
+/// otherwise the first of the cross toolchain's libc (`/usr/aarch64-linux-gnu`,
+/// what `docs/contracts.md` names) and `/` (Debian's multiarch arm64 libc)
+/// that runs a tern-compiled program. (With qemu 7.2, the cross libc's
+/// `pthread_create` has been seen to hang.) Probed once per test binary.
+pub fn qemu_sysroot() -> &'static Path {
+    static SYSROOT: OnceLock<PathBuf> = OnceLock::new();
+    SYSROOT.get_or_init(|| {
+        if let Some(dir) = std::env::var_os("TERN_TEST_QEMU_SYSROOT") {
+            return PathBuf::from(dir);
+        }
+        require_runtimes();
+        require_aarch64();
+        let dir = TempDir::new("qemu-probe");
+        let module = write_file(
+            &dir,
+            "probe.wat",
+            br#"(module (func (export "_start")) (func (export "one") (result i32) i32.const 1))"#,
+        );
+        let exe = dir.join("probe");
+        tern_compile(&dir.join("cache"), &module, &exe, "aarch64-linux-gnu", 0);
+        let mut tried = Vec::new();
+        for candidate in ["/usr/aarch64-linux-gnu", "/"] {
+            let result = run_with_timeout(
+                Command::new("qemu-aarch64")
+                    .arg("-L")
+                    .arg(candidate)
+                    .arg(&exe)
+                    .args(["--invoke", "one", "--"]),
+                Duration::from_secs(30),
+            );
+            if result.status.success() && result.stdout.trim() == "1" {
+                if !tried.is_empty() {
+                    eprintln!("note: using qemu-aarch64 -L {candidate}; failed: {tried:?}");
+                }
+                return PathBuf::from(candidate);
+            }
+            tried.push(format!("-L {candidate}: {}", result.describe()));
+        }
+        panic!(
+            "no qemu-aarch64 -L folder runs a tern-compiled AArch64 program (run scripts/setup.sh):\n{}",
+            tried.join("\n")
+        );
+    })
 }
 
 /// The WASI sysroot clang needs: `include` and `lib/wasm32-wasi{,p1}` linked
