@@ -88,6 +88,9 @@ pub fn format(frames: &[usize]) -> String {
     for (i, n) in names.iter().enumerate() {
         s.push_str(&format!("    {i:>2}: {n}\n"));
     }
+    if names.len() == super::MAX_FRAMES {
+        s.push_str("    ... (older frames omitted)\n");
+    }
     s
 }
 
