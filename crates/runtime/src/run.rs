@@ -79,12 +79,12 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         eprintln!("tern: the bundle holds no module");
         return 1;
     };
+    // The compiler records no file name, so the default `argv[0]` is the
+    // executable's own file name.
     let argv0 = opts.argv0.clone().unwrap_or_else(|| {
-        module.info.name.clone().unwrap_or_else(|| {
-            std::path::Path::new(program)
-                .file_name()
-                .map_or(program.to_string(), |n| n.to_string_lossy().into_owned())
-        })
+        std::path::Path::new(program)
+            .file_name()
+            .map_or(program.to_string(), |n| n.to_string_lossy().into_owned())
     });
     let mut args = vec![argv0];
     if opts.invoke.is_none() {
