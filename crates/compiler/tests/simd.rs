@@ -438,7 +438,7 @@ fn operators_select_their_instructions() {
         ("f64x2.convert_low_i32x4_s", "cvtdq2pd", "scvtf"),
         ("f32x4.demote_f64x2_zero", "cvtpd2ps", "fcvtn"),
         ("f64x2.promote_low_f32x4", "cvtps2pd", "fcvtl"),
-        ("f32x4.pmin", "cmpltps", "fcmgt"),
+        ("f32x4.pmin", "minps", "fcmgt"),
         ("v128.bitselect", "andnps", "bi"),
     ];
     let funcs = every_operator();
@@ -482,12 +482,14 @@ fn ir(triple: &str, funcs: &str) -> String {
     module.print_to_string().to_string()
 }
 
-/// Results LLVM could fold to a signalling-NaN operand are quieted: x86
-/// min/max, and arithmetic with a constant identity operand (`x * 1.0`).
+/// Results LLVM could fold to a signalling-NaN operand are quieted: min/max
+/// where the target's lowering does not (x86 gets its own sequence), and
+/// arithmetic with a constant identity operand (`x * 1.0`).
 #[test]
 fn nan_results_are_quieted_where_llvm_could_pass_them_through() {
     let min = "(func (param v128 v128) (result v128) local.get 0 local.get 1 f32x4.min)";
-    assert!(ir(X86.0, min).contains("llvm.canonicalize"));
+    assert!(ir("", min).contains("llvm.canonicalize"));
+    assert!(ir(X86.0, min).contains("llvm.x86.sse.min.ps"));
     assert!(!ir(AARCH64.0, min).contains("llvm.canonicalize"));
     let times_one = "(func (param v128) (result v128) local.get 0 v128.const f64x2 1 2 f64x2.mul)";
     assert!(ir(AARCH64.0, times_one).contains("llvm.canonicalize"));

@@ -7,10 +7,10 @@
 
 use super::shape::{lane_of, Lane};
 use super::target::{arch, Arch};
-use super::values::{call_same, cast, push_vec};
+use super::values::{call, call_same, cast, push_vec, vector};
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
-use inkwell::types::BasicTypeEnum;
+use inkwell::types::{BasicTypeEnum, VectorType};
 use inkwell::values::{BasicValueEnum, IntValue, VectorValue};
 use inkwell::FloatPredicate;
 use wasmparser::Operator;
@@ -22,8 +22,10 @@ enum Op {
     Unary(&'static str),
     /// `neg` (flips the sign bit, NaNs included).
     Neg,
-    /// A binary LLVM intrinsic (`minimum`, `maximum`).
-    Binary(&'static str),
+    /// `min`.
+    Min,
+    /// `max`.
+    Max,
     /// `add`.
     Add,
     /// `sub`.
@@ -84,11 +86,16 @@ fn binary<'ctx>(
 ) -> Result<VectorValue<'ctx>> {
     let b = cx.builder();
     let v = match op {
-        Op::Binary(name) => call_same(cx, name, &[lhs, rhs])?,
+        Op::Min | Op::Max => return min_max(cx, matches!(op, Op::Min), lane, lhs, rhs),
         Op::Add => b.build_float_add(lhs, rhs, "")?,
         Op::Sub => b.build_float_sub(lhs, rhs, "")?,
         Op::Mul => b.build_float_mul(lhs, rhs, "")?,
         Op::Div => b.build_float_div(lhs, rhs, "")?,
+        Op::Pmin | Op::Pmax if arch(cx) == Arch::X86_64 => {
+            // minps(x, y) is `x < y ? x : y`, maxps(x, y) `x > y ? x : y`.
+            let name = x86_min_max(lane, matches!(op, Op::Pmin));
+            vector(call(cx, name, &[], &[rhs.into(), lhs.into()])?)?
+        }
         _ => {
             // pmin is `b < a ? b : a`, pmax is `a < b ? b : a`.
             let (x, y) = if matches!(op, Op::Pmin) {
@@ -100,17 +107,72 @@ fn binary<'ctx>(
             cast(cx, b.build_select(lt, rhs, lhs, "")?, lane)?
         }
     };
-    let quiet = match op {
-        // x86's lowering returns a signalling NaN operand unchanged;
-        // AArch64's fmin/fmax quiet it themselves.
-        Op::Binary(_) => arch(cx) != Arch::Aarch64,
-        Op::Add | Op::Sub | Op::Mul | Op::Div => identity_operand,
-        _ => false,
-    };
-    if quiet {
+    if identity_operand && matches!(op, Op::Add | Op::Sub | Op::Mul | Op::Div) {
         call_same(cx, "llvm.canonicalize", &[v])
     } else {
         Ok(v)
+    }
+}
+
+/// `min`/`max`: NaN if either lane is NaN, else the smaller/larger, with
+/// `-0 < +0`.
+///
+/// AArch64's `fmin`/`fmax` are exactly this (`llvm.minimum`/`llvm.maximum`).
+/// x86's `minps`/`maxps` return their second operand when the lanes are
+/// unordered or both zero, so both operand orders are computed: where they
+/// differ the lanes are zeros (or-ing them gives `-0` for min, and-ing `+0`
+/// for max) or a NaN is involved (the canonical NaN is chosen). LLVM's own
+/// x86 lowering of `llvm.minimum` is twice as long and passes signalling
+/// NaNs through, so elsewhere the result is canonicalized.
+fn min_max<'ctx>(
+    cx: &impl LoweringCx<'ctx>,
+    min: bool,
+    lane: Lane,
+    lhs: VectorValue<'ctx>,
+    rhs: VectorValue<'ctx>,
+) -> Result<VectorValue<'ctx>> {
+    let arch = arch(cx);
+    if arch != Arch::X86_64 {
+        let name = if min { "llvm.minimum" } else { "llvm.maximum" };
+        let v = call_same(cx, name, &[lhs, rhs])?;
+        return if arch == Arch::Aarch64 {
+            Ok(v)
+        } else {
+            call_same(cx, "llvm.canonicalize", &[v])
+        };
+    }
+    let name = x86_min_max(lane, min);
+    let one_way = vector(call(cx, name, &[], &[lhs.into(), rhs.into()])?)?;
+    let other_way = vector(call(cx, name, &[], &[rhs.into(), lhs.into()])?)?;
+    let bits = if lane == Lane::F32 {
+        Lane::I32
+    } else {
+        Lane::I64
+    };
+    let (x, y) = (
+        cast(cx, one_way.into(), bits)?,
+        cast(cx, other_way.into(), bits)?,
+    );
+    let b = cx.builder();
+    let merged = if min {
+        b.build_or(x, y, "")?
+    } else {
+        b.build_and(x, y, "")?
+    };
+    let merged = cast(cx, merged.into(), lane)?;
+    let unordered = b.build_float_compare(FloatPredicate::UNO, lhs, rhs, "")?;
+    let nan = lane.scalar_type(cx).into_float_type().const_float(f64::NAN);
+    let nan = VectorType::const_vector(&vec![nan; lane.count() as usize]);
+    vector(b.build_select(unordered, nan, merged, "")?)
+}
+
+/// The x86 `minps`/`maxps`/`minpd`/`maxpd` intrinsic for `lane`.
+fn x86_min_max(lane: Lane, min: bool) -> &'static str {
+    match (lane, min) {
+        (Lane::F32, true) => "llvm.x86.sse.min.ps",
+        (Lane::F32, false) => "llvm.x86.sse.max.ps",
+        (_, true) => "llvm.x86.sse2.min.pd",
+        (_, false) => "llvm.x86.sse2.max.pd",
     }
 }
 
@@ -155,7 +217,7 @@ fn has_identity_lane(lane: Lane, v: BasicValueEnum<'_>) -> bool {
 
 /// The operation of `op`, if it is one of this file's.
 fn classify(op: &Operator<'_>) -> Option<Op> {
-    use Op::{Add, Binary, Div, Mul, Neg, Pmax, Pmin, Sub, Unary};
+    use Op::{Add, Div, Max, Min, Mul, Neg, Pmax, Pmin, Sub, Unary};
     use Operator as O;
     Some(match op {
         O::F32x4Ceil | O::F64x2Ceil => Unary("llvm.ceil"),
@@ -169,8 +231,8 @@ fn classify(op: &Operator<'_>) -> Option<Op> {
         O::F32x4Sub | O::F64x2Sub => Sub,
         O::F32x4Mul | O::F64x2Mul => Mul,
         O::F32x4Div | O::F64x2Div => Div,
-        O::F32x4Min | O::F64x2Min => Binary("llvm.minimum"),
-        O::F32x4Max | O::F64x2Max => Binary("llvm.maximum"),
+        O::F32x4Min | O::F64x2Min => Min,
+        O::F32x4Max | O::F64x2Max => Max,
         O::F32x4PMin | O::F64x2PMin => Pmin,
         O::F32x4PMax | O::F64x2PMax => Pmax,
         _ => return None,
