@@ -1,8 +1,9 @@
 //! Which instruction set the module is built for, read from the module's
 //! target triple. A few operators have no generic LLVM IR form that both back
-//! ends select well (`i8x16.swizzle` on AArch64, `i16x8.q15mulr_sat_s`); they
-//! use a target intrinsic only when this says which target it is, and the
-//! generic form otherwise. Nothing else may depend on the target.
+//! ends select well: `i8x16.swizzle` on AArch64, `i16x8.q15mulr_sat_s`,
+//! float `min`/`max`/`pmin`/`pmax` and `trunc_sat` on x86. They take a target
+//! intrinsic or a target-specific IR shape only when this says which target
+//! it is, and a generic form otherwise (no triple: still correct code).
 
 use crate::translate::ops::LoweringCx;
 
