@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use tern_environ::{
     DataMode, ElementMode, EntityType, ExportKind, GlobalType, Import, ModuleInfo, TableType,
-    TrapCode, ValType, VmOffsets,
+    TrapCode, VmOffsets,
 };
 
 use crate::memory::{Memory, Table};
@@ -182,12 +182,12 @@ pub struct Instance {
     tables: Vec<Rc<Table>>,
     globals: Vec<Rc<Global>>,
     funcs: Vec<FuncHandle>,
-    defined_funcrefs: Box<[VMFuncRef]>,
+    _defined_funcrefs: Box<[VMFuncRef]>,
     #[allow(clippy::vec_box, reason = "compiled code holds their addresses")]
-    host_funcrefs: Vec<Box<VMFuncRef>>,
+    _host_funcrefs: Vec<Box<VMFuncRef>>,
     tags: Vec<Tag>,
     #[allow(clippy::vec_box, reason = "the addresses are the tag identities")]
-    owned_tags: Vec<Box<u8>>,
+    _owned_tags: Vec<Box<u8>>,
     elements: RefCell<Vec<Option<Rc<[usize]>>>>,
     data_dropped: Vec<Cell<bool>>,
     wasi: Option<Rc<RefCell<WasiCtx>>>,
@@ -415,10 +415,10 @@ impl Instance {
             tables,
             globals,
             funcs,
-            defined_funcrefs,
-            host_funcrefs,
+            _defined_funcrefs: defined_funcrefs,
+            _host_funcrefs: host_funcrefs,
             tags,
-            owned_tags,
+            _owned_tags: owned_tags,
             elements: RefCell::new(elements),
             data_dropped: info.data.iter().map(|_| Cell::new(false)).collect(),
             wasi,
@@ -584,11 +584,6 @@ impl Instance {
             ExportKind::Tag => Extern::Tag(*self.tags.get(i)?),
         })
     }
-
-    /// Number of host function references owned (for diagnostics).
-    pub fn num_owned_funcrefs(&self) -> usize {
-        self.defined_funcrefs.len() + self.host_funcrefs.len() + self.owned_tags.len()
-    }
 }
 
 /// Calls `func` with `args`, checking them against its signature.
@@ -630,9 +625,4 @@ pub fn call(func: FuncHandle, args: &[Val]) -> Result<Vec<Val>, CallError> {
 /// The signature of `func`.
 pub fn func_type(func: FuncHandle) -> Option<tern_environ::FuncType> {
     types::lookup(func.get().type_id as u32)
-}
-
-/// Whether a value of type `ty` is a reference held as a raw pointer-sized handle.
-pub fn is_ref(ty: ValType) -> bool {
-    matches!(ty, ValType::Ref(_))
 }
