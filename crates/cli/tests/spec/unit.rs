@@ -16,6 +16,7 @@ mod unit {
     mod messages;
     mod ratchet;
     mod report;
+    mod run;
     mod values;
     mod wast_convert;
 }
