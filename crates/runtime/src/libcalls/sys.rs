@@ -2,9 +2,11 @@
 //! function takes host buffers as slices and returns `io::Result`; none of
 //! them interprets guest data.
 
+use std::collections::VecDeque;
 use std::ffi::CString;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 fn cvt(rc: libc::ssize_t) -> io::Result<usize> {
     if rc < 0 {
@@ -138,9 +140,29 @@ struct OpenHow {
     resolve: u64,
 }
 
-/// `openat2(2)` with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`: `path` cannot
-/// escape `dirfd` (no `..` above it, no absolute paths, no symlinks out).
+/// Set once `openat2` turned out to be unavailable (old kernels, qemu-user).
+static NO_OPENAT2: AtomicBool = AtomicBool::new(false);
+
+/// Opens `path` relative to `dirfd` without ever leaving `dirfd`: no `..`
+/// above it, no absolute paths, no symlinks pointing out. Uses `openat2`
+/// with `RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS`, or, where that system
+/// call is unavailable, an equivalent component-by-component walk.
+/// An escape fails with `EXDEV`.
 pub fn open_beneath(dirfd: RawFd, path: &str, flags: i32, mode: u32) -> io::Result<OwnedFd> {
+    if !NO_OPENAT2.load(Ordering::Relaxed) {
+        match openat2_beneath(dirfd, path, flags, mode) {
+            Err(e) if matches!(e.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)) => {
+                if e.raw_os_error() == Some(libc::ENOSYS) {
+                    NO_OPENAT2.store(true, Ordering::Relaxed);
+                }
+            }
+            other => return other,
+        }
+    }
+    open_beneath_walk(dirfd, path, flags, mode)
+}
+
+fn openat2_beneath(dirfd: RawFd, path: &str, flags: i32, mode: u32) -> io::Result<OwnedFd> {
     let path = CString::new(path).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
     let how = OpenHow {
         flags: (flags | libc::O_CLOEXEC) as u64,
@@ -166,6 +188,116 @@ pub fn open_beneath(dirfd: RawFd, path: &str, flags: i32, mode: u32) -> io::Resu
     }
     // SAFETY: the kernel returned a fresh descriptor that nobody else owns.
     Ok(unsafe { OwnedFd::from_raw_fd(rc as RawFd) })
+}
+
+fn openat(dirfd: RawFd, name: &str, flags: i32, mode: u32) -> io::Result<OwnedFd> {
+    let name = CString::new(name).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    // SAFETY: `name` is NUL-terminated.
+    let rc = unsafe {
+        libc::openat(
+            dirfd,
+            name.as_ptr(),
+            flags | libc::O_CLOEXEC,
+            mode as libc::c_uint,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: a fresh descriptor that nobody else owns.
+    Ok(unsafe { OwnedFd::from_raw_fd(rc) })
+}
+
+/// The target of symlink `name` in `dirfd`, or `None` if it is not a symlink.
+fn read_symlink(dirfd: RawFd, name: &str) -> Option<String> {
+    let name = CString::new(name).ok()?;
+    let mut buf = vec![0u8; libc::PATH_MAX as usize];
+    // SAFETY: `name` is NUL-terminated and `buf` a writable buffer of the given size.
+    let n = unsafe {
+        libc::readlinkat(
+            dirfd,
+            name.as_ptr(),
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        return None;
+    }
+    buf.truncate(n as usize);
+    String::from_utf8(buf).ok()
+}
+
+fn xdev() -> io::Error {
+    io::Error::from_raw_os_error(libc::EXDEV)
+}
+
+/// The `openat2`-less walk: every intermediate component is opened with
+/// `O_NOFOLLOW` relative to a descriptor we hold, `..` pops our own stack
+/// (never above `dirfd`), and symlinks are expanded here, so a concurrent
+/// rename or symlink swap cannot lead outside.
+fn open_beneath_walk(dirfd: RawFd, path: &str, flags: i32, mode: u32) -> io::Result<OwnedFd> {
+    if path.starts_with('/') {
+        return Err(xdev());
+    }
+    let follow_last = flags & libc::O_NOFOLLOW == 0;
+    let mut pending: VecDeque<String> = path.split('/').map(str::to_string).collect();
+    let mut stack: Vec<OwnedFd> = Vec::new();
+    let mut links = 0;
+    loop {
+        let cur = stack.last().map_or(dirfd, |fd| fd.as_raw_fd());
+        let Some(comp) = pending.pop_front() else {
+            return openat(cur, ".", flags & !(libc::O_CREAT | libc::O_EXCL), mode);
+        };
+        let last = pending.is_empty();
+        if comp.is_empty() || comp == "." {
+            if last {
+                return openat(cur, ".", flags & !(libc::O_CREAT | libc::O_EXCL), mode);
+            }
+            continue;
+        }
+        if comp == ".." {
+            stack.pop().ok_or_else(xdev)?;
+            if last {
+                let cur = stack.last().map_or(dirfd, |fd| fd.as_raw_fd());
+                return openat(cur, ".", flags & !(libc::O_CREAT | libc::O_EXCL), mode);
+            }
+            continue;
+        }
+        let result = if last {
+            openat(cur, &comp, flags | libc::O_NOFOLLOW, mode)
+        } else {
+            openat(
+                cur,
+                &comp,
+                libc::O_PATH | libc::O_DIRECTORY | libc::O_NOFOLLOW,
+                0,
+            )
+        };
+        match result {
+            Ok(fd) if last => return Ok(fd),
+            Ok(fd) => stack.push(fd),
+            Err(e)
+                if matches!(e.raw_os_error(), Some(libc::ELOOP) | Some(libc::ENOTDIR))
+                    && (follow_last || !last) =>
+            {
+                let Some(target) = read_symlink(cur, &comp) else {
+                    return Err(e);
+                };
+                links += 1;
+                if links > 40 {
+                    return Err(io::Error::from_raw_os_error(libc::ELOOP));
+                }
+                if target.starts_with('/') {
+                    return Err(xdev());
+                }
+                for part in target.split('/').rev() {
+                    pending.push_front(part.to_string());
+                }
+            }
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// Fills `buf` with random bytes (`getrandom(2)`).
@@ -229,12 +361,33 @@ mod tests {
         std::fs::write(dir.join("sub/f.txt"), b"hi").unwrap();
         let d = std::fs::File::open(&dir).unwrap();
         let fd = d.as_raw_fd();
-        assert!(open_beneath(fd, "sub/f.txt", libc::O_RDONLY, 0).is_ok());
-        assert!(open_beneath(fd, "sub/../sub/f.txt", libc::O_RDONLY, 0).is_ok());
-        assert!(open_beneath(fd, "../etc/passwd", libc::O_RDONLY, 0).is_err());
-        assert!(open_beneath(fd, "/etc/passwd", libc::O_RDONLY, 0).is_err());
         std::os::unix::fs::symlink("/etc", dir.join("esc")).ok();
         assert!(open_beneath(fd, "esc/passwd", libc::O_RDONLY, 0).is_err());
+        std::os::unix::fs::symlink("sub", dir.join("in")).ok();
+        std::os::unix::fs::symlink("../..", dir.join("sub/up")).ok();
+        for open in [open_beneath, open_beneath_walk] {
+            assert!(open(fd, "sub/f.txt", libc::O_RDONLY, 0).is_ok());
+            assert!(
+                open(fd, "in/f.txt", libc::O_RDONLY, 0).is_ok(),
+                "symlink inside"
+            );
+            assert!(open(fd, "sub/../sub/./f.txt", libc::O_RDONLY, 0).is_ok());
+            assert!(open(fd, "sub/", libc::O_RDONLY | libc::O_DIRECTORY, 0).is_ok());
+            assert!(open(fd, "..", libc::O_RDONLY, 0).is_err());
+            assert!(open(fd, "../etc/passwd", libc::O_RDONLY, 0).is_err());
+            assert!(open(fd, "/etc/passwd", libc::O_RDONLY, 0).is_err());
+            assert!(open(fd, "esc/passwd", libc::O_RDONLY, 0).is_err());
+            assert!(
+                open(fd, "sub/up/etc", libc::O_RDONLY, 0).is_err(),
+                "symlink out"
+            );
+            assert!(
+                open(fd, "in/f.txt", libc::O_RDONLY | libc::O_NOFOLLOW, 0).is_ok(),
+                "only the last component is not followed"
+            );
+            assert!(open(fd, "in", libc::O_RDONLY | libc::O_NOFOLLOW, 0).is_err());
+            assert!(open(fd, "new.txt", libc::O_WRONLY | libc::O_CREAT, 0o644).is_ok());
+        }
         std::fs::remove_dir_all(&dir).ok();
     }
 }
