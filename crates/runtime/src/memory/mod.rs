@@ -300,6 +300,20 @@ impl Memory {
         Ok(())
     }
 
+    /// Runs `f` on the whole accessible memory as one byte slice (for host
+    /// code such as a WASI implementation that takes `&mut [u8]`).
+    ///
+    /// # Panics
+    /// If the memory is larger than the host's address space (never on 64-bit hosts).
+    pub fn with_bytes<R>(&self, f: impl FnOnce(&mut [u8]) -> R) -> R {
+        let len = usize::try_from(self.byte_len()).expect("memory fits the address space");
+        // SAFETY: `[base, base + len)` is mapped read-write (the accessible part) and
+        // stays so during `f`: the memory cannot shrink, and Wasm code, the only
+        // other accessor, is suspended while host code runs on this thread.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(self.base(), len) };
+        f(bytes)
+    }
+
     /// Reads a little-endian `u32` at `offset`.
     ///
     /// # Errors
@@ -460,5 +474,9 @@ mod tests {
         assert_eq!(m.read_vec(0, 5).unwrap(), vec![1, 2, 3, 4, 4]);
         assert_eq!(Memory::copy(&m, 65536, &m, 0, 1), Err(OutOfBounds));
         assert_eq!(Memory::copy(&m, 65536, &m, 0, 0), Ok(()));
+        assert_eq!(
+            m.with_bytes(|b| (b.len(), b[..3].to_vec())),
+            (65536, vec![1, 2, 3])
+        );
     }
 }
