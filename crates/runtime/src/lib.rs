@@ -9,6 +9,16 @@
 //!
 //! `unsafe` code lives only in `memory`, `traps`, `vmctx` and `libcalls`,
 //! each block with a `// SAFETY:` comment.
+//!
+//! # Dev. Note
+//! * Wasm runs on a 64 MiB stack switched to on the calling thread
+//!   (`traps::run_on_new_stack`), not on a spawned thread: `pthread_create`
+//!   hangs under qemu-user 7.2 with a dynamically linked glibc.
+//! * Every `tern_builtin_*` symbol is a naked shim that records the Wasm
+//!   caller's frame pointer and return address (for backtraces) and tail-jumps
+//!   to the Rust implementation, so the runtime needs no frame pointers itself.
+//! * Instances are never freed while a program runs: function references and
+//!   shared tables, memories and globals may outlive a failed instantiation.
 #![deny(missing_docs)]
 
 pub mod instance;
