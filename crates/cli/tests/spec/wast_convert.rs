@@ -240,13 +240,17 @@ impl Converter {
     }
 
     /// Encodes a module expected to be valid and adds it to the plan.
-    fn add_module(&mut self, line: usize, module: &mut QuoteWat<'_>) -> Result<usize, String> {
+    /// On failure, returns the action that reports it (a skip for
+    /// components, a failure otherwise).
+    fn add_module(&mut self, line: usize, module: &mut QuoteWat<'_>) -> Result<usize, Action> {
         if let QuoteWat::QuoteComponent(..) | QuoteWat::Wat(Wat::Component(_)) = module {
-            return Err("component-model module (not supported)".to_string());
+            return Err(Action::Skip(
+                "component-model modules are not supported".to_string(),
+            ));
         }
         let wasm = module
             .encode()
-            .map_err(|e| format!("the wast crate cannot encode the module: {e}"))?;
+            .map_err(|e| Action::Fail(format!("the wast crate cannot encode the module: {e}")))?;
         self.plan.modules.push(PlannedModule { line, wasm });
         Ok(self.plan.modules.len() - 1)
     }
@@ -286,14 +290,9 @@ impl Converter {
                 self.push(line, what, Action::Command { command, expect });
                 Ok(instance)
             }
-            Err(e) => {
-                let failed = Err(format!("module at line {line} unusable: {e}"));
-                if e.contains("not supported") {
-                    self.push(line, what, Action::Skip(e));
-                } else {
-                    self.push(line, what, Action::Fail(e));
-                }
-                failed
+            Err(action) => {
+                self.push(line, what, action);
+                Err(format!("the module at line {line} is unusable"))
             }
         }
     }
@@ -314,16 +313,16 @@ impl Converter {
             }
             WastDirective::ModuleDefinition(mut module) => {
                 let id = module.name().map(|id| id.name().to_string());
-                let k = self.add_module(line, &mut module);
-                match &k {
-                    Ok(k) => self.push(
-                        line,
-                        "module definition",
-                        Action::CompileOnly { module: *k },
-                    ),
-                    Err(e) => self.push(line, "module definition", Action::Fail(e.clone())),
-                }
-                let k = k.map_err(|e| format!("module definition at line {line} unusable: {e}"));
+                let k = match self.add_module(line, &mut module) {
+                    Ok(k) => {
+                        self.push(line, "module definition", Action::CompileOnly { module: k });
+                        Ok(k)
+                    }
+                    Err(action) => {
+                        self.push(line, "module definition", action);
+                        Err(format!("the module definition at line {line} is unusable"))
+                    }
+                };
                 if let Some(id) = id {
                     self.definitions.insert(id, k.clone());
                 }
