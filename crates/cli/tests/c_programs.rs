@@ -4,20 +4,30 @@
 //! and exit status must be identical to the native build's (stderr is not
 //! compared: only the programs' own messages go there).
 //!
+//! Programs taking a directory (`files`) get a fresh empty one per run: its
+//! host path natively, and `--dir HOST::/sandbox` plus `/sandbox` under tern.
+//! A few numeric programs are also compiled at `-O 0`.
+//!
 //! The AArch64 executables run under qemu-user. A missing tool fails the
 //! test with a message pointing at `scripts/setup.sh`.
 
 mod common;
 
 use common::TempDir;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 /// Builds `name` natively and for both targets, runs each argument list on
 /// every build and compares against the native run.
 fn check_program(name: &str, arg_sets: &[&[&str]]) {
+    check(name, arg_sets, 2, false);
+}
+
+/// As [`check_program`], compiling with `tern compile -O opt`; with
+/// `sandbox`, every run gets a fresh directory as its first argument.
+fn check(name: &str, arg_sets: &[&[&str]], opt: u8, sandbox: bool) {
     common::require_toolchain();
-    let dir = TempDir::new(&format!("c-{name}"));
+    let dir = TempDir::new(&format!("c-{name}-O{opt}"));
     let src = common::c_source(name);
     assert!(src.is_file(), "missing test program {}", src.display());
 
@@ -31,15 +41,26 @@ fn check_program(name: &str, arg_sets: &[&[&str]]) {
         .into_iter()
         .map(|target| {
             let exe = dir.join(&format!("{name}.{target}"));
-            common::tern_compile(&cache, &wasm, &exe, target, 2);
+            common::tern_compile(&cache, &wasm, &exe, target, opt);
             (target, exe)
         })
         .collect();
 
     let mut failures = Vec::new();
     let mut hung: Vec<&str> = Vec::new();
+    let mut fresh_dirs = 0;
+    let mut fresh_dir = || {
+        fresh_dirs += 1;
+        let path = dir.join(&format!("sandbox-{fresh_dirs}"));
+        std::fs::create_dir(&path).expect("create a sandbox folder");
+        path
+    };
     for args in arg_sets {
-        let expected = common::run(std::process::Command::new(&native).args(*args));
+        let mut native_cmd = std::process::Command::new(&native);
+        if sandbox {
+            native_cmd.arg(fresh_dir());
+        }
+        let expected = common::run(native_cmd.args(*args));
         let expected_code = expected.code();
         for (target, exe) in &builds {
             if hung.contains(target) {
@@ -48,7 +69,17 @@ fn check_program(name: &str, arg_sets: &[&[&str]]) {
                 ));
                 continue;
             }
-            let got = run_tern_exe(target, exe, args);
+            let mut cmd = common::target_command(target, exe);
+            if sandbox {
+                let host = fresh_dir();
+                cmd.arg("--dir")
+                    .arg(format!("{}::/sandbox", host.display()))
+                    .args(["--", "/sandbox"]);
+            } else {
+                // After `--`, guest arguments never count as runtime options.
+                cmd.arg("--");
+            }
+            let got = common::run_with_timeout(cmd.args(*args), Duration::from_secs(180));
             if got.timed_out.is_some() {
                 hung.push(target);
             }
@@ -80,15 +111,6 @@ fn check_program(name: &str, arg_sets: &[&[&str]]) {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-}
-
-/// Runs a tern-compiled executable with guest arguments `args` (after a
-/// `--`, so that they never count as runtime options).
-fn run_tern_exe(target: &str, exe: &Path, args: &[&str]) -> common::Run {
-    common::run_with_timeout(
-        common::target_command(target, exe).arg("--").args(args),
-        Duration::from_secs(180),
-    )
 }
 
 /// The first line where `expected` and `got` differ, for failure messages.
@@ -170,4 +192,15 @@ fn switch() {
 #[test]
 fn strings() {
     check_program("strings", &[&["42", "0x1f", "-077z", "junk"], &[]]);
+}
+
+#[test]
+fn files() {
+    check("files", &[&[], &["1000"]], 2, true);
+}
+
+#[test]
+fn numeric_programs_at_o0() {
+    check("floats", &[&[], &["0.5"]], 0, false);
+    check("int64", &[&["12345"]], 0, false);
 }
