@@ -408,3 +408,64 @@ fn help_and_version() {
     common::run_tern(&cache, &["compile", "--help"]).assert_success();
     common::run_tern(&cache, &["run", "--help"]).assert_success();
 }
+
+/// `--env`, `argv[0]` and stdin, through `tern run` and a compiled executable.
+#[test]
+fn env_argv0_and_stdin() {
+    common::require_toolchain();
+    let dir = TempDir::new("echo");
+    let cache = dir.join("cache");
+    let wasm = dir.join("echo.wasm");
+    common::build_c_to_wasm(&common::c_source("echo"), &wasm);
+    let input: &[u8] = b"first line\nsecond line\n";
+    let timeout = std::time::Duration::from_secs(180);
+
+    for target in common::targets() {
+        let run = common::run_with_input(
+            common::tern(&cache)
+                .args(["run", "--target", target, "--env", "GREETING=hello there"])
+                .arg(&wasm)
+                .arg("extra"),
+            Some(input),
+            timeout,
+        );
+        run.assert_code(2);
+        assert_eq!(
+            run.stdout,
+            "argc=2 argv0=echo.wasm\nGREETING=hello there\nstdin: first line\nstdin: second line\nlines=2\n",
+            "tern run on {target}\n{}",
+            run.describe()
+        );
+
+        let exe = dir.join(&format!("echo-{target}"));
+        common::tern_compile(&cache, &wasm, &exe, target, 2);
+        let compiled = common::run_with_input(
+            common::target_command(target, &exe).args([
+                "--argv0",
+                "custom-name",
+                "--env",
+                "GREETING=hi",
+                "--",
+                "a",
+                "b",
+            ]),
+            Some(b"only\n"),
+            timeout,
+        );
+        compiled.assert_code(1);
+        assert_eq!(
+            compiled.stdout,
+            "argc=3 argv0=custom-name\nGREETING=hi\nstdin: only\nlines=1\n",
+            "compiled executable on {target}\n{}",
+            compiled.describe()
+        );
+        // Without input (stdin closed) and without --env.
+        let bare = common::run(common::target_command(target, &exe).arg("--"));
+        bare.assert_code(0);
+        assert!(
+            bare.stdout.ends_with("GREETING=(unset)\nlines=0\n"),
+            "{}",
+            bare.describe()
+        );
+    }
+}

@@ -237,10 +237,20 @@ pub fn run(cmd: &mut Command) -> Run {
 /// (e.g. `tern run` and the qemu it started) is killed, and the result says
 /// [`Run::timed_out`].
 pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
+    run_with_input(cmd, None, timeout)
+}
+
+/// As [`run_with_timeout`], writing `input` (if any) to the command's stdin.
+pub fn run_with_input(cmd: &mut Command, input: Option<&[u8]>, timeout: Duration) -> Run {
+    use std::io::Write;
     use std::os::unix::process::{CommandExt, ExitStatusExt};
     let command = format!("{cmd:?}");
     let mut child = cmd
-        .stdin(Stdio::null())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
@@ -248,6 +258,13 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
         .unwrap_or_else(|e| panic!("cannot start `{command}`: {e}"));
     let mut out = child.stdout.take().expect("stdout is piped");
     let mut err = child.stderr.take().expect("stderr is piped");
+    let writer = input.map(|bytes| {
+        let mut stdin = child.stdin.take().expect("stdin is piped");
+        let bytes = bytes.to_vec();
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(&bytes);
+        })
+    });
     let out_reader = std::thread::spawn(move || {
         let mut buf = Vec::new();
         let _ = out.read_to_end(&mut buf);
@@ -277,6 +294,9 @@ pub fn run_with_timeout(cmd: &mut Command, timeout: Duration) -> Run {
             Err(e) => panic!("cannot wait for `{command}`: {e}"),
         }
     };
+    if let Some(writer) = writer {
+        let _ = writer.join();
+    }
     let stdout = out_reader.join().expect("stdout reader");
     let stderr = err_reader.join().expect("stderr reader");
     Run {
