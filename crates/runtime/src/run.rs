@@ -9,7 +9,7 @@ use crate::instance::{self, CallError, Extern, Instance, InstantiationError, Mod
 use crate::options::Options;
 use crate::traps::{backtrace, Unwind};
 use crate::values::Val;
-use crate::wasi::{self, WasiCtx};
+use crate::wasi;
 
 /// Exit status after a trap.
 pub const TRAP_EXIT: i32 = 134;
@@ -90,7 +90,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     if opts.invoke.is_none() {
         args.extend(opts.guest_args.iter().cloned());
     }
-    let cx = match WasiCtx::new(args, opts.env.clone(), &opts.dirs) {
+    let cx = match wasi::build(&args, &opts.env, &opts.dirs) {
         Ok(cx) => Rc::new(RefCell::new(cx)),
         Err(e) => {
             eprintln!("tern: {e}");

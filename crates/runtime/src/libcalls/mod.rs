@@ -1,6 +1,5 @@
 //! The builtins compiled code calls (`tern_builtin_*`, listed once in
-//! `tern_environ::builtins`), the runtime's entry point `tern_runtime_main`,
-//! and the host system calls WASI uses.
+//! `tern_environ::builtins`) and the runtime's entry point `tern_runtime_main`.
 //!
 //! Rules every builtin follows:
 //! * the exported symbol is a naked shim that records the Wasm caller's frame
@@ -13,7 +12,6 @@
 //!   dropped, because raising discards the frames without unwinding them.
 
 pub mod entry;
-pub mod sys;
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;

@@ -364,7 +364,7 @@ fn proc_exit_unwinds_with_status() {
         ..Default::default()
     };
     let m = module(info, &[call_import0]);
-    let cx = crate::wasi::WasiCtx::new(vec!["p".into()], vec![], &[]).unwrap();
+    let cx = crate::wasi::build(&["p".into()], &[], &[]).unwrap();
     let mut resolve = |imp: &Import| crate::wasi::resolve(&imp.name).map(Extern::Host);
     let i = Instance::new(&m, &mut resolve, Some(Rc::new(std::cell::RefCell::new(cx)))).unwrap();
     i.initialize().unwrap();

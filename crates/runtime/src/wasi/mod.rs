@@ -1,204 +1,180 @@
-//! WASI preview1 (`wasi_snapshot_preview1`), minimal for now.
+//! WASI preview1 (`wasi_snapshot_preview1`) through the `tern-wasi` crate.
 //!
-//! All WASI state of a program is one plain data struct, [`WasiCtx`]: the fd
-//! table (kind, preopen, guest and host path, offset, flags, rights), args,
-//! environment and clock baselines, so it can later be checkpointed as a
-//! whole. Host functions live in `funcs`; they reach guest memory only through
-//! the memory module's checked accessors and the host only through
-//! `libcalls::sys`.
+//! All WASI state of a program is `tern_wasi::WasiCtx` (convertible to the
+//! plain-data `tern_wasi::WasiState` for checkpoints). This module only binds
+//! the imports: one native entry per preview1 function (generated below from
+//! its signature), each handing the raw arguments and the guest's whole memory
+//! to `tern_wasi::dispatch::call` and turning the outcome into the errno
+//! result, an exit, or a trap. Unknown names are link errors.
 
-pub mod errno;
-pub mod funcs;
-
-use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::path::PathBuf;
 use std::rc::Rc;
 
-use crate::vmctx::host::HostFunc;
+use tern_environ::TrapCode;
+use tern_wasi::dispatch::{self, Outcome};
+use tern_wasi::{Errno, WasiCtxBuilder};
 
-pub use errno::Errno;
+use crate::instance::{Extern, Instance};
+use crate::traps::Unwind;
+use crate::vmctx::host::{host_fns, HostFunc, IntoHostFunc};
+
+pub use tern_wasi::WasiCtx;
 
 /// The import module name of WASI preview1.
-pub const MODULE: &str = "wasi_snapshot_preview1";
+pub const MODULE: &str = dispatch::MODULE;
 
-/// WASI file types.
-pub mod filetype {
-    /// Unknown.
-    pub const UNKNOWN: u8 = 0;
-    /// Block device.
-    pub const BLOCK_DEVICE: u8 = 1;
-    /// Character device.
-    pub const CHARACTER_DEVICE: u8 = 2;
-    /// Directory.
-    pub const DIRECTORY: u8 = 3;
-    /// Regular file.
-    pub const REGULAR_FILE: u8 = 4;
-    /// Stream socket.
-    pub const SOCKET_STREAM: u8 = 6;
-    /// Symbolic link.
-    pub const SYMBOLIC_LINK: u8 = 7;
+/// A context with `args` (`argv[0]` first), `env` (`KEY=VALUE`), the host's
+/// stdio and `preopens` (host directory, guest path).
+///
+/// # Errors
+/// If a preopened directory cannot be opened.
+pub fn build(
+    args: &[String],
+    env: &[String],
+    preopens: &[(String, String)],
+) -> Result<WasiCtx, String> {
+    let mut builder = WasiCtxBuilder::new()
+        .args(args.iter().cloned())
+        .inherit_stdio();
+    for kv in env {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        builder = builder.env(k, v);
+    }
+    for (host, guest) in preopens {
+        builder = builder.preopen_dir(host, guest);
+    }
+    builder.build().map_err(|e| e.to_string())
 }
 
-/// Every right (bits 0..=29).
-pub const RIGHTS_ALL: u64 = (1 << 30) - 1;
-
-/// The host side of a WASI descriptor.
-#[derive(Debug)]
-pub enum HostFd {
-    /// A descriptor the runtime does not own (stdin, stdout, stderr).
-    Borrowed(RawFd),
-    /// A descriptor the runtime opened.
-    Owned(OwnedFd),
+/// A Wasm argument as `dispatch::call` wants it.
+trait Raw: Copy {
+    fn raw(self) -> u64;
 }
-
-impl HostFd {
-    /// The raw host descriptor.
-    pub fn raw(&self) -> RawFd {
-        match self {
-            HostFd::Borrowed(fd) => *fd,
-            HostFd::Owned(fd) => fd.as_raw_fd(),
-        }
+impl Raw for i32 {
+    fn raw(self) -> u64 {
+        self as u32 as u64
+    }
+}
+impl Raw for i64 {
+    fn raw(self) -> u64 {
+        self as u64
     }
 }
 
-/// One entry of the guest's descriptor table.
-#[derive(Debug)]
-pub struct FdEntry {
-    /// WASI file type.
-    pub filetype: u8,
-    /// Host descriptor.
-    pub host: HostFd,
-    /// Guest path if this is a preopened directory.
-    pub preopen: Option<String>,
-    /// Host path this descriptor was opened at (informational; empty for stdio).
-    pub host_path: PathBuf,
-    /// Current offset as last observed (the host descriptor holds the truth).
-    pub offset: u64,
-    /// WASI `fdflags`.
-    pub flags: u16,
-    /// Base rights.
-    pub rights_base: u64,
-    /// Rights inherited by descriptors opened through this one.
-    pub rights_inheriting: u64,
+/// The Wasm result of a call that returned `errno`.
+trait FromErrno {
+    fn from_errno(errno: u16) -> Self;
+}
+impl FromErrno for i32 {
+    fn from_errno(errno: u16) -> i32 {
+        errno as i32
+    }
+}
+impl FromErrno for () {
+    fn from_errno(_: u16) {}
 }
 
-/// All WASI state of one program.
-#[derive(Debug, Default)]
-pub struct WasiCtx {
-    /// Arguments, `argv[0]` first.
-    pub args: Vec<String>,
-    /// Environment as `KEY=VALUE`.
-    pub env: Vec<String>,
-    /// Descriptor table; `None` is a closed slot.
-    pub fds: Vec<Option<FdEntry>>,
-    /// Added to the host's monotonic clock (kept across checkpoints).
-    pub monotonic_offset: u64,
+/// Calls WASI function `name` for `instance`.
+fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R, Unwind> {
+    let Some(cx) = instance.wasi() else {
+        return Ok(R::from_errno(Errno::Nosys.raw()));
+    };
+    let memory = match instance.export("memory") {
+        Some(Extern::Memory(m)) => Some(m),
+        _ => instance.memory(0).cloned(),
+    };
+    let mut cx = cx.borrow_mut();
+    let outcome = match memory {
+        Some(m) => m.with_bytes(|mem| dispatch::call(&mut cx, mem, name, args)),
+        None => dispatch::call(&mut cx, &mut [], name, args),
+    };
+    match outcome {
+        Outcome::Return(errno) => Ok(R::from_errno(errno.raw())),
+        // Nothing requests interrupts yet; report it like a signal-interrupted call.
+        Outcome::Interrupted => Ok(R::from_errno(Errno::Intr.raw())),
+        Outcome::Exit(code) => Err(Unwind::Exit(code as i32)),
+        Outcome::Raise(_) | Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
+    }
 }
 
-impl WasiCtx {
-    /// State with stdio on fds 0–2 and `preopens` (host dir, guest path) from fd 3.
-    ///
-    /// # Errors
-    /// If a preopened directory cannot be opened.
-    pub fn new(
-        args: Vec<String>,
-        env: Vec<String>,
-        preopens: &[(String, String)],
-    ) -> Result<WasiCtx, String> {
-        let mut fds = Vec::new();
-        for fd in 0..3 {
-            let filetype = match crate::libcalls::sys::fstat(fd) {
-                Ok(st) => kind_to_filetype(st.kind),
-                Err(_) => filetype::CHARACTER_DEVICE,
-            };
-            fds.push(Some(FdEntry {
-                filetype,
-                host: HostFd::Borrowed(fd),
-                preopen: None,
-                host_path: PathBuf::new(),
-                offset: 0,
-                flags: 0,
-                rights_base: RIGHTS_ALL,
-                rights_inheriting: RIGHTS_ALL,
-            }));
+macro_rules! wasi_funcs {
+    ($( fn $name:ident($($a:ident : $t:ty),*) -> $r:ty; )*) => {
+        #[allow(clippy::too_many_arguments, reason = "the WASI signatures")]
+        mod imp {
+            use super::*;
+            $(
+                pub(super) fn $name(instance: &Instance $(, $a: $t)*) -> Result<$r, Unwind> {
+                    call(instance, stringify!($name), &[$($a.raw()),*])
+                }
+            )*
         }
-        for (host, guest) in preopens {
-            let dir = std::fs::File::open(host)
-                .map_err(|e| format!("cannot open directory `{host}`: {e}"))?;
-            let is_dir = dir.metadata().map(|m| m.is_dir()).unwrap_or(false);
-            if !is_dir {
-                return Err(format!("`{host}` is not a directory"));
-            }
-            fds.push(Some(FdEntry {
-                filetype: filetype::DIRECTORY,
-                host: HostFd::Owned(dir.into()),
-                preopen: Some(guest.clone()),
-                host_path: PathBuf::from(host),
-                offset: 0,
-                flags: 0,
-                rights_base: RIGHTS_ALL,
-                rights_inheriting: RIGHTS_ALL,
-            }));
-        }
-        Ok(WasiCtx {
-            args,
-            env,
-            fds,
-            monotonic_offset: 0,
-        })
-    }
-
-    /// The entry for guest descriptor `fd`.
-    ///
-    /// # Errors
-    /// `Badf` if `fd` is not open.
-    pub fn entry(&mut self, fd: i32) -> Result<&mut FdEntry, Errno> {
-        self.fds
-            .get_mut(fd as u32 as usize)
-            .and_then(|e| e.as_mut())
-            .ok_or(Errno::Badf)
-    }
-
-    /// Puts `entry` in the lowest free slot and returns its number.
-    pub fn insert(&mut self, entry: FdEntry) -> i32 {
-        match self.fds.iter().position(|e| e.is_none()) {
-            Some(i) => {
-                self.fds[i] = Some(entry);
-                i as i32
-            }
-            None => {
-                self.fds.push(Some(entry));
-                self.fds.len() as i32 - 1
+        #[allow(clippy::too_many_arguments, reason = "the WASI signatures")]
+        mod entries {
+            use super::*;
+            host_fns! {
+                $( #[allow(clippy::unused_unit, reason = "generated signature")] fn $name($($a: $t),*) -> $r => imp::$name; )*
             }
         }
-    }
-
-    /// Closes guest descriptor `fd`.
-    ///
-    /// # Errors
-    /// `Badf` if `fd` is not open.
-    pub fn close(&mut self, fd: i32) -> Result<(), Errno> {
-        let slot = self.fds.get_mut(fd as u32 as usize).ok_or(Errno::Badf)?;
-        slot.take().map(drop).ok_or(Errno::Badf)
-    }
+        /// Every preview1 function, by import name.
+        fn host_funcs() -> Vec<(&'static str, HostFunc)> {
+            vec![$(
+                (stringify!($name), (entries::$name as extern "C" fn(*mut u8 $(, $t)*) -> $r).host_func()),
+            )*]
+        }
+    };
 }
 
-/// WASI file type for a host `st_mode & S_IFMT`.
-pub fn kind_to_filetype(kind: u32) -> u8 {
-    match kind {
-        libc::S_IFREG => filetype::REGULAR_FILE,
-        libc::S_IFDIR => filetype::DIRECTORY,
-        libc::S_IFCHR => filetype::CHARACTER_DEVICE,
-        libc::S_IFBLK => filetype::BLOCK_DEVICE,
-        libc::S_IFLNK => filetype::SYMBOLIC_LINK,
-        libc::S_IFSOCK => filetype::SOCKET_STREAM,
-        _ => filetype::UNKNOWN,
-    }
+wasi_funcs! {
+    fn args_get(a0: i32, a1: i32) -> i32;
+    fn args_sizes_get(a0: i32, a1: i32) -> i32;
+    fn environ_get(a0: i32, a1: i32) -> i32;
+    fn environ_sizes_get(a0: i32, a1: i32) -> i32;
+    fn clock_res_get(a0: i32, a1: i32) -> i32;
+    fn clock_time_get(a0: i32, a1: i64, a2: i32) -> i32;
+    fn fd_advise(a0: i32, a1: i64, a2: i64, a3: i32) -> i32;
+    fn fd_allocate(a0: i32, a1: i64, a2: i64) -> i32;
+    fn fd_close(a0: i32) -> i32;
+    fn fd_datasync(a0: i32) -> i32;
+    fn fd_fdstat_get(a0: i32, a1: i32) -> i32;
+    fn fd_fdstat_set_flags(a0: i32, a1: i32) -> i32;
+    fn fd_fdstat_set_rights(a0: i32, a1: i64, a2: i64) -> i32;
+    fn fd_filestat_get(a0: i32, a1: i32) -> i32;
+    fn fd_filestat_set_size(a0: i32, a1: i64) -> i32;
+    fn fd_filestat_set_times(a0: i32, a1: i64, a2: i64, a3: i32) -> i32;
+    fn fd_pread(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32;
+    fn fd_prestat_get(a0: i32, a1: i32) -> i32;
+    fn fd_prestat_dir_name(a0: i32, a1: i32, a2: i32) -> i32;
+    fn fd_pwrite(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32;
+    fn fd_read(a0: i32, a1: i32, a2: i32, a3: i32) -> i32;
+    fn fd_readdir(a0: i32, a1: i32, a2: i32, a3: i64, a4: i32) -> i32;
+    fn fd_renumber(a0: i32, a1: i32) -> i32;
+    fn fd_seek(a0: i32, a1: i64, a2: i32, a3: i32) -> i32;
+    fn fd_sync(a0: i32) -> i32;
+    fn fd_tell(a0: i32, a1: i32) -> i32;
+    fn fd_write(a0: i32, a1: i32, a2: i32, a3: i32) -> i32;
+    fn path_create_directory(a0: i32, a1: i32, a2: i32) -> i32;
+    fn path_filestat_get(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32;
+    fn path_filestat_set_times(a0: i32, a1: i32, a2: i32, a3: i32, a4: i64, a5: i64, a6: i32) -> i32;
+    fn path_link(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32, a6: i32) -> i32;
+    fn path_open(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i64, a6: i64, a7: i32, a8: i32) -> i32;
+    fn path_readlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32;
+    fn path_remove_directory(a0: i32, a1: i32, a2: i32) -> i32;
+    fn path_rename(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32;
+    fn path_symlink(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32;
+    fn path_unlink_file(a0: i32, a1: i32, a2: i32) -> i32;
+    fn poll_oneoff(a0: i32, a1: i32, a2: i32, a3: i32) -> i32;
+    fn proc_exit(a0: i32) -> ();
+    fn proc_raise(a0: i32) -> i32;
+    fn sched_yield() -> i32;
+    fn random_get(a0: i32, a1: i32) -> i32;
+    fn sock_accept(a0: i32, a1: i32, a2: i32) -> i32;
+    fn sock_recv(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32, a5: i32) -> i32;
+    fn sock_send(a0: i32, a1: i32, a2: i32, a3: i32, a4: i32) -> i32;
+    fn sock_shutdown(a0: i32, a1: i32) -> i32;
 }
 
 /// The host function implementing WASI import `name`, if any.
 pub fn resolve(name: &str) -> Option<Rc<HostFunc>> {
-    funcs::host_funcs()
+    host_funcs()
         .into_iter()
         .find(|(n, _)| *n == name)
         .map(|(_, f)| Rc::new(f))
@@ -207,52 +183,29 @@ pub fn resolve(name: &str) -> Option<Rc<HostFunc>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tern_environ::ValType;
 
     #[test]
-    fn fd_table_reuses_lowest_slot() {
-        let mut cx = WasiCtx::new(vec!["p".into()], vec![], &[]).unwrap();
-        assert_eq!(cx.fds.len(), 3);
-        assert_eq!(cx.close(1), Ok(()));
-        assert_eq!(cx.close(1), Err(Errno::Badf));
-        assert!(cx.entry(1).is_err());
-        let e = FdEntry {
-            filetype: filetype::REGULAR_FILE,
-            host: HostFd::Borrowed(1),
-            preopen: None,
-            host_path: PathBuf::new(),
-            offset: 0,
-            flags: 0,
-            rights_base: 0,
-            rights_inheriting: 0,
-        };
-        assert_eq!(cx.insert(e), 1);
-        assert_eq!(cx.entry(-1).err(), Some(Errno::Badf));
-    }
-
-    #[test]
-    fn preopen_must_be_directory() {
-        let dir = std::env::temp_dir();
-        let cx = WasiCtx::new(
-            vec![],
-            vec![],
-            &[(dir.display().to_string(), "/tmp".into())],
-        )
-        .unwrap();
-        assert_eq!(cx.fds[3].as_ref().unwrap().preopen.as_deref(), Some("/tmp"));
-        assert!(WasiCtx::new(vec![], vec![], &[("/nonexistent-tern".into(), "x".into())]).is_err());
-    }
-
-    #[test]
-    fn every_listed_function_resolves() {
-        for name in [
-            "fd_write",
-            "proc_exit",
-            "path_open",
-            "poll_oneoff",
-            "random_get",
-        ] {
-            assert!(resolve(name).is_some(), "{name}");
+    fn every_preview1_function_resolves_with_its_signature() {
+        for sig in dispatch::FUNCS {
+            let f = resolve(sig.name).unwrap_or_else(|| panic!("{}", sig.name));
+            let want: Vec<ValType> = sig
+                .params
+                .iter()
+                .map(|p| match p {
+                    dispatch::ValType::I32 => ValType::I32,
+                    dispatch::ValType::I64 => ValType::I64,
+                })
+                .collect();
+            assert_eq!(f.ty.params, want, "{}", sig.name);
+            assert_eq!(f.ty.results.len(), sig.results.len(), "{}", sig.name);
         }
-        assert!(resolve("sock_accept").is_none());
+        assert!(resolve("no_such_function").is_none());
+    }
+
+    #[test]
+    fn build_reports_bad_preopens() {
+        assert!(build(&["p".into()], &["A=1".into()], &[]).is_ok());
+        assert!(build(&[], &[], &[("/nonexistent-tern".into(), "x".into())]).is_err());
     }
 }
