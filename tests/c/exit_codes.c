@@ -1,5 +1,6 @@
 /* Exit codes: `return` from main, exit(), _Exit(), and atexit handlers.
- * Usage: exit_codes MODE CODE where MODE is return|exit|_exit. */
+ * Usage: exit_codes MODE CODE where MODE is return|exit|_exit|abort (abort
+ * is a trap under Wasm and SIGABRT natively: only the trap tests use it). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +11,7 @@ static void on_exit_second(void) { printf("atexit: second registered, runs first
 
 int main(int argc, char **argv) {
     if (argc != 3) {
-        fprintf(stderr, "usage: exit_codes return|exit|_exit CODE\n");
+        fprintf(stderr, "usage: exit_codes return|exit|_exit|abort CODE\n");
         return 2;
     }
     int code = atoi(argv[2]);
@@ -25,6 +26,10 @@ int main(int argc, char **argv) {
         fflush(stdout); /* _Exit skips stdio flushing and atexit handlers. */
         printf("this line is never flushed\n");
         _Exit(code);
+    }
+    if (strcmp(argv[1], "abort") == 0) {
+        fflush(stdout);
+        abort();
     }
     fprintf(stderr, "unknown mode %s\n", argv[1]);
     return 3;

@@ -562,3 +562,50 @@ fn traps_through_invoke_and_start() {
     common::run_tern(&cache, &["run", &start.to_string_lossy()])
         .assert_trap("out of bounds memory access");
 }
+
+/// Traps in C programs: `abort()` (Wasm `unreachable`) and unbounded
+/// recursion (`call stack exhausted`), on both targets. Output flushed
+/// before the trap must not be lost.
+#[test]
+fn c_program_traps() {
+    common::require_toolchain();
+    let dir = TempDir::new("c-traps");
+    let cache = dir.join("cache");
+    let mut failures = Vec::new();
+    for (program, args, message, stdout) in [
+        (
+            "exit_codes",
+            &["abort", "0"][..],
+            "unreachable",
+            "mode=abort code=0\n",
+        ),
+        (
+            "recursion",
+            &["100000000"][..],
+            "call stack exhausted",
+            "fib(27) = 196418\n",
+        ),
+    ] {
+        let wasm = dir.join(&format!("{program}.wasm"));
+        common::build_c_to_wasm(&common::c_source(program), &wasm);
+        for target in common::targets() {
+            let exe = dir.join(&format!("{program}-{target}"));
+            common::tern_compile(&cache, &wasm, &exe, target, 2);
+            let result = common::run_with_timeout(
+                common::target_command(target, &exe).arg("--").args(args),
+                Duration::from_secs(180),
+            );
+            let expected = format!("wasm trap: {message}");
+            if result.status.code() != Some(134)
+                || !result.stderr.contains(&expected)
+                || !result.stdout.starts_with(stdout)
+            {
+                failures.push(format!(
+                    "{program} {args:?} on {target}: expected exit 134, `{expected}` and stdout starting {stdout:?}\n{}",
+                    result.describe()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
