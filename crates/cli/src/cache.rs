@@ -18,7 +18,9 @@ pub fn dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("XDG_CACHE_HOME") {
         return PathBuf::from(dir).join("tern");
     }
-    let home = std::env::var_os("HOME").map(PathBuf::from).unwrap_or_else(std::env::temp_dir);
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
     home.join(".cache").join("tern")
 }
 
@@ -26,7 +28,8 @@ pub fn dir() -> PathBuf {
 pub fn executable(wasm: &[u8], codegen: &CodegenOptions) -> Result<PathBuf> {
     let target = codegen.target();
     let runtime = tern_compiler::link::runtime_archive(target)?;
-    let runtime_bytes = std::fs::read(&runtime).with_context(|| format!("cannot read {}", runtime.display()))?;
+    let runtime_bytes =
+        std::fs::read(&runtime).with_context(|| format!("cannot read {}", runtime.display()))?;
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(target.triple().as_bytes());
@@ -34,9 +37,14 @@ pub fn executable(wasm: &[u8], codegen: &CodegenOptions) -> Result<PathBuf> {
     hasher.update((wasm.len() as u64).to_le_bytes());
     hasher.update(wasm);
     hasher.update(&runtime_bytes);
-    let key: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    let key: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let dir = dir();
-    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create cache folder {}", dir.display()))?;
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create cache folder {}", dir.display()))?;
     let exe = dir.join(format!("{key}.{}", target.name()));
     if !exe.is_file() {
         build_executable(wasm, codegen, &exe)?;

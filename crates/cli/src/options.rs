@@ -17,7 +17,8 @@ pub struct CodegenOptions {
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
-    s.parse().map_err(|e: tern_compiler::CompileError| e.to_string())
+    s.parse()
+        .map_err(|e: tern_compiler::CompileError| e.to_string())
 }
 
 impl CodegenOptions {
@@ -68,7 +69,10 @@ fn tempdir_beside(out: &Path) -> Result<PathBuf> {
         match std::fs::create_dir(&dir) {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e).with_context(|| format!("cannot create a folder in {}", parent.display())),
+            Err(e) => {
+                return Err(e)
+                    .with_context(|| format!("cannot create a folder in {}", parent.display()))
+            }
         }
     }
     anyhow::bail!("cannot create a temporary folder in {}", parent.display())

@@ -53,10 +53,16 @@ impl FromStr for Target {
 
     fn from_str(s: &str) -> Result<Target, CompileError> {
         match s {
-            "x86_64-linux-gnu" | "x86_64-unknown-linux-gnu" | "x86_64" | "x86-64" => Ok(Target::X86_64),
-            "aarch64-linux-gnu" | "aarch64-unknown-linux-gnu" | "aarch64" | "arm64" => Ok(Target::Aarch64),
+            "x86_64-linux-gnu" | "x86_64-unknown-linux-gnu" | "x86_64" | "x86-64" => {
+                Ok(Target::X86_64)
+            }
+            "aarch64-linux-gnu" | "aarch64-unknown-linux-gnu" | "aarch64" | "arm64" => {
+                Ok(Target::Aarch64)
+            }
             other => Err(CompileError::Unsupported {
-                feature: format!("target `{other}` (supported: x86_64-linux-gnu, aarch64-linux-gnu)"),
+                feature: format!(
+                    "target `{other}` (supported: x86_64-linux-gnu, aarch64-linux-gnu)"
+                ),
             }),
         }
     }

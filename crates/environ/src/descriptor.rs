@@ -28,13 +28,8 @@ pub const BUNDLE_MODULE_COUNT_SYMBOL: &str = "tern_bundle_module_count";
 pub const RUNTIME_MAIN_SYMBOL: &str = "tern_runtime_main";
 /// Signature of `tern_catch_traps`:
 /// `(tramp, callee, vmctx, values, slot: *mut *mut u8) -> i32`.
-pub type CatchTrapsFn = unsafe extern "C" fn(
-    ArrayCallTrampoline,
-    *const u8,
-    *mut u8,
-    *mut u8,
-    *mut *mut u8,
-) -> i32;
+pub type CatchTrapsFn =
+    unsafe extern "C" fn(ArrayCallTrampoline, *const u8, *mut u8, *mut u8, *mut *mut u8) -> i32;
 /// Signature of `tern_runtime_main`:
 /// `(argc, argv, modules, module_count, catch_traps) -> exit status`.
 pub type RuntimeMainFn = unsafe extern "C" fn(

@@ -47,15 +47,27 @@ pub struct RefType {
 
 impl RefType {
     /// `funcref`.
-    pub const FUNCREF: RefType = RefType { nullable: true, heap: HeapType::Func };
+    pub const FUNCREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Func,
+    };
     /// `externref`.
-    pub const EXTERNREF: RefType = RefType { nullable: true, heap: HeapType::Extern };
+    pub const EXTERNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Extern,
+    };
     /// `exnref`.
-    pub const EXNREF: RefType = RefType { nullable: true, heap: HeapType::Exn };
+    pub const EXNREF: RefType = RefType {
+        nullable: true,
+        heap: HeapType::Exn,
+    };
 
     /// Whether values of this type are function references (`VMFuncRef` pointers).
     pub fn is_func(self) -> bool {
-        matches!(self.heap, HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_))
+        matches!(
+            self.heap,
+            HeapType::Func | HeapType::NoFunc | HeapType::Concrete(_)
+        )
     }
 }
 

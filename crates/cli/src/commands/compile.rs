@@ -7,7 +7,9 @@ use std::path::PathBuf;
 
 /// Compile a module to a standalone executable.
 #[derive(Parser)]
-#[command(after_help = "Examples:\n  tern compile hello.wasm -o hello\n  tern compile hello.wat -o hello-arm --target aarch64-linux-gnu -O3")]
+#[command(
+    after_help = "Examples:\n  tern compile hello.wasm -o hello\n  tern compile hello.wat -o hello-arm --target aarch64-linux-gnu -O3"
+)]
 pub struct CompileCommand {
     /// The module: binary (.wasm) or text (.wat).
     module: PathBuf,

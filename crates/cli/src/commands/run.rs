@@ -56,7 +56,9 @@ impl RunCommand {
             cmd.arg("--env").arg(env);
         }
         cmd.arg("--").args(&self.args);
-        let status = cmd.status().with_context(|| format!("cannot start {}", exe.display()))?;
+        let status = cmd
+            .status()
+            .with_context(|| format!("cannot start {}", exe.display()))?;
         Ok(exit_code(status))
     }
 }

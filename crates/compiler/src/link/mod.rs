@@ -70,9 +70,12 @@ pub fn link_executable(objects: &[PathBuf], target: Target, out: &Path) -> Resul
         .arg(&runtime)
         .args(["-lpthread", "-ldl", "-lm", "-lgcc_s", "-lc", "-o"])
         .arg(out);
-    let output = cmd
-        .output()
-        .map_err(|e| CompileError::Link(format!("cannot run the linker {:?}: {e}", cmd.get_program())))?;
+    let output = cmd.output().map_err(|e| {
+        CompileError::Link(format!(
+            "cannot run the linker {:?}: {e}",
+            cmd.get_program()
+        ))
+    })?;
     if !output.status.success() {
         return Err(CompileError::Link(format!(
             "{:?} failed: {}",
