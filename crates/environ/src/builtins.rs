@@ -95,4 +95,20 @@ builtins! {
     MemoryAtomicWait64 = "memory_atomic_wait64"(I32, I64, I64, I64) -> I32;
     /// `poll()`: called when `VMContext::interrupt` is non-zero (checkpoint requests).
     Poll = "poll"();
+    /// `cr_enter(func) -> i64`: the slow path of a checkpointable function's
+    /// entry check (stack limit reached, checkpoint requested, or restoring).
+    /// Returns -1 to run the body, or the position to restore to. May trap
+    /// (`call stack exhausted`) or start a checkpoint unwind.
+    CrEnter = "cr_enter"(I32) -> I64;
+    /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
+    /// run the loop body; otherwise the position a restore continues to.
+    CrPoll = "cr_poll"(I32) -> I64;
+    /// `cr_capture(position) -> ptr`: called by a landing pad during a
+    /// checkpoint unwind; returns the zeroed slots to store the frame into.
+    CrCapture = "cr_capture"(I32) -> Pointer;
+    /// `cr_restore_values() -> ptr`: the slots of the frame being restored.
+    CrRestoreValues = "cr_restore_values"() -> Pointer;
+    /// `cr_restore_callee(position) -> ptr`: the `VMFuncRef` a restored
+    /// `call_indirect` at `position` re-enters (the next frame's function).
+    CrRestoreCallee = "cr_restore_callee"(I32) -> Pointer;
 }

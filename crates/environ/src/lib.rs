@@ -10,11 +10,13 @@
 //!   the structures it points to;
 //! * [`builtins`]: every runtime function compiled code may call;
 //! * [`trap`]: trap codes and their spec wording;
+//! * [`migration`]: checkpoint/restore migration points, numbered at the Wasm level;
 //! * [`descriptor`]: the symbols and `repr(C)` records a compiled object exports.
 #![deny(missing_docs)]
 
 pub mod builtins;
 pub mod descriptor;
+pub mod migration;
 pub mod module;
 pub mod trap;
 pub mod tunables;

@@ -6,10 +6,11 @@
 //! from it. A snapshot writer serializes these structs field by field; nothing here
 //! depends on the process it came from.
 
+use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
 /// All WASI state of one guest, as plain data.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct WasiState {
     /// Guest `argv`, `argv[0]` first.
     pub args: Vec<String>,
@@ -26,7 +27,7 @@ pub struct WasiState {
 }
 
 /// One preopened directory.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreopenState {
     /// The host directory.
     pub host_path: PathBuf,
@@ -35,7 +36,7 @@ pub struct PreopenState {
 }
 
 /// What kind of host object a guest fd refers to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[repr(u8)]
 pub enum FdKind {
     /// A stdio handle (host stdio, `/dev/null` or an embedder-supplied handle).
@@ -51,7 +52,7 @@ pub enum FdKind {
 }
 
 /// One entry of the guest fd table.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FdState {
     /// The guest fd number.
     pub fd: u32,
@@ -86,7 +87,7 @@ pub struct FdState {
 pub const HOST_FD_SUPPLIED: i32 = -2;
 
 /// Guest-visible clock readings, in nanoseconds, at snapshot time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct ClockState {
     /// `clock_time_get(MONOTONIC)`.
     pub monotonic_ns: u64,
@@ -98,7 +99,7 @@ pub struct ClockState {
 
 /// An interrupted `poll_oneoff`: re-issuing the same call (same `in_ptr`, `nsubs` and
 /// subscription bytes) resumes with these remaining timeouts instead of restarting them.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingPoll {
     /// The `in` pointer of the call.
     pub in_ptr: u32,

@@ -13,6 +13,7 @@ pub use bundle::emit_bundle;
 use crate::error::Result;
 use crate::parse;
 use crate::target::Target;
+use crate::translate::checkpoint::checkpointable_functions;
 use crate::translate::{translate_module, ModuleEnv};
 use inkwell::context::Context;
 use inkwell::targets::FileType;
@@ -27,6 +28,9 @@ pub struct CompileOptions {
     pub opt_level: u8,
     /// Prefix of every symbol the module's object defines (e.g. `tern_m0_`).
     pub symbol_prefix: String,
+    /// Instrument for checkpoint/restore (`--cr`): migration points at
+    /// function entries, loop headers and calls.
+    pub checkpoint: bool,
 }
 
 impl Default for CompileOptions {
@@ -35,6 +39,7 @@ impl Default for CompileOptions {
             target: Target::host(),
             opt_level: 2,
             symbol_prefix: "tern_m0_".into(),
+            checkpoint: false,
         }
     }
 }
@@ -85,15 +90,24 @@ pub fn compile_module_text(wasm: &[u8], opts: &CompileOptions, what: TextOutput)
 fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>, ModuleInfo)> {
     let wasm = parse::wasm_bytes(input)?;
     let parsed = parse::parse_module(&wasm)?;
-    let info = parsed.info.clone();
+    let base_info = parsed.info.clone();
     let context = Context::create();
-    let module = context.create_module(info.name.as_deref().unwrap_or("wasm"));
+    let module = context.create_module(base_info.name.as_deref().unwrap_or("wasm"));
     let machine = target::target_machine(opts.target, opts.opt_level)?;
     module.set_triple(&machine.get_triple());
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 
-    let env = ModuleEnv::new(&context, &module, &info, &opts.symbol_prefix);
-    translate_module(&env, parsed, &wasm)?;
+    let checkpointable = if opts.checkpoint {
+        Some(checkpointable_functions(
+            &parsed.functions,
+            base_info.num_imported_functions,
+        )?)
+    } else {
+        None
+    };
+    let env = ModuleEnv::new(&context, &module, &base_info, &opts.symbol_prefix, checkpointable);
+    let mut info = base_info.clone();
+    info.migration = translate_module(&env, parsed, &wasm)?;
     let trampolines =
         trampolines::emit_trampolines(&context, &module, &info.types, &opts.symbol_prefix)?;
     descriptor::emit_descriptor(

@@ -1,6 +1,7 @@
 //! Calls: direct calls to defined functions, calls to imports through their
 //! `VMFuncRef`, `call_indirect` with its three checks, and calls to builtins.
 
+use super::checkpoint::CrCallee;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -8,6 +9,7 @@ use inkwell::types::FunctionType;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, CallSiteValue, PointerValue};
 use inkwell::IntPredicate;
 use tern_environ::builtins::Builtin;
+use tern_environ::migration::PointKind;
 use tern_environ::TrapCode;
 
 impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
@@ -42,8 +44,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// Pushes the results of a call returning `ty_index`'s results.
     fn push_call_results(&mut self, ty_index: u32, call: CallSiteValue<'ctx>) -> Result<()> {
+        self.push_results(ty_index, call.try_as_basic_value().basic())
+    }
+
+    /// Pushes `value`, the (aggregate) result of a call of type `ty_index`.
+    fn push_results(&mut self, ty_index: u32, value: Option<BasicValueEnum<'ctx>>) -> Result<()> {
         let count = self.env.info.types[ty_index as usize].results.len();
-        let Some(value) = call.try_as_basic_value().basic() else {
+        let Some(value) = value else {
             return Ok(());
         };
         if count == 1 {
@@ -61,6 +68,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `call function`.
     pub(super) fn translate_call(&mut self, function: u32) -> Result<()> {
         let ty_index = self.env.info.functions[function as usize];
+        if self.call_is_point(function) {
+            let fn_ty = self.env.native_fn_type(ty_index);
+            let (kind, callee, args) = match self.env.defined_function(function) {
+                Some(f) => {
+                    let args = self.pop_call_args(ty_index, self.vmctx);
+                    (PointKind::Call { callee: function }, CrCallee::Direct(f), args)
+                }
+                None => {
+                    let (native, callee_vmctx) = self.imported_callee(function)?;
+                    let args = self.pop_call_args(ty_index, callee_vmctx);
+                    (PointKind::HostCall { callee: function }, CrCallee::Host(native), args)
+                }
+            };
+            let result = self.translate_cr_call(kind, fn_ty, callee, args)?;
+            return self.push_results(ty_index, result);
+        }
         let call = if let Some(callee) = self.env.defined_function(function) {
             let args = self.pop_call_args(ty_index, self.vmctx);
             self.builder.build_call(callee, &args, "call")?
@@ -98,6 +121,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.trap_if(mismatch, TrapCode::IndirectCallTypeMismatch)?;
         let args = self.pop_call_args(ty_index, callee_vmctx);
         let fn_ty = self.env.native_fn_type(ty_index);
+        if self.cr.is_some() {
+            let kind = PointKind::CallIndirect {
+                type_index: ty_index,
+            };
+            let result = self.translate_cr_call(kind, fn_ty, CrCallee::Indirect(native), args)?;
+            return self.push_results(ty_index, result);
+        }
         let call = self
             .builder
             .build_indirect_call(fn_ty, native, &args, "call")?;

@@ -5,6 +5,14 @@
 //! a loop also owns its header with one phi per parameter. Branches add
 //! incoming values to the target's phis. Code after an unconditional branch
 //! is skipped (only nesting is tracked) until the enclosing `else`/`end`.
+//!
+//! In a function compiled for checkpoint/restore, a restore enters the body
+//! at migration points (loop headers, call sites) without running the code
+//! before them, so an operand-stack value from before a frame may reach the
+//! frame's end along two paths. Such frames therefore also *carry* the stack
+//! below them: `next` (and a loop header) gets one phi per value below the
+//! frame's height, and every edge passes the current values (LLVM folds the
+//! phis that turn out trivial).
 
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
@@ -24,17 +32,20 @@ pub(super) enum FrameKind<'ctx> {
     Block,
     /// `loop`; branches go to `header`.
     Loop {
-        /// The loop header, with one phi per parameter.
+        /// The loop header, with one phi per carried value and parameter.
         header: BasicBlock<'ctx>,
-        /// The header's phis.
+        /// The header's phis (carried values first, then the parameters).
         phis: Vec<PhiValue<'ctx>>,
+        /// Whether the header polls for checkpoints.
+        polls: bool,
     },
     /// `if` before its `else` (if any).
     If {
         /// Where the false branch starts.
         else_block: BasicBlock<'ctx>,
-        /// The block parameters, for the false branch.
-        params: Vec<BasicValueEnum<'ctx>>,
+        /// The operand stack when the `if` started (below and parameters),
+        /// for the false branch.
+        entry_stack: Vec<BasicValueEnum<'ctx>>,
     },
     /// `if` after `else`.
     Else,
@@ -46,8 +57,10 @@ pub(super) struct ControlFrame<'ctx> {
     pub kind: FrameKind<'ctx>,
     /// The continuation after `end`.
     pub next: BasicBlock<'ctx>,
-    /// One phi per result in `next`.
+    /// One phi per carried value, then one per result, in `next`.
     pub end_phis: Vec<PhiValue<'ctx>>,
+    /// How many values below `height` the frame carries (0, or `height`).
+    pub carried: usize,
     /// Whether any edge reaches `next`.
     pub next_reachable: bool,
     /// Operand stack height below the frame's parameters.
@@ -55,7 +68,7 @@ pub(super) struct ControlFrame<'ctx> {
 }
 
 impl<'ctx> ControlFrame<'ctx> {
-    /// The phis receiving a branch to this frame.
+    /// The phis receiving a branch to this frame (carried values first).
     fn branch_phis(&self) -> &[PhiValue<'ctx>] {
         match &self.kind {
             FrameKind::Loop { phis, .. } => phis,
@@ -90,7 +103,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Creates phis of `types` at the start of (empty) `block`.
-    fn make_phis(
+    pub(super) fn make_phis(
         &self,
         block: BasicBlock<'ctx>,
         types: &[BasicTypeEnum<'ctx>],
@@ -111,6 +124,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         tys.iter().map(|t| self.llvm_type(*t)).collect()
     }
 
+    /// How many stack values below `height` a new frame carries, and their
+    /// types followed by `results`' types.
+    fn carried_types(
+        &self,
+        height: usize,
+        results: &[ValType],
+    ) -> (usize, Vec<BasicTypeEnum<'ctx>>) {
+        let carried = if self.cr.is_some() { height } else { 0 };
+        let mut types: Vec<BasicTypeEnum<'ctx>> = self.stack[..carried]
+            .iter()
+            .map(|v| v.get_type())
+            .collect();
+        types.extend(self.llvm_types(results));
+        (carried, types)
+    }
+
     /// Pushes the frame of the function body.
     pub(super) fn push_function_frame(&mut self, results: &[ValType]) -> Result<()> {
         let next = self.new_block("return");
@@ -119,6 +148,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             kind: FrameKind::Function,
             next,
             end_phis,
+            carried: 0,
             next_reachable: false,
             height: 0,
         });
@@ -129,34 +159,50 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_block(&mut self, ty: BlockType) -> Result<()> {
         let (params, results) = self.block_signature(ty);
         let next = self.new_block("block_end");
-        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
         let height = self.stack.len() - params.len();
+        let (carried, types) = self.carried_types(height, &results);
+        let end_phis = self.make_phis(next, &types)?;
         self.control.push(ControlFrame {
             kind: FrameKind::Block,
             next,
             end_phis,
+            carried,
             next_reachable: false,
             height,
         });
         Ok(())
     }
 
-    /// `loop`.
-    pub(super) fn translate_loop(&mut self, ty: BlockType) -> Result<()> {
+    /// `loop` at byte `offset`.
+    pub(super) fn translate_loop(&mut self, ty: BlockType, offset: u32) -> Result<()> {
         let (params, results) = self.block_signature(ty);
         let header = self.new_block("loop");
-        let phis = self.make_phis(header, &self.llvm_types(&params))?;
+        let height = self.stack.len() - params.len();
+        let (carried, mut header_types) = self.carried_types(height, &[]);
+        header_types.extend(self.llvm_types(&params));
+        let phis = self.make_phis(header, &header_types)?;
         let next = self.new_block("loop_end");
-        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
-        let args = self.pop_n(params.len());
-        let height = self.stack.len();
+        let (_, end_types) = self.carried_types(height, &results);
+        let end_phis = self.make_phis(next, &end_types)?;
+        let mut args = self.pop_n(params.len());
+        let below = self.stack.split_off(height - carried);
+        args.splice(0..0, below);
         self.branch_with(header, &phis, &args)?;
         self.builder.position_at_end(header);
         self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
+        let polls = self.cr.is_some();
+        if polls {
+            self.translate_loop_poll(offset, header, &phis)?;
+        }
         self.control.push(ControlFrame {
-            kind: FrameKind::Loop { header, phis },
+            kind: FrameKind::Loop {
+                header,
+                phis,
+                polls,
+            },
             next,
             end_phis,
+            carried,
             next_reachable: false,
             height,
         });
@@ -170,43 +216,54 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let then_block = self.new_block("then");
         let else_block = self.new_block("else");
         let next = self.new_block("if_end");
-        let end_phis = self.make_phis(next, &self.llvm_types(&results))?;
+        let height = self.stack.len() - params.len();
+        let (carried, types) = self.carried_types(height, &results);
+        let end_phis = self.make_phis(next, &types)?;
         self.builder
             .build_conditional_branch(cond, then_block, else_block)?;
         self.builder.position_at_end(then_block);
-        let params_values = self.peek_n(params.len());
-        let height = self.stack.len() - params.len();
+        let entry_stack = self.stack.clone();
         self.control.push(ControlFrame {
             kind: FrameKind::If {
                 else_block,
-                params: params_values,
+                entry_stack,
             },
             next,
             end_phis,
+            carried,
             next_reachable: false,
             height,
         });
         Ok(())
     }
 
+    /// The values a fallthrough into `frame.next` passes: the carried stack
+    /// below the frame and the results on top (popped).
+    fn fallthrough_args(&mut self, height: usize, carried: usize, results: usize) -> Vec<BasicValueEnum<'ctx>> {
+        let mut args = self.pop_n(results);
+        args.splice(0..0, self.stack[height - carried..height].iter().copied());
+        args
+    }
+
     /// `else` (reached in reachable code or at the end of a dead then-branch).
     pub(super) fn translate_else(&mut self) -> Result<()> {
         let reachable = self.reachable;
         let frame = self.control.last_mut().expect("validated: else inside if");
-        let FrameKind::If { else_block, params } =
-            std::mem::replace(&mut frame.kind, FrameKind::Else)
+        let FrameKind::If {
+            else_block,
+            entry_stack,
+        } = std::mem::replace(&mut frame.kind, FrameKind::Else)
         else {
             unreachable!("validated: else follows if");
         };
-        let (next, height) = (frame.next, frame.height);
+        let (next, height, carried) = (frame.next, frame.height, frame.carried);
         if reachable {
             frame.next_reachable = true;
             let phis = frame.end_phis.clone();
-            let args = self.pop_n(phis.len());
+            let args = self.fallthrough_args(height, carried, phis.len() - carried);
             self.branch_with(next, &phis, &args)?;
         }
-        self.stack.truncate(height);
-        self.stack.extend(params);
+        self.stack = entry_stack;
         self.builder.position_at_end(else_block);
         self.reachable = true;
         self.dead_depth = 0;
@@ -216,22 +273,32 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `end`.
     pub(super) fn translate_end(&mut self) -> Result<()> {
         let mut frame = self.control.pop().expect("validated: end matches a frame");
+        if matches!(frame.kind, FrameKind::Loop { polls: true, .. }) {
+            self.end_polling_loop();
+        }
+        let results = frame.end_phis.len() - frame.carried;
         if self.reachable {
             frame.next_reachable = true;
-            let args = self.pop_n(frame.end_phis.len());
+            let args = self.fallthrough_args(frame.height, frame.carried, results);
             self.branch_with(frame.next, &frame.end_phis, &args)?;
         }
-        if let FrameKind::If { else_block, params } = &frame.kind {
+        if let FrameKind::If {
+            else_block,
+            entry_stack,
+        } = &frame.kind
+        {
             // No `else`: the false branch passes the parameters through.
             frame.next_reachable = true;
             self.builder.position_at_end(*else_block);
-            self.branch_with(frame.next, &frame.end_phis, params)?;
+            let args = &entry_stack[frame.height - frame.carried..];
+            self.branch_with(frame.next, &frame.end_phis, args)?;
         }
-        self.stack.truncate(frame.height);
+        self.stack.truncate(frame.height - frame.carried);
         self.builder.position_at_end(frame.next);
         self.reachable = frame.next_reachable;
         self.dead_depth = 0;
         if !self.reachable {
+            self.stack.truncate(frame.height);
             self.builder.build_unreachable()?;
             return Ok(());
         }
@@ -256,7 +323,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Adds `args` as incoming values from the current block and branches.
-    fn branch_with(
+    pub(super) fn branch_with(
         &self,
         target: BasicBlock<'ctx>,
         phis: &[PhiValue<'ctx>],
@@ -267,7 +334,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    fn add_incoming(&self, phis: &[PhiValue<'ctx>], args: &[BasicValueEnum<'ctx>]) {
+    pub(super) fn add_incoming(&self, phis: &[PhiValue<'ctx>], args: &[BasicValueEnum<'ctx>]) {
         if let Some(block) = self.builder.get_insert_block() {
             for (phi, arg) in phis.iter().zip(args) {
                 phi.add_incoming(&[(arg as &dyn BasicValue<'ctx>, block)]);
@@ -276,7 +343,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// The frame `depth` levels up, marked as branched to; its target block,
-    /// phis and the branch arguments (left on the stack).
+    /// phis and the branch arguments (carried values, then the values on top
+    /// of the stack, which stay there).
     fn branch_edge(
         &mut self,
         depth: u32,
@@ -291,10 +359,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             frame.next_reachable = true;
         }
         let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
-        let args = self.peek_n(phis.len());
+        let (height, carried) = (frame.height, frame.carried);
+        let mut args = self.peek_n(phis.len() - carried);
+        args.splice(0..0, self.stack[height - carried..height].iter().copied());
         (target, phis, args)
     }
-
     /// `br depth`.
     pub(super) fn translate_br(&mut self, depth: u32) -> Result<()> {
         let (target, phis, args) = self.branch_edge(depth);

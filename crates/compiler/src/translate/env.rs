@@ -2,6 +2,7 @@
 //! and declarations of builtins and intrinsics. Per-function state lives in
 //! [`super::func_translator`].
 
+use super::checkpoint::CrModule;
 use super::tbaa::Tbaa;
 use super::types;
 use inkwell::attributes::{Attribute, AttributeLoc};
@@ -28,16 +29,32 @@ pub struct ModuleEnv<'m, 'ctx> {
     pub functions: Vec<FunctionValue<'ctx>>,
     /// Alias analysis tags.
     pub tbaa: Tbaa<'ctx>,
+    /// Checkpoint/restore instrumentation, when compiling with `--cr`.
+    pub cr: Option<CrModule<'ctx>>,
 }
 
 impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     /// Declares every defined function as `prefix` + `func_N` (local symbols).
+    /// `checkpointable` (with `--cr`) says which functions get migration
+    /// points: those may unwind (a checkpoint) and get a personality.
     pub fn new(
         context: &'ctx Context,
         module: &'m Module<'ctx>,
         info: &'m ModuleInfo,
         prefix: &str,
+        checkpointable: Option<Vec<bool>>,
     ) -> Self {
+        let cr = checkpointable.map(|checkpointable| CrModule {
+            checkpointable,
+            personality: module.add_function(
+                "__gcc_personality_v0",
+                context.i32_type().fn_type(&[], true),
+                Some(Linkage::External),
+            ),
+        });
+        // Unwind tables everywhere in a `--cr` module: a checkpoint unwinds
+        // through every Wasm frame.
+        let uwtable = context.create_enum_attribute(Attribute::get_named_enum_kind_id("uwtable"), 2);
         let frame_pointer = context.create_string_attribute("frame-pointer", "all");
         let nounwind = enum_attribute(context, "nounwind");
         // Tail calls (and tail recursion elimination) would turn unbounded
@@ -50,8 +67,18 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                 let name = format!("{prefix}func_{index}");
                 let function = module.add_function(&name, ty, Some(Linkage::Internal));
                 function.add_attribute(AttributeLoc::Function, frame_pointer);
-                function.add_attribute(AttributeLoc::Function, nounwind);
                 function.add_attribute(AttributeLoc::Function, no_tail_calls);
+                match &cr {
+                    Some(cr) if cr.checkpointable[index as usize] => {
+                        function.set_personality_function(cr.personality);
+                        function.add_attribute(AttributeLoc::Function, uwtable);
+                    }
+                    Some(_) => {
+                        function.add_attribute(AttributeLoc::Function, nounwind);
+                        function.add_attribute(AttributeLoc::Function, uwtable);
+                    }
+                    None => function.add_attribute(AttributeLoc::Function, nounwind),
+                }
                 function
             })
             .collect();
@@ -62,6 +89,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             offsets: VmOffsets::new(info),
             functions,
             tbaa: Tbaa::new(context),
+            cr,
         }
     }
 
@@ -110,10 +138,13 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         let function = self
             .module
             .add_function(&symbol, ty, Some(Linkage::External));
-        function.add_attribute(
-            AttributeLoc::Function,
-            enum_attribute(self.context, "nounwind"),
-        );
+        if !matches!(builtin, Builtin::CrEnter | Builtin::CrPoll) {
+            // Only the checkpoint slow paths unwind (to take a checkpoint).
+            function.add_attribute(
+                AttributeLoc::Function,
+                enum_attribute(self.context, "nounwind"),
+            );
+        }
         if sig.noreturn {
             function.add_attribute(
                 AttributeLoc::Function,

@@ -7,6 +7,7 @@
 //! lives in sibling files (`control`, `calls`, `memory`, `tables`,
 //! `variables`), vmctx access in `func_env`, and the dispatch in `visit`.
 
+use super::checkpoint::CrFunc;
 use super::control::ControlFrame;
 use super::env::ModuleEnv;
 use super::ops::LoweringCx;
@@ -22,6 +23,7 @@ use inkwell::IntPredicate;
 use std::collections::HashMap;
 use tern_environ::builtins::Builtin;
 use tern_environ::vmctx::VMCTX_STACK_LIMIT;
+use tern_environ::migration::FuncMigration;
 use tern_environ::{TrapCode, ValType};
 use wasmparser::{MemArg, OperatorsReader};
 
@@ -65,9 +67,19 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     trap_blocks: HashMap<TrapCode, BasicBlock<'ctx>>,
     /// Entry-block loads from vmctx, by what they load.
     pub(super) vmctx_cache: HashMap<(&'static str, u32), BasicValueEnum<'ctx>>,
+    /// Byte offset of the operator being translated.
+    pub(super) position: u32,
+    /// Checkpoint/restore instrumentation, for checkpointable functions of a
+    /// `--cr` module.
+    pub(super) cr: Option<CrFunc<'ctx>>,
+    /// With `--cr`: the validator's operand types after the current `loop` or
+    /// call, bottom first (the types of the values a migration point saves).
+    pub(super) stack_types: Vec<ValType>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
+/// Returns its migration points when the module is compiled with `--cr` and
+/// the function is checkpointable.
 ///
 /// # Errors
 /// `Malformed`/`Invalid` (with offsets) from reading and validating the body,
@@ -76,7 +88,9 @@ pub fn translate_function(
     env: &ModuleEnv<'_, '_>,
     defined_index: u32,
     input: FunctionInput<'_>,
-) -> Result<()> {
+) -> Result<Option<FuncMigration>> {
+    let func_index = defined_index + env.info.num_imported_functions;
+    let body_position = input.body.range().start as u32;
     let function = *env
         .functions
         .get(defined_index as usize)
@@ -114,9 +128,16 @@ pub fn translate_function(
         last_memory_load: None,
         trap_blocks: HashMap::new(),
         vmctx_cache: HashMap::new(),
+        position: body_position,
+        cr: env
+            .cr
+            .as_ref()
+            .filter(|cr| cr.checkpointable[func_index as usize])
+            .map(|_| CrFunc::new(func_index)),
+        stack_types: Vec::new(),
     };
     this.declare_locals(&validator)?;
-    this.translate_stack_check()?;
+    this.translate_stack_check(func_index, body_position)?;
     let sig = env
         .info
         .func_type(defined_index + env.info.num_imported_functions)
@@ -128,10 +149,43 @@ pub fn translate_function(
         let offset = ops.original_position();
         let op = ops.read().map_err(malformed)?;
         validator.op(offset, &op).map_err(invalid)?;
+        if this.cr.is_some()
+            && matches!(
+                op,
+                wasmparser::Operator::Loop { .. }
+                    | wasmparser::Operator::Call { .. }
+                    | wasmparser::Operator::CallIndirect { .. }
+            )
+        {
+            this.stack_types = operand_types(&validator)?;
+        }
         this.translate_operator(&op, offset as usize)?;
     }
     ops.finish().map_err(malformed)?;
-    Ok(())
+    let locals = (0..validator.len_locals())
+        .map(|i| {
+            validator
+                .get_local_type(i)
+                .ok_or_else(|| CompileError::Codegen(format!("no type for local {i}")))
+                .and_then(crate::parse::val_type)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(this.finish_migration(locals))
+}
+
+/// The validator's operand stack types, bottom first.
+fn operand_types(
+    validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
+) -> Result<Vec<ValType>> {
+    let height = validator.operand_stack_height() as usize;
+    (0..height)
+        .rev()
+        .map(|depth| match validator.get_operand_type(depth) {
+            Some(Some(t)) => crate::parse::val_type(t),
+            // Unknown types only occur in unreachable code, which is never instrumented.
+            _ => Ok(ValType::I32),
+        })
+        .collect()
 }
 
 impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
@@ -161,8 +215,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    /// Traps with `StackOverflow` when the frame is below `vmctx->stack_limit`.
-    fn translate_stack_check(&mut self) -> Result<()> {
+    /// Traps with `StackOverflow` when the frame is below `vmctx->stack_limit`
+    /// (with `--cr`, the slow path also serves checkpoints and restores).
+    fn translate_stack_check(&mut self, func_index: u32, body_position: u32) -> Result<()> {
         let ptr_ty = self.context().ptr_type(inkwell::AddressSpace::default());
         let frameaddress = self.env.intrinsic("llvm.frameaddress", &[ptr_ty.into()]);
         let zero = self.context().i32_type().const_zero();
@@ -182,6 +237,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let below = self
             .builder
             .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?;
+        if self.cr.is_some() {
+            return self.translate_cr_entry(below, body_position);
+        }
+        if self.env.cr.is_some() {
+            return self.translate_cr_leaf_entry(below, func_index);
+        }
         self.trap_if(below, TrapCode::StackOverflow)
     }
 

@@ -6,6 +6,7 @@
 //! [`ops`] behind the [`ops::LoweringCx`] trait.
 
 mod calls;
+pub mod checkpoint;
 mod control;
 mod env;
 mod func_env;
@@ -23,8 +24,10 @@ pub use func_translator::{translate_function, FuncTranslator};
 
 use crate::error::Result;
 use crate::parse::ParsedModule;
+use tern_environ::migration::{MigrationInfo, MIGRATION_SCHEME};
 
-/// Translates every function body of `parsed` into `env`'s module.
+/// Translates every function body of `parsed` into `env`'s module. With
+/// `--cr` (`env.cr`), returns the module's migration points.
 ///
 /// # Errors
 /// As [`translate_function`]; validation failures are classified (see
@@ -33,10 +36,15 @@ pub fn translate_module(
     env: &ModuleEnv<'_, '_>,
     parsed: ParsedModule<'_>,
     wasm: &[u8],
-) -> Result<()> {
+) -> Result<Option<MigrationInfo>> {
+    let mut functions = Vec::new();
     for (index, input) in parsed.functions.into_iter().enumerate() {
-        translate_function(env, index as u32, input)
+        let points = translate_function(env, index as u32, input)
             .map_err(|err| crate::parse::classify_failure(wasm, err))?;
+        functions.push(points.unwrap_or_default());
     }
-    Ok(())
+    Ok(env.cr.as_ref().map(|_| MigrationInfo {
+        scheme: MIGRATION_SCHEME,
+        functions,
+    }))
 }

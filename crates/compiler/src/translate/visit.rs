@@ -17,6 +17,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
+        self.position = offset as u32;
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
         }
@@ -52,7 +53,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             O::Nop => {}
             O::Unreachable => self.translate_trap(tern_environ::TrapCode::Unreachable)?,
             O::Block { blockty } => self.translate_block(*blockty)?,
-            O::Loop { blockty } => self.translate_loop(*blockty)?,
+            O::Loop { blockty } => self.translate_loop(*blockty, self.position)?,
             O::If { blockty } => self.translate_if(*blockty)?,
             O::Else => self.translate_else()?,
             O::End => self.translate_end()?,

@@ -1,0 +1,533 @@
+//! Checkpoint/restore instrumentation (`--cr`): migration points at function
+//! entries, loop headers and call sites, the landing pads that save a frame
+//! while a checkpoint unwinds the stack, and the restore paths that rebuild
+//! it. `docs/checkpoint-restore.md` explains the design and its cost.
+//!
+//! * **Entry**: the function-entry stack check doubles as the entry poll. The
+//!   runtime requests a checkpoint (or starts a restore) by raising
+//!   `vmctx->stack_limit`, so the slow path `cr_enter` runs on the next call;
+//!   the fast path costs nothing beyond the stack check.
+//! * **Loop header**: a volatile load of `vmctx->interrupt` and a branch to
+//!   `cr_poll` when it is non-zero.
+//! * **Capture** is zero-cost: a checkpoint is a forced unwind started by the
+//!   runtime; every call that can reach a point is an `invoke` whose cleanup
+//!   landing pad stores the frame's locals and operand stack into slots the
+//!   runtime hands out (`cr_capture`) and resumes the unwind.
+//! * **Restore** re-enters the functions bottom frame first. `cr_enter`
+//!   returns the position to resume at; a `switch` routes to it through the
+//!   headers of the enclosing polling loops (keeping every loop reducible),
+//!   where a restore block reloads the locals and operand stack and either
+//!   jumps into the loop or re-issues the call that was in progress.
+
+mod scan;
+
+pub use scan::checkpointable_functions;
+
+use super::func_translator::FuncTranslator;
+use super::ops::LoweringCx;
+use crate::error::{CompileError, Result};
+use inkwell::basic_block::BasicBlock;
+use inkwell::types::{BasicTypeEnum, FunctionType};
+use inkwell::values::{
+    AsValueRef, BasicMetadataValueEnum, BasicValue, BasicValueEnum, FunctionValue,
+    InstructionValue, IntValue, PhiValue, PointerValue,
+};
+use inkwell::AddressSpace;
+use tern_environ::builtins::Builtin;
+use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind, SLOT_SIZE};
+use tern_environ::vmctx::VMCTX_INTERRUPT;
+use tern_environ::{TrapCode, ValType};
+
+/// Module-wide checkpoint/restore state.
+pub struct CrModule<'ctx> {
+    /// Whether each function (index space) can reach a migration point.
+    pub checkpointable: Vec<bool>,
+    /// The personality of every instrumented function (`__gcc_personality_v0`:
+    /// landing pads are cleanups only).
+    pub personality: FunctionValue<'ctx>,
+}
+
+/// A polling loop enclosing the current position.
+struct PollLoop<'ctx> {
+    /// The dispatch `switch` of its poll's slow path.
+    switch: InstructionValue<'ctx>,
+    /// A block that enters the loop header on a restore route.
+    route: BasicBlock<'ctx>,
+    /// The loop's position.
+    position: u32,
+}
+
+/// Per-function checkpoint/restore state.
+pub(in crate::translate) struct CrFunc<'ctx> {
+    /// Function index.
+    func_index: u32,
+    /// Points recorded so far.
+    points: Vec<MigrationPoint>,
+    /// The dispatch `switch` of the entry slow path.
+    entry_switch: Option<InstructionValue<'ctx>>,
+    /// Enclosing polling loops, outermost first.
+    loops: Vec<PollLoop<'ctx>>,
+}
+
+impl<'ctx> CrFunc<'ctx> {
+    /// State for function `func_index`.
+    pub fn new(func_index: u32) -> Self {
+        CrFunc {
+            func_index,
+            points: Vec::new(),
+            entry_switch: None,
+            loops: Vec::new(),
+        }
+    }
+}
+
+/// The callee of an instrumented call.
+pub(in crate::translate) enum CrCallee<'ctx> {
+    /// A function defined in this module.
+    Direct(FunctionValue<'ctx>),
+    /// An import: its native entry and context (re-issued on restore).
+    Host(PointerValue<'ctx>),
+    /// `call_indirect`: the native entry found in the table.
+    Indirect(PointerValue<'ctx>),
+}
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// The migration table of the finished function, if instrumented.
+    pub(super) fn finish_migration(&mut self, locals: Vec<ValType>) -> Option<FuncMigration> {
+        let cr = self.cr.take()?;
+        let mut points = cr.points;
+        points.sort_by_key(|p| p.position);
+        Some(FuncMigration { locals, points })
+    }
+
+    fn cr(&mut self) -> &mut CrFunc<'ctx> {
+        self.cr.as_mut().expect("checkpoint instrumentation is active")
+    }
+
+    fn i64_const(&self, v: i64) -> IntValue<'ctx> {
+        self.context().i64_type().const_int(v as u64, true)
+    }
+
+    /// Indices of all locals: every local is saved (dead ones included).
+    fn saved_locals(&self) -> Vec<u32> {
+        (0..self.locals.len() as u32).collect()
+    }
+
+    /// The entry check of a checkpointable function: `below` (the stack
+    /// pointer is below `vmctx->stack_limit`) leads to `cr_enter`, which
+    /// traps on a real overflow, takes a checkpoint, or starts a restore.
+    pub(super) fn translate_cr_entry(&mut self, below: IntValue<'ctx>, position: u32) -> Result<()> {
+        let slow = self.new_block("cr_enter");
+        let body = self.new_block("body");
+        self.builder.build_conditional_branch(below, slow, body)?;
+        self.builder.position_at_end(slow);
+        let cont = self.new_block("cr_enter_cont");
+        let pad = self.new_block("cr_entry_pad");
+        let func = self.context().i32_type().const_int(u64::from(self.cr().func_index), false);
+        let target = self
+            .builder
+            .build_invoke(self.env.builtin(Builtin::CrEnter), &[self.vmctx.into(), func.into()], cont, pad, "target")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| CompileError::Codegen("cr_enter returns a position".into()))?
+            .into_int_value();
+        self.builder.position_at_end(pad);
+        self.emit_capture(position, &[])?;
+        self.builder.position_at_end(cont);
+        let bad = self.trap_block(TrapCode::HostTrap)?;
+        let switch = self.builder.build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+        self.cr().entry_switch = Some(switch);
+
+        let restore = self.new_block("cr_restore_entry");
+        self.builder.position_at_end(restore);
+        self.emit_restore_loads(&[])?;
+        self.builder.build_unconditional_branch(body)?;
+        let point = MigrationPoint {
+            position,
+            kind: PointKind::Entry,
+            locals: self.saved_locals(),
+            stack: Vec::new(),
+            route: Vec::new(),
+        };
+        self.register_point(point, restore);
+        self.builder.position_at_end(body);
+        Ok(())
+    }
+
+    /// The entry check of a leaf function in a `--cr` module: the stack
+    /// limit may be raised to request a checkpoint, which a leaf leaves to
+    /// its caller, so the slow path asks `cr_enter` (which only traps on a
+    /// real overflow) and goes on.
+    pub(super) fn translate_cr_leaf_entry(&mut self, below: IntValue<'ctx>, func: u32) -> Result<()> {
+        let slow = self.new_block("cr_enter");
+        let body = self.new_block("body");
+        self.builder.build_conditional_branch(below, slow, body)?;
+        self.builder.position_at_end(slow);
+        let func = self.context().i32_type().const_int(u64::from(func), false);
+        self.call_builtin(Builtin::CrEnter, &[func.into()])?;
+        self.builder.build_unconditional_branch(body)?;
+        self.builder.position_at_end(body);
+        Ok(())
+    }
+
+    /// The poll at the header of a loop at `position`; the builder is at the
+    /// start of `header`, whose `phis` hold the whole operand stack.
+    pub(super) fn translate_loop_poll(
+        &mut self,
+        position: u32,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<()> {
+        let i64_ty = self.context().i64_type();
+        let flag_ptr = self.vmctx_field(VMCTX_INTERRUPT)?;
+        let flag = self.builder.build_load(i64_ty, flag_ptr, "interrupt")?;
+        flag.as_instruction_value()
+            .and_then(|i| i.set_volatile(true).ok())
+            .ok_or_else(|| CompileError::Codegen("volatile interrupt load".into()))?;
+        let zero = i64_ty.const_zero();
+        let requested = self.builder.build_int_compare(
+            inkwell::IntPredicate::NE,
+            flag.into_int_value(),
+            zero,
+            "requested",
+        )?;
+        let poll = self.new_block("cr_poll");
+        let body = self.new_block("loop_body");
+        self.builder.build_conditional_branch(requested, poll, body)?;
+
+        self.builder.position_at_end(poll);
+        let cont = self.new_block("cr_poll_cont");
+        let pad = self.new_block("cr_loop_pad");
+        let pos = self.context().i32_type().const_int(u64::from(position), false);
+        let target = self
+            .builder
+            .build_invoke(self.env.builtin(Builtin::CrPoll), &[self.vmctx.into(), pos.into()], cont, pad, "target")?
+            .try_as_basic_value()
+            .basic()
+            .ok_or_else(|| CompileError::Codegen("cr_poll returns a position".into()))?
+            .into_int_value();
+        let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
+        self.builder.position_at_end(pad);
+        self.emit_capture(position, &stack)?;
+        self.builder.position_at_end(cont);
+        let bad = self.trap_block(TrapCode::HostTrap)?;
+        let switch = self.builder.build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+
+        // Restoring a frame stopped at this loop: reload everything and enter.
+        let restore = self.new_block("cr_restore_loop");
+        self.builder.position_at_end(restore);
+        let types: Vec<BasicTypeEnum<'ctx>> = stack.iter().map(|v| v.get_type()).collect();
+        let values = self.emit_restore_loads(&types)?;
+        self.branch_with(header, phis, &values)?;
+        // Passing through on the way to a point inside.
+        let route = self.new_block("cr_route");
+        self.builder.position_at_end(route);
+        let undefs: Vec<BasicValueEnum<'ctx>> = types.iter().map(|t| undef(*t)).collect();
+        self.branch_with(header, phis, &undefs)?;
+
+        let point = MigrationPoint {
+            position,
+            kind: PointKind::Loop,
+            locals: self.saved_locals(),
+            stack: std::mem::take(&mut self.stack_types),
+            route: Vec::new(),
+        };
+        self.register_point(point, restore);
+        self.cr().loops.push(PollLoop {
+            switch,
+            route,
+            position,
+        });
+        self.builder.position_at_end(body);
+        Ok(())
+    }
+
+    /// Leaves the innermost polling loop.
+    pub(super) fn end_polling_loop(&mut self) {
+        self.cr().loops.pop();
+    }
+
+    /// Whether a call to function `callee` is a migration point.
+    pub(super) fn call_is_point(&self, callee: u32) -> bool {
+        self.cr.is_some()
+            && self
+                .env
+                .cr
+                .as_ref()
+                .is_some_and(|m| m.checkpointable.get(callee as usize).copied().unwrap_or(true))
+    }
+
+    /// An instrumented call at the current position: `invoke` with a landing
+    /// pad that saves the frame, plus the restore path that re-issues it.
+    /// `args` start with the callee's context. Returns the call's result.
+    pub(super) fn translate_cr_call(
+        &mut self,
+        kind: PointKind,
+        fn_ty: FunctionType<'ctx>,
+        callee: CrCallee<'ctx>,
+        args: Vec<BasicMetadataValueEnum<'ctx>>,
+    ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let position = self.position;
+        let host = matches!(kind, PointKind::HostCall { .. });
+        let arg_values: Vec<BasicValueEnum<'ctx>> = args
+            .iter()
+            .map(|a| BasicValueEnum::try_from(*a).map_err(|_| CompileError::Codegen("call argument".into())))
+            .collect::<Result<_>>()?;
+        let below = self.stack.clone();
+        let mut saved = below.clone();
+        let mut saved_types = self.stack_types_below(kind)?;
+        if host {
+            saved.extend_from_slice(&arg_values[1..]);
+        }
+        saved_types.truncate(saved.len());
+
+        let cont = self.new_block("call_cont");
+        let pad = self.new_block("call_pad");
+        let restore = self.new_block("cr_restore_call");
+        let normal_block = self.current_block()?;
+        let result = self.build_invoke_to(&callee, fn_ty, &arg_values, cont, pad)?;
+
+        // The landing pad merges the saved values of both invokes.
+        self.builder.position_at_end(pad);
+        let pad_phis = saved
+            .iter()
+            .map(|v| self.builder.build_phi(v.get_type(), "saved"))
+            .collect::<Result<Vec<_>, _>>()?;
+        for (phi, v) in pad_phis.iter().zip(&saved) {
+            phi.add_incoming(&[(v as &dyn BasicValue<'ctx>, normal_block)]);
+        }
+        let pad_values: Vec<BasicValueEnum<'ctx>> = pad_phis.iter().map(|p| p.as_basic_value()).collect();
+        self.emit_capture(position, &pad_values)?;
+
+        // Restore: reload the frame, re-issue the call.
+        self.builder.position_at_end(restore);
+        let types: Vec<BasicTypeEnum<'ctx>> = saved.iter().map(|v| v.get_type()).collect();
+        let loaded = self.emit_restore_loads(&types)?;
+        let (restored_below, restored_args) = loaded.split_at(below.len());
+        let mut again: Vec<BasicValueEnum<'ctx>> = Vec::with_capacity(arg_values.len());
+        let restore_callee = match &callee {
+            CrCallee::Direct(f) => {
+                again.push(self.vmctx.into());
+                again.extend(arg_values[1..].iter().map(|a| undef(a.get_type())));
+                CrCallee::Direct(*f)
+            }
+            CrCallee::Host(native) => {
+                again.push(arg_values[0]);
+                again.extend_from_slice(restored_args);
+                CrCallee::Host(*native)
+            }
+            CrCallee::Indirect(_) => {
+                let pos = self.context().i32_type().const_int(u64::from(position), false);
+                let funcref = self
+                    .call_builtin(Builtin::CrRestoreCallee, &[pos.into()])?
+                    .ok_or_else(|| CompileError::Codegen("cr_restore_callee returns a funcref".into()))?
+                    .into_pointer_value();
+                let (native, callee_vmctx, _) = self.funcref_fields(funcref)?;
+                again.push(callee_vmctx.into());
+                again.extend(arg_values[1..].iter().map(|a| undef(a.get_type())));
+                CrCallee::Indirect(native)
+            }
+        };
+        let restore_end = self.current_block()?;
+        let restore_result = self.build_invoke_to(&restore_callee, fn_ty, &again, cont, pad)?;
+        if let Some(call) = restore_result.and_then(|v| v.as_instruction_value()) {
+            let noinline = super::enum_attribute(self.context(), "noinline");
+            if let Ok(site) = inkwell::values::CallSiteValue::try_from(call) {
+                site.add_attribute(inkwell::attributes::AttributeLoc::Function, noinline);
+            }
+        }
+        for (phi, v) in pad_phis.iter().zip(&loaded) {
+            phi.add_incoming(&[(v as &dyn BasicValue<'ctx>, restore_end)]);
+        }
+
+        // Continue with the merged stack and result.
+        self.builder.position_at_end(cont);
+        let mut merged = Vec::with_capacity(below.len());
+        for (normal, restored) in below.iter().zip(restored_below) {
+            let phi = self.builder.build_phi(normal.get_type(), "stack")?;
+            phi.add_incoming(&[(normal as &dyn BasicValue<'ctx>, normal_block), (restored, restore_end)]);
+            merged.push(phi.as_basic_value());
+        }
+        self.stack = merged;
+        let result = match (result, restore_result) {
+            (Some(a), Some(b)) => {
+                let phi = self.builder.build_phi(a.get_type(), "result")?;
+                phi.add_incoming(&[(&a as &dyn BasicValue<'ctx>, normal_block), (&b, restore_end)]);
+                Some(phi.as_basic_value())
+            }
+            _ => None,
+        };
+        let point = MigrationPoint {
+            position,
+            kind,
+            locals: self.saved_locals(),
+            stack: saved_types,
+            route: Vec::new(),
+        };
+        self.register_point(point, restore);
+        Ok(result)
+    }
+
+    /// Types of the saved operand stack at a call point (`below` the
+    /// arguments, plus the arguments for a host call), from the validator.
+    fn stack_types_below(&mut self, kind: PointKind) -> Result<Vec<ValType>> {
+        let mut types = std::mem::take(&mut self.stack_types);
+        let results = match kind {
+            PointKind::Call { callee } | PointKind::HostCall { callee } => {
+                self.env.info.func_type(callee).results.len()
+            }
+            PointKind::CallIndirect { type_index } => self.env.info.types[type_index as usize].results.len(),
+            _ => 0,
+        };
+        types.truncate(types.len().saturating_sub(results));
+        if let PointKind::HostCall { callee } = kind {
+            types.extend(self.env.info.func_type(callee).params.iter().copied());
+        }
+        Ok(types)
+    }
+
+    fn current_block(&self) -> Result<BasicBlock<'ctx>> {
+        self.builder
+            .get_insert_block()
+            .ok_or_else(|| CompileError::Codegen("builder is not positioned".into()))
+    }
+
+    fn build_invoke_to(
+        &self,
+        callee: &CrCallee<'ctx>,
+        fn_ty: FunctionType<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+        then: BasicBlock<'ctx>,
+        pad: BasicBlock<'ctx>,
+    ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let site = match callee {
+            CrCallee::Direct(f) => self.builder.build_invoke(*f, args, then, pad, "call")?,
+            CrCallee::Host(p) | CrCallee::Indirect(p) => {
+                self.builder.build_indirect_invoke(fn_ty, *p, args, then, pad, "call")?
+            }
+        };
+        Ok(site.try_as_basic_value().basic())
+    }
+
+    /// A cleanup landing pad at the builder's position (after any phis):
+    /// stores every saved local and `stack` into `cr_capture`'s slots and
+    /// resumes the unwind.
+    fn emit_capture(&mut self, position: u32, stack: &[BasicValueEnum<'ctx>]) -> Result<()> {
+        let ptr_ty = self.context().ptr_type(AddressSpace::default());
+        let token_ty = self
+            .context()
+            .struct_type(&[ptr_ty.into(), self.context().i32_type().into()], false);
+        let personality = self
+            .env
+            .cr
+            .as_ref()
+            .map(|m| m.personality)
+            .ok_or_else(|| CompileError::Codegen("no personality".into()))?;
+        let token = self
+            .builder
+            .build_landing_pad(token_ty, personality, &[], true, "checkpoint")?;
+        let pos = self.context().i32_type().const_int(u64::from(position), false);
+        let slots = self
+            .call_builtin(Builtin::CrCapture, &[pos.into()])?
+            .ok_or_else(|| CompileError::Codegen("cr_capture returns slots".into()))?
+            .into_pointer_value();
+        let mut index = 0;
+        for local in self.locals.clone() {
+            let value = self.builder.build_load(local.ty, local.slot, "saved_local")?;
+            self.store_slot(slots, index, value)?;
+            index += 1;
+        }
+        for value in stack {
+            self.store_slot(slots, index, *value)?;
+            index += 1;
+        }
+        self.builder.build_resume(token)?;
+        Ok(())
+    }
+
+    /// At the builder's position: reloads every saved local from the frame
+    /// being restored, then returns the operand stack values of `types`.
+    fn emit_restore_loads(&mut self, types: &[BasicTypeEnum<'ctx>]) -> Result<Vec<BasicValueEnum<'ctx>>> {
+        let slots = self
+            .call_builtin(Builtin::CrRestoreValues, &[])?
+            .ok_or_else(|| CompileError::Codegen("cr_restore_values returns slots".into()))?
+            .into_pointer_value();
+        let mut index = 0;
+        for local in self.locals.clone() {
+            let value = self.load_slot(slots, index, local.ty)?;
+            self.builder.build_store(local.slot, value)?;
+            index += 1;
+        }
+        let mut values = Vec::with_capacity(types.len());
+        for ty in types {
+            values.push(self.load_slot(slots, index, *ty)?);
+            index += 1;
+        }
+        Ok(values)
+    }
+
+    fn slot_address(&self, slots: PointerValue<'ctx>, index: usize) -> Result<PointerValue<'ctx>> {
+        let offset = self.context().i64_type().const_int((index * SLOT_SIZE) as u64, false);
+        self.byte_offset(slots, offset)
+    }
+
+    fn store_slot(&self, slots: PointerValue<'ctx>, index: usize, value: BasicValueEnum<'ctx>) -> Result<()> {
+        let addr = self.slot_address(slots, index)?;
+        let store = self.builder.build_store(addr, value)?;
+        let _ = store.set_alignment(1);
+        Ok(())
+    }
+
+    fn load_slot(
+        &self,
+        slots: PointerValue<'ctx>,
+        index: usize,
+        ty: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>> {
+        let addr = self.slot_address(slots, index)?;
+        let value = self.builder.build_load(ty, addr, "restored")?;
+        if let Some(inst) = value.as_instruction_value() {
+            let _ = inst.set_alignment(1);
+        }
+        Ok(value)
+    }
+
+    /// Records `point` and routes restores to `restore`: the entry dispatch
+    /// and each enclosing polling loop's dispatch send its position one
+    /// level further in (the next loop's header, or `restore`).
+    fn register_point(&mut self, mut point: MigrationPoint, restore: BasicBlock<'ctx>) {
+        let cr = self.cr.as_mut().expect("checkpoint instrumentation is active");
+        point.route = cr.loops.iter().map(|l| l.position).collect();
+        let case = self.env.context.i64_type().const_int(u64::from(point.position), false);
+        let mut dispatchers: Vec<InstructionValue<'ctx>> = cr.entry_switch.into_iter().collect();
+        dispatchers.extend(cr.loops.iter().map(|l| l.switch));
+        let mut targets: Vec<BasicBlock<'ctx>> = cr.loops.iter().map(|l| l.route).collect();
+        targets.push(restore);
+        for (switch, target) in dispatchers.iter().zip(targets) {
+            // SAFETY: `switch` is a live `switch` instruction of this function
+            // and `target` one of its blocks; LLVMAddCase only appends a case.
+            unsafe {
+                inkwell::llvm_sys::core::LLVMAddCase(
+                    switch.as_value_ref(),
+                    case.as_value_ref(),
+                    target.as_mut_ptr(),
+                );
+            }
+        }
+        cr.points.push(point);
+    }
+}
+
+/// An `undef` value of `ty` (arguments and phi inputs that a restore path
+/// never reads).
+fn undef<'ctx>(ty: BasicTypeEnum<'ctx>) -> BasicValueEnum<'ctx> {
+    match ty {
+        BasicTypeEnum::IntType(t) => t.get_undef().into(),
+        BasicTypeEnum::FloatType(t) => t.get_undef().into(),
+        BasicTypeEnum::PointerType(t) => t.get_undef().into(),
+        BasicTypeEnum::VectorType(t) => t.get_undef().into(),
+        BasicTypeEnum::StructType(t) => t.get_undef().into(),
+        BasicTypeEnum::ArrayType(t) => t.get_undef().into(),
+        BasicTypeEnum::ScalableVectorType(t) => t.get_undef().into(),
+    }
+}

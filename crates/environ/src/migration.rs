@@ -1,0 +1,124 @@
+//! Migration points: where a program compiled with `--cr` can be checkpointed,
+//! and what state each point holds, numbered at the WebAssembly level.
+//!
+//! A point is identified by its **position**: the byte offset, in the module
+//! binary, of the operator it belongs to (`loop`, `call`, `call_indirect`), or
+//! of the function body for a function-entry point. Positions depend only on
+//! the module's bytes, never on the ISA or on LLVM, so a snapshot taken by an
+//! x86-64 build names the same points as the AArch64 build of the same module.
+//!
+//! The compiler records every point in [`MigrationInfo`] (serialized into the
+//! object with the rest of [`crate::ModuleInfo`]); the runtime validates
+//! snapshots against it and lays out frame records with it. A frame record is
+//! an array of 16-byte little-endian slots: first the saved locals (in
+//! [`MigrationPoint::locals`] order), then the operand stack, bottom first.
+
+use crate::types::ValType;
+use serde::{Deserialize, Serialize};
+
+/// Version of the position numbering and frame layout. Part of a snapshot's
+/// identity: a snapshot restores only into code with the same scheme.
+pub const MIGRATION_SCHEME: u32 = 1;
+
+/// Size of one frame-record slot in bytes.
+pub const SLOT_SIZE: usize = 16;
+
+/// What kind of program point a migration point is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PointKind {
+    /// The entry of a function (after the stack check); the locals are the
+    /// parameters and zeroed declared locals.
+    Entry,
+    /// A loop header (before the loop body runs an iteration).
+    Loop,
+    /// A call to a function defined in the module; `callee` is its index.
+    Call {
+        /// The callee (function index space).
+        callee: u32,
+    },
+    /// `call_indirect` with the given type index.
+    CallIndirect {
+        /// The expected signature.
+        type_index: u32,
+    },
+    /// A call to an imported (host) function, re-issued on restore with the
+    /// saved arguments (the top of the saved operand stack).
+    HostCall {
+        /// The imported function (function index space).
+        callee: u32,
+    },
+}
+
+impl PointKind {
+    /// Whether a frame at this point has a callee frame above it (a Wasm
+    /// call in progress) rather than being the innermost frame.
+    pub fn calls_wasm(self) -> bool {
+        matches!(self, PointKind::Call { .. } | PointKind::CallIndirect { .. })
+    }
+}
+
+/// One migration point.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationPoint {
+    /// Module byte offset of the operator (or of the body, for `Entry`).
+    pub position: u32,
+    /// The kind of point.
+    pub kind: PointKind,
+    /// Indices of the locals saved at this point (ascending); others restore as zero.
+    pub locals: Vec<u32>,
+    /// Types of the saved operand stack, bottom first. For `Call`/`CallIndirect`
+    /// the callee's arguments are not included (the callee frame holds them);
+    /// for `HostCall` they are (the call is re-issued with them).
+    pub stack: Vec<ValType>,
+    /// Positions of the enclosing polling loops, outermost first: the route a
+    /// restore takes from the function entry to this point.
+    pub route: Vec<u32>,
+}
+
+impl MigrationPoint {
+    /// Number of frame-record slots at this point.
+    pub fn slots(&self) -> usize {
+        self.locals.len() + self.stack.len()
+    }
+}
+
+/// The migration points of one defined function.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FuncMigration {
+    /// Types of all locals, parameters first.
+    pub locals: Vec<ValType>,
+    /// Every point of the function, in position order; empty for functions
+    /// that never reach a migration point (leaf functions without loops).
+    pub points: Vec<MigrationPoint>,
+}
+
+impl FuncMigration {
+    /// The point at `position`, if any.
+    pub fn point(&self, position: u32) -> Option<&MigrationPoint> {
+        self.points
+            .binary_search_by_key(&position, |p| p.position)
+            .ok()
+            .map(|i| &self.points[i])
+    }
+}
+
+/// Migration points of a whole module compiled for checkpoint/restore.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MigrationInfo {
+    /// [`MIGRATION_SCHEME`] of the compiler that made it.
+    pub scheme: u32,
+    /// By defined function index.
+    pub functions: Vec<FuncMigration>,
+}
+
+impl MigrationInfo {
+    /// A stable 64-bit fingerprint of the numbering (FNV-1a over the
+    /// serialized table): snapshots carry it so that a restore into code
+    /// with a different numbering is refused.
+    pub fn fingerprint(&self) -> u64 {
+        let bytes = postcard::to_allocvec(self).expect("MigrationInfo serializes to a Vec");
+        bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    }
+}
