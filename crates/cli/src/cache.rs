@@ -2,8 +2,8 @@
 //!
 //! An executable is stored under `$TERN_CACHE_DIR` (default
 //! `$XDG_CACHE_HOME/tern` or `~/.cache/tern`), named by a SHA-256 over the module
-//! bytes, the target, the optimization level, the compiler version and the
-//! runtime archive's bytes, so any change to any of them recompiles.
+//! bytes, the target, the optimization level, `--cr`, the compiler version and
+//! build, and the runtime archive's bytes, so any change to any of them recompiles.
 
 use crate::options::{build_executable, CodegenOptions};
 use anyhow::{Context, Result};
@@ -33,7 +33,17 @@ pub fn executable(wasm: &[u8], codegen: &CodegenOptions) -> Result<PathBuf> {
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(target.triple().as_bytes());
-    hasher.update([codegen.opt_level]);
+    hasher.update([codegen.opt_level, u8::from(codegen.cr)]);
+    // The compiler itself: a rebuilt `tern` must not reuse old executables.
+    if let Some(meta) = std::env::current_exe()
+        .ok()
+        .and_then(|e| std::fs::metadata(e).ok())
+    {
+        hasher.update(meta.len().to_le_bytes());
+        if let Ok(modified) = meta.modified() {
+            hasher.update(format!("{modified:?}").as_bytes());
+        }
+    }
     hasher.update((wasm.len() as u64).to_le_bytes());
     hasher.update(wasm);
     hasher.update(&runtime_bytes);

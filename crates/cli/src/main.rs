@@ -21,6 +21,9 @@ enum Command {
     Compile(commands::compile::CompileCommand),
     /// Compile (cached) and run a module.
     Run(commands::run::RunCommand),
+    /// Work with checkpoint snapshots.
+    #[command(subcommand)]
+    Snapshot(commands::snapshot::SnapshotCommand),
 }
 
 fn main() -> ExitCode {
@@ -35,6 +38,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Compile(cmd) => cmd.execute().map(|()| 0),
         Command::Run(cmd) => cmd.execute(),
+        Command::Snapshot(cmd) => cmd.execute().map(|()| 0),
     };
     match result {
         Ok(status) => ExitCode::from(status),

@@ -14,6 +14,10 @@ pub struct CodegenOptions {
     /// LLVM optimization level.
     #[arg(short = 'O', default_value_t = 2, value_parser = clap::value_parser!(u8).range(0..=3))]
     pub opt_level: u8,
+    /// Instrument for checkpoint/restore: the program can be checkpointed
+    /// (SIGUSR1, SIGUSR2, --checkpoint-interval) and resumed with --restore.
+    #[arg(long)]
+    pub cr: bool,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -41,6 +45,7 @@ pub fn build_executable(wasm: &[u8], codegen: &CodegenOptions, out: &Path) -> Re
         target,
         opt_level: codegen.opt_level,
         symbol_prefix: "tern_m0_".to_string(),
+        checkpoint: codegen.cr,
     };
     let compiled = tern_compiler::compile_module(wasm, &options)?;
     let bundle = tern_compiler::emit_bundle(std::slice::from_ref(&options.symbol_prefix), target)?;

@@ -53,7 +53,10 @@ impl PointKind {
     /// Whether a frame at this point has a callee frame above it (a Wasm
     /// call in progress) rather than being the innermost frame.
     pub fn calls_wasm(self) -> bool {
-        matches!(self, PointKind::Call { .. } | PointKind::CallIndirect { .. })
+        matches!(
+            self,
+            PointKind::Call { .. } | PointKind::CallIndirect { .. }
+        )
     }
 }
 

@@ -21,6 +21,7 @@
 //!   shared tables, memories and globals may outlive a failed instantiation.
 #![deny(missing_docs)]
 
+pub mod checkpoint;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

@@ -1,7 +1,7 @@
 //! Runtime options of compiled executables (`./prog [OPTIONS --] [GUEST ARGS]`).
 
 /// Parsed runtime options.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Options {
     /// `--invoke NAME`: call this export instead of `_start`.
     pub invoke: Option<String>,
@@ -13,12 +13,19 @@ pub struct Options {
     pub dirs: Vec<(String, String)>,
     /// `--script FILE`: harness mode.
     pub script: Option<String>,
+    /// `--checkpoint-to PATH`: where checkpoints are written (`%n` becomes
+    /// the checkpoint's sequence number).
+    pub checkpoint_to: Option<String>,
+    /// `--checkpoint-interval SECONDS`: checkpoint and continue periodically.
+    pub checkpoint_interval: Option<f64>,
+    /// `--restore PATH`: resume from this snapshot instead of starting.
+    pub restore: Option<String>,
     /// Arguments for the guest (after `argv[0]`).
     pub guest_args: Vec<String>,
 }
 
 /// Usage text printed on option errors.
-pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... [--script FILE] -- [ARGS]...";
+pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... [--script FILE] [--checkpoint-to PATH] [--checkpoint-interval SECONDS] [--restore SNAPSHOT] -- [ARGS]...";
 
 /// Parses the arguments after the program name.
 ///
@@ -50,6 +57,15 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--invoke" => opts.invoke = Some(value()?),
             "--argv0" => opts.argv0 = Some(value()?),
             "--script" => opts.script = Some(value()?),
+            "--checkpoint-to" => opts.checkpoint_to = Some(value()?),
+            "--restore" => opts.restore = Some(value()?),
+            "--checkpoint-interval" => {
+                let v = value()?;
+                match v.parse::<f64>() {
+                    Ok(s) if s > 0.0 && s.is_finite() => opts.checkpoint_interval = Some(s),
+                    _ => return Err(format!("invalid `--checkpoint-interval {v}` (seconds > 0)")),
+                }
+            }
             "--env" => {
                 let v = value()?;
                 if v.contains('=') {

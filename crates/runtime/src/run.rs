@@ -1,14 +1,19 @@
-//! Normal mode: instantiate module 0 with WASI, run `_start` or `--invoke`,
-//! and turn the outcome into an exit status.
+//! Normal mode: instantiate module 0 with WASI, run `_start` or `--invoke`
+//! (or resume a snapshot with `--restore`), take checkpoints when asked, and
+//! turn the outcome into an exit status.
 
 use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
+use tern_snapshot::{Entry, Snapshot};
+
+use crate::checkpoint::{self, capture, image, request, restore, PointIndex, CHECKPOINT_EXIT};
 use crate::instance::{self, CallError, Extern, Instance, InstantiationError, Module};
 use crate::options::Options;
 use crate::traps::{backtrace, Unwind};
 use crate::values::Val;
+use crate::vmctx::FuncHandle;
 use crate::wasi;
 
 /// Exit status after a trap.
@@ -18,6 +23,10 @@ pub const TRAP_EXIT: i32 = 134;
 pub fn report(unwind: &Unwind) -> i32 {
     match unwind {
         Unwind::Exit(code) => *code,
+        Unwind::Checkpoint => {
+            eprintln!("tern: checkpoint unwind reached the top level");
+            1
+        }
         Unwind::Trap { code, frames } => {
             let _ = std::io::stdout().flush();
             eprint!(
@@ -30,7 +39,12 @@ pub fn report(unwind: &Unwind) -> i32 {
     }
 }
 
-fn call_export(instance: &Instance, name: &str, args: &[String], print: bool) -> Result<(), i32> {
+/// The exported function `name` and its arguments parsed from `args`.
+fn prepare_call(
+    instance: &Instance,
+    name: &str,
+    args: &[String],
+) -> Result<(FuncHandle, Vec<Val>), i32> {
     let Some(Extern::Func(f)) = instance.export(name) else {
         eprintln!("tern: no exported function `{name}`");
         return Err(1);
@@ -54,23 +68,100 @@ fn call_export(instance: &Instance, name: &str, args: &[String], print: bool) ->
             }
         }
     }
-    match instance::call(f, &vals) {
-        Ok(results) => {
-            if print {
-                let mut out = std::io::stdout().lock();
-                for r in results {
-                    let _ = writeln!(out, "{}", r.format_cli());
-                }
-                let _ = out.flush();
-            }
-            Ok(())
-        }
-        Err(CallError::Args(m)) => {
-            eprintln!("tern: {m}");
-            Err(1)
-        }
-        Err(CallError::Unwind(u)) => Err(report(&u)),
+    Ok((f, vals))
+}
+
+/// Zero arguments for `f` (a restore overwrites them with the saved locals).
+fn zero_args(f: FuncHandle) -> Vec<Val> {
+    instance::func_type(f)
+        .map(|ty| ty.params.iter().map(|t| Val::from_raw(0, *t)).collect())
+        .unwrap_or_default()
+}
+
+/// Checkpointing state of a run.
+struct Checkpointing {
+    index: Rc<PointIndex>,
+    path: String,
+    sequence: u32,
+}
+
+impl Checkpointing {
+    fn next_path(&mut self) -> String {
+        self.sequence += 1;
+        self.path.replace("%n", &self.sequence.to_string())
     }
+}
+
+/// Calls `f` until it returns, traps or exits, writing a snapshot at every
+/// checkpoint; a checkpoint-and-continue restores the captured frames and
+/// goes on. Returns the results, or the exit status to stop with.
+fn call_with_checkpoints(
+    instance: &Instance,
+    f: FuncHandle,
+    args: Vec<Val>,
+    entry: &Entry,
+    cr: &mut Option<Checkpointing>,
+) -> Result<Vec<Val>, i32> {
+    let mut args = args;
+    loop {
+        match instance::call(f, &args) {
+            Ok(results) => return Ok(results),
+            Err(CallError::Args(m)) => {
+                eprintln!("tern: {m}");
+                return Err(1);
+            }
+            Err(CallError::Unwind(Unwind::Checkpoint)) => {
+                let Some(cr) = cr.as_mut() else {
+                    eprintln!("tern: checkpoint in a module compiled without --cr");
+                    return Err(1);
+                };
+                let Some(captured) = capture::take() else {
+                    eprintln!("tern: checkpoint without captured frames");
+                    return Err(1);
+                };
+                let snapshot =
+                    match image::capture(instance, &cr.index, &captured.frames, entry.clone()) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            eprintln!("tern: checkpoint failed: {e}");
+                            return Err(1);
+                        }
+                    };
+                let path = cr.next_path();
+                let bytes = tern_snapshot::file::to_bytes(&snapshot);
+                if let Err(e) =
+                    tern_snapshot::file::write_atomic(std::path::Path::new(&path), &bytes)
+                {
+                    eprintln!("tern: cannot write the checkpoint: {e}");
+                    return Err(1);
+                }
+                if captured.mode == request::Mode::Exit {
+                    let _ = std::io::stdout().flush();
+                    eprintln!("tern: checkpoint written to {path}");
+                    return Err(CHECKPOINT_EXIT);
+                }
+                let frames = match image::check_frames(&snapshot, instance, &cr.index) {
+                    Ok(frames) => frames,
+                    Err(e) => {
+                        eprintln!("tern: cannot continue after the checkpoint: {e}");
+                        return Err(1);
+                    }
+                };
+                restore::start(frames);
+                request::raise_flags();
+                args = zero_args(f);
+            }
+            Err(CallError::Unwind(u)) => return Err(report(&u)),
+        }
+    }
+}
+
+/// Reads and checks `--restore`'s snapshot.
+fn read_snapshot(path: &str) -> Result<Snapshot, i32> {
+    tern_snapshot::file::read(std::path::Path::new(path)).map_err(|e| {
+        eprintln!("tern: cannot restore {path}: {e}");
+        1
+    })
 }
 
 /// Runs module 0 of `modules`; returns the exit status.
@@ -79,6 +170,20 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         eprintln!("tern: the bundle holds no module");
         return 1;
     };
+    let snapshot = match &opts.restore {
+        Some(path) => match read_snapshot(path) {
+            Ok(s) => Some(s),
+            Err(code) => return code,
+        },
+        None => None,
+    };
+    let index = PointIndex::new(module).map(Rc::new);
+    if index.is_none() && (snapshot.is_some() || opts.checkpoint_interval.is_some()) {
+        eprintln!(
+            "tern: this program was compiled without --cr: it cannot be checkpointed or restored"
+        );
+        return 1;
+    }
     // The compiler records no file name, so the default `argv[0]` is the
     // executable's own file name.
     let argv0 = opts.argv0.clone().unwrap_or_else(|| {
@@ -90,13 +195,18 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     if opts.invoke.is_none() {
         args.extend(opts.guest_args.iter().cloned());
     }
-    let cx = match wasi::build(&args, &opts.env, &opts.dirs) {
+    let built = match snapshot.as_ref().and_then(|s| s.wasi.clone()) {
+        Some(state) => tern_wasi::WasiCtx::restore(state).map_err(|e| e.to_string()),
+        None => wasi::build(&args, &opts.env, &opts.dirs),
+    };
+    let cx = match built {
         Ok(cx) => Rc::new(RefCell::new(cx)),
         Err(e) => {
             eprintln!("tern: {e}");
             return 1;
         }
     };
+    let interrupt = cx.borrow().interrupt().clone();
     let mut resolve = |imp: &tern_environ::Import| {
         if imp.module == wasi::MODULE {
             wasi::resolve(&imp.name).map(Extern::Host)
@@ -115,31 +225,137 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
             return 1;
         }
     };
+    let mut cr = index.clone().map(|index| Checkpointing {
+        index,
+        path: opts
+            .checkpoint_to
+            .clone()
+            .unwrap_or_else(|| "checkpoint.tsnap".into()),
+        sequence: 0,
+    });
+    let status = match snapshot {
+        Some(snapshot) => resume(&instance, &snapshot, &mut cr, interrupt, &opts),
+        None => start(&instance, &opts, &mut cr, interrupt),
+    };
+    let _ = std::io::stdout().flush();
+    request::disarm();
+    checkpoint::set_active(None);
+    // The instance is intentionally leaked: host state it references stays valid
+    // until the process exits.
+    std::mem::forget(instance);
+    status
+}
+
+fn arm(
+    instance: &Instance,
+    cr: &Option<Checkpointing>,
+    interrupt: tern_wasi::Interrupt,
+    opts: &Options,
+) {
+    if let Some(cr) = cr {
+        checkpoint::set_active(Some(cr.index.clone()));
+        request::arm(instance.vmctx(), Some(interrupt));
+        if let Some(seconds) = opts.checkpoint_interval {
+            request::start_interval(seconds);
+        }
+    }
+}
+
+fn finish(results: Result<Vec<Val>, i32>, print: bool) -> i32 {
+    match results {
+        Ok(results) => {
+            if print {
+                let mut out = std::io::stdout().lock();
+                for r in results {
+                    let _ = writeln!(out, "{}", r.format_cli());
+                }
+                let _ = out.flush();
+            }
+            0
+        }
+        Err(code) => code,
+    }
+}
+
+fn start(
+    instance: &Instance,
+    opts: &Options,
+    cr: &mut Option<Checkpointing>,
+    interrupt: tern_wasi::Interrupt,
+) -> i32 {
     if let Err(u) = instance.initialize() {
         return report(&u);
     }
-    let result = match &opts.invoke {
+    arm(instance, cr, interrupt, opts);
+    match &opts.invoke {
         Some(name) => {
             if name != "_initialize"
                 && matches!(instance.export("_initialize"), Some(Extern::Func(_)))
             {
-                if let Err(code) = call_export(&instance, "_initialize", &[], false) {
+                let entry = Entry {
+                    export: "_initialize".into(),
+                    print_results: false,
+                };
+                let init = prepare_call(instance, "_initialize", &[])
+                    .and_then(|(f, a)| call_with_checkpoints(instance, f, a, &entry, cr));
+                if let Err(code) = init {
                     return code;
                 }
             }
-            call_export(&instance, name, &opts.guest_args, true)
+            let entry = Entry {
+                export: name.clone(),
+                print_results: true,
+            };
+            let results = prepare_call(instance, name, &opts.guest_args)
+                .and_then(|(f, a)| call_with_checkpoints(instance, f, a, &entry, cr));
+            finish(results, true)
         }
         None if matches!(instance.export("_start"), Some(Extern::Func(_))) => {
-            call_export(&instance, "_start", &[], false)
+            let entry = Entry {
+                export: "_start".into(),
+                print_results: false,
+            };
+            let results = prepare_call(instance, "_start", &[])
+                .and_then(|(f, a)| call_with_checkpoints(instance, f, a, &entry, cr));
+            finish(results, false)
         }
-        None => Ok(()),
-    };
-    let _ = std::io::stdout().flush();
-    // The instance is intentionally leaked: host state it references stays valid
-    // until the process exits.
-    std::mem::forget(instance);
-    match result {
-        Ok(()) => 0,
-        Err(code) => code,
+        None => 0,
     }
+}
+
+fn resume(
+    instance: &Instance,
+    snapshot: &Snapshot,
+    cr: &mut Option<Checkpointing>,
+    interrupt: tern_wasi::Interrupt,
+    opts: &Options,
+) -> i32 {
+    let Some(index) = cr.as_ref().map(|c| c.index.clone()) else {
+        return 1;
+    };
+    let frames = match image::check_frames(snapshot, instance, &index)
+        .and_then(|frames| image::apply_state(snapshot, instance).map(|()| frames))
+    {
+        Ok(frames) => frames,
+        Err(e) => {
+            eprintln!("tern: cannot restore: {e}");
+            return 1;
+        }
+    };
+    let Some(Extern::Func(f)) = instance.export(&snapshot.entry.export) else {
+        eprintln!(
+            "tern: cannot restore: the module has no exported function `{}`",
+            snapshot.entry.export
+        );
+        return 1;
+    };
+    if instance.func(snapshot.frames[0].func).map(|g| g.addr()) != Some(f.addr()) {
+        eprintln!("tern: cannot restore: the bottom frame is not the entry function");
+        return 1;
+    }
+    arm(instance, cr, interrupt, opts);
+    restore::start(frames);
+    request::raise_flags();
+    let results = call_with_checkpoints(instance, f, zero_args(f), &snapshot.entry, cr);
+    finish(results, snapshot.entry.print_results)
 }

@@ -38,6 +38,7 @@ fn unwind_message(u: &Unwind) -> String {
     match u {
         Unwind::Trap { code, .. } => code.message().to_string(),
         Unwind::Exit(c) => format!("exit with status {c}"),
+        Unwind::Checkpoint => "checkpoint".to_string(),
     }
 }
 

@@ -10,13 +10,13 @@ use crate::instance::{Extern, Global};
 use crate::memory::{Memory, Table};
 use crate::vmctx::host::IntoHostFunc;
 
-extern "C" fn print(_: *mut u8) {}
-extern "C" fn print_i32(_: *mut u8, _: i32) {}
-extern "C" fn print_i64(_: *mut u8, _: i64) {}
-extern "C" fn print_f32(_: *mut u8, _: f32) {}
-extern "C" fn print_f64(_: *mut u8, _: f64) {}
-extern "C" fn print_i32_f32(_: *mut u8, _: i32, _: f32) {}
-extern "C" fn print_f64_f64(_: *mut u8, _: f64, _: f64) {}
+extern "C-unwind" fn print(_: *mut u8) {}
+extern "C-unwind" fn print_i32(_: *mut u8, _: i32) {}
+extern "C-unwind" fn print_i64(_: *mut u8, _: i64) {}
+extern "C-unwind" fn print_f32(_: *mut u8, _: f32) {}
+extern "C-unwind" fn print_f64(_: *mut u8, _: f64) {}
+extern "C-unwind" fn print_i32_f32(_: *mut u8, _: i32, _: f32) {}
+extern "C-unwind" fn print_f64_f64(_: *mut u8, _: f64, _: f64) {}
 
 /// The exports of a fresh `spectest` instance.
 ///
@@ -27,30 +27,33 @@ pub fn exports() -> Result<HashMap<String, Extern>, String> {
     let mut func = |name: &str, f: crate::vmctx::host::HostFunc| {
         m.insert(name.to_string(), Extern::Host(Rc::new(f)));
     };
-    func("print", (print as extern "C" fn(*mut u8)).host_func());
+    func(
+        "print",
+        (print as extern "C-unwind" fn(*mut u8)).host_func(),
+    );
     func(
         "print_i32",
-        (print_i32 as extern "C" fn(*mut u8, i32)).host_func(),
+        (print_i32 as extern "C-unwind" fn(*mut u8, i32)).host_func(),
     );
     func(
         "print_i64",
-        (print_i64 as extern "C" fn(*mut u8, i64)).host_func(),
+        (print_i64 as extern "C-unwind" fn(*mut u8, i64)).host_func(),
     );
     func(
         "print_f32",
-        (print_f32 as extern "C" fn(*mut u8, f32)).host_func(),
+        (print_f32 as extern "C-unwind" fn(*mut u8, f32)).host_func(),
     );
     func(
         "print_f64",
-        (print_f64 as extern "C" fn(*mut u8, f64)).host_func(),
+        (print_f64 as extern "C-unwind" fn(*mut u8, f64)).host_func(),
     );
     func(
         "print_i32_f32",
-        (print_i32_f32 as extern "C" fn(*mut u8, i32, f32)).host_func(),
+        (print_i32_f32 as extern "C-unwind" fn(*mut u8, i32, f32)).host_func(),
     );
     func(
         "print_f64_f64",
-        (print_f64_f64 as extern "C" fn(*mut u8, f64, f64)).host_func(),
+        (print_f64_f64 as extern "C-unwind" fn(*mut u8, f64, f64)).host_func(),
     );
     let global = |content, raw: u128| {
         Extern::Global(Rc::new(Global::new(

@@ -2,3 +2,4 @@
 
 pub mod compile;
 pub mod run;
+pub mod snapshot;

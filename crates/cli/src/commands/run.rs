@@ -12,7 +12,7 @@ use tern_compiler::Target;
 #[derive(Parser)]
 #[command(
     trailing_var_arg = true,
-    after_help = "Examples:\n  tern run hello.wasm a b c\n  tern run --invoke add math.wat 1 2\n  tern run --target aarch64-linux-gnu hello.wasm   # under qemu-aarch64"
+    after_help = "Examples:\n  tern run hello.wasm a b c\n  tern run --invoke add math.wat 1 2\n  tern run --target aarch64-linux-gnu hello.wasm   # under qemu-aarch64\n  tern run --cr --checkpoint-to s.tsnap long.wasm    # kill -USR1 to checkpoint\n  tern run --target aarch64-linux-gnu --restore s.tsnap long.wasm"
 )]
 pub struct RunCommand {
     #[command(flatten)]
@@ -26,6 +26,16 @@ pub struct RunCommand {
     /// Set a guest environment variable.
     #[arg(long = "env", value_name = "KEY=VALUE")]
     envs: Vec<String>,
+    /// Resume from this snapshot instead of starting (implies --cr).
+    #[arg(long, value_name = "SNAPSHOT")]
+    restore: Option<PathBuf>,
+    /// Where checkpoints are written (`%n`: the checkpoint's number; default
+    /// checkpoint.tsnap). Implies --cr.
+    #[arg(long, value_name = "PATH")]
+    checkpoint_to: Option<PathBuf>,
+    /// Checkpoint every SECONDS and keep running. Implies --cr.
+    #[arg(long, value_name = "SECONDS")]
+    checkpoint_interval: Option<f64>,
     /// The module: binary (.wasm) or text (.wat).
     module: PathBuf,
     /// Arguments for the guest (or for the invoked function).
@@ -35,9 +45,20 @@ pub struct RunCommand {
 
 impl RunCommand {
     /// Runs the command; returns the program's exit status.
-    pub fn execute(self) -> Result<u8> {
+    pub fn execute(mut self) -> Result<u8> {
         let wasm = read_module(&self.module)?;
         let target = self.codegen.target();
+        if self.restore.is_some()
+            || self.checkpoint_to.is_some()
+            || self.checkpoint_interval.is_some()
+        {
+            self.codegen.cr = true;
+        }
+        if let Some(snapshot) = &self.restore {
+            if !snapshot.is_file() {
+                anyhow::bail!("no snapshot at {}", snapshot.display());
+            }
+        }
         let exe = cache::executable(&wasm, &self.codegen)?;
         let mut cmd = launcher(target, &exe)?;
         let argv0 = self
@@ -54,6 +75,15 @@ impl RunCommand {
         }
         for env in &self.envs {
             cmd.arg("--env").arg(env);
+        }
+        if let Some(path) = &self.restore {
+            cmd.arg("--restore").arg(path);
+        }
+        if let Some(path) = &self.checkpoint_to {
+            cmd.arg("--checkpoint-to").arg(path);
+        }
+        if let Some(seconds) = self.checkpoint_interval {
+            cmd.arg("--checkpoint-interval").arg(seconds.to_string());
         }
         cmd.arg("--").args(&self.args);
         let status = cmd

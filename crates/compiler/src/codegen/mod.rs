@@ -105,7 +105,13 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     } else {
         None
     };
-    let env = ModuleEnv::new(&context, &module, &base_info, &opts.symbol_prefix, checkpointable);
+    let env = ModuleEnv::new(
+        &context,
+        &module,
+        &base_info,
+        &opts.symbol_prefix,
+        checkpointable,
+    );
     let mut info = base_info.clone();
     info.migration = translate_module(&env, parsed, &wasm)?;
     let trampolines =
@@ -121,7 +127,15 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     if let Output::Text(TextOutput::UnoptimizedIr) = output {
         return Ok((module.print_to_string().to_bytes().to_vec(), info));
     }
+    // Debugging aid: `TERN_DUMP_IR=DIR` writes the IR before and after optimization.
+    let dump = std::env::var_os("TERN_DUMP_IR").map(std::path::PathBuf::from);
+    if let Some(dir) = &dump {
+        let _ = std::fs::write(dir.join("before.ll"), module.print_to_string().to_bytes());
+    }
     optimize::optimize(&module, &machine, opts.opt_level)?;
+    if let Some(dir) = &dump {
+        let _ = std::fs::write(dir.join("after.ll"), module.print_to_string().to_bytes());
+    }
     let bytes = match output {
         Output::Object => optimize::emit(&module, &machine, FileType::Object)?,
         Output::Text(TextOutput::Assembly) => {

@@ -45,6 +45,14 @@ fn emit_trampoline<'ctx>(
         context.create_string_attribute("frame-pointer", "all"),
     );
     function.add_attribute(AttributeLoc::Function, enum_attribute(context, "nounwind"));
+    // Unwind tables, so a checkpoint unwind can step through (see `--cr`).
+    function.add_attribute(
+        AttributeLoc::Function,
+        context.create_enum_attribute(
+            inkwell::attributes::Attribute::get_named_enum_kind_id("uwtable"),
+            2,
+        ),
+    );
     let builder = context.create_builder();
     builder.position_at_end(context.append_basic_block(function, "entry"));
     let param = |i: u32| {

@@ -73,12 +73,20 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let (kind, callee, args) = match self.env.defined_function(function) {
                 Some(f) => {
                     let args = self.pop_call_args(ty_index, self.vmctx);
-                    (PointKind::Call { callee: function }, CrCallee::Direct(f), args)
+                    (
+                        PointKind::Call { callee: function },
+                        CrCallee::Direct(f),
+                        args,
+                    )
                 }
                 None => {
                     let (native, callee_vmctx) = self.imported_callee(function)?;
                     let args = self.pop_call_args(ty_index, callee_vmctx);
-                    (PointKind::HostCall { callee: function }, CrCallee::Host(native), args)
+                    (
+                        PointKind::HostCall { callee: function },
+                        CrCallee::Host(native),
+                        args,
+                    )
                 }
             };
             let result = self.translate_cr_call(kind, fn_ty, callee, args)?;

@@ -132,10 +132,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         results: &[ValType],
     ) -> (usize, Vec<BasicTypeEnum<'ctx>>) {
         let carried = if self.cr.is_some() { height } else { 0 };
-        let mut types: Vec<BasicTypeEnum<'ctx>> = self.stack[..carried]
-            .iter()
-            .map(|v| v.get_type())
-            .collect();
+        let mut types: Vec<BasicTypeEnum<'ctx>> =
+            self.stack[..carried].iter().map(|v| v.get_type()).collect();
         types.extend(self.llvm_types(results));
         (carried, types)
     }
@@ -239,7 +237,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// The values a fallthrough into `frame.next` passes: the carried stack
     /// below the frame and the results on top (popped).
-    fn fallthrough_args(&mut self, height: usize, carried: usize, results: usize) -> Vec<BasicValueEnum<'ctx>> {
+    fn fallthrough_args(
+        &mut self,
+        height: usize,
+        carried: usize,
+        results: usize,
+    ) -> Vec<BasicValueEnum<'ctx>> {
         let mut args = self.pop_n(results);
         args.splice(0..0, self.stack[height - carried..height].iter().copied());
         args

@@ -54,7 +54,8 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         });
         // Unwind tables everywhere in a `--cr` module: a checkpoint unwinds
         // through every Wasm frame.
-        let uwtable = context.create_enum_attribute(Attribute::get_named_enum_kind_id("uwtable"), 2);
+        let uwtable =
+            context.create_enum_attribute(Attribute::get_named_enum_kind_id("uwtable"), 2);
         let frame_pointer = context.create_string_attribute("frame-pointer", "all");
         let nounwind = enum_attribute(context, "nounwind");
         // Tail calls (and tail recursion elimination) would turn unbounded

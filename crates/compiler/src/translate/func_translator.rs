@@ -22,8 +22,8 @@ use inkwell::values::{BasicValueEnum, FunctionValue, InstructionValue, IntValue,
 use inkwell::IntPredicate;
 use std::collections::HashMap;
 use tern_environ::builtins::Builtin;
-use tern_environ::vmctx::VMCTX_STACK_LIMIT;
 use tern_environ::migration::FuncMigration;
+use tern_environ::vmctx::VMCTX_STACK_LIMIT;
 use tern_environ::{TrapCode, ValType};
 use wasmparser::{MemArg, OperatorsReader};
 

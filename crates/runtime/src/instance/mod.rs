@@ -565,6 +565,21 @@ impl Instance {
         Some(seg.clone().unwrap_or_else(|| Rc::from(Vec::new())))
     }
 
+    /// Indices of the dropped data segments (checkpoints record them).
+    pub fn dropped_data(&self) -> Vec<u32> {
+        (0..self.data_dropped.len() as u32)
+            .filter(|i| self.data_dropped[*i as usize].get())
+            .collect()
+    }
+
+    /// Indices of the dropped (or already applied) element segments.
+    pub fn dropped_elements(&self) -> Vec<u32> {
+        let elements = self.elements.borrow();
+        (0..elements.len() as u32)
+            .filter(|i| elements[*i as usize].is_none())
+            .collect()
+    }
+
     /// Drops element segment `index`.
     pub fn drop_element(&self, index: u32) {
         if let Some(seg) = self.elements.borrow_mut().get_mut(index as usize) {

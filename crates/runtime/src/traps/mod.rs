@@ -43,6 +43,9 @@ pub enum Unwind {
     },
     /// `proc_exit` with this status.
     Exit(i32),
+    /// A checkpoint unwound every Wasm frame (the frames are in
+    /// `crate::checkpoint`'s capture).
+    Checkpoint,
 }
 
 impl Unwind {
@@ -60,7 +63,11 @@ enum Pending {
     None,
     Trap(TrapCode),
     Exit(i32),
+    Checkpoint,
 }
+
+/// `tern_catch_traps` result of a checkpoint unwind.
+const CHECKPOINT_CODE: i32 = 0x200;
 
 struct State {
     /// `*slot` is the innermost `jmp_buf`, null outside Wasm.
@@ -74,6 +81,9 @@ struct State {
     stack_lo: Cell<usize>,
     /// Value for `VMContext::stack_limit` on this thread.
     stack_limit: Cell<usize>,
+    /// A stack address just above the innermost `tern_catch_traps` frame:
+    /// a checkpoint unwind stops at the first frame above it.
+    entry_boundary: Cell<usize>,
 }
 
 thread_local! {
@@ -86,6 +96,7 @@ thread_local! {
             exit_frame: Cell::new((0, 0)),
             stack_lo: Cell::new(0),
             stack_limit: Cell::new(0),
+            entry_boundary: Cell::new(0),
         }
     };
 }
@@ -221,6 +232,9 @@ pub fn call(funcref: &VMFuncRef, values: &mut [[u8; 16]], needed: usize) -> Resu
     // SAFETY: `catch` was stored from a `CatchTrapsFn`; the funcref was built by the
     // runtime (native entry + trampoline of its own signature) and `values` has room
     // for parameters and results (asserted above).
+    let marker = 0u8;
+    let boundary = std::ptr::addr_of!(marker) as usize;
+    let outer_boundary = STATE.with(|s| s.entry_boundary.replace(boundary));
     let rc = unsafe {
         let catch: CatchTrapsFn = std::mem::transmute(catch);
         let tramp: tern_environ::descriptor::ArrayCallTrampoline =
@@ -234,10 +248,31 @@ pub fn call(funcref: &VMFuncRef, values: &mut [[u8; 16]], needed: usize) -> Resu
             slot,
         )
     };
+    STATE.with(|s| s.entry_boundary.set(outer_boundary));
     if rc == 0 {
         return Ok(());
     }
     Err(take_pending())
+}
+
+/// The stack address above which a checkpoint unwind stops (see `call`).
+pub fn entry_boundary() -> usize {
+    STATE.with(|s| s.entry_boundary.get())
+}
+
+/// Ends a checkpoint unwind: every Wasm frame has been saved, jump to the
+/// innermost host entry, which returns [`Unwind::Checkpoint`].
+pub fn finish_checkpoint_unwind() -> ! {
+    STATE.with(|s| {
+        s.num_frames.set(0);
+        s.pending.set(Pending::Checkpoint);
+    });
+    jump(CHECKPOINT_CODE)
+}
+
+/// The Wasm caller's frame pointer recorded by the current builtin's shim.
+pub fn builtin_caller_fp() -> usize {
+    STATE.with(|s| s.exit_frame.get().0)
 }
 
 fn take_pending() -> Unwind {
@@ -247,6 +282,7 @@ fn take_pending() -> Unwind {
         s.num_frames.set(0);
         match pending {
             Pending::Exit(code) => Unwind::Exit(code),
+            Pending::Checkpoint => Unwind::Checkpoint,
             Pending::Trap(code) => Unwind::Trap { code, frames },
             Pending::None => Unwind::trap(TrapCode::HostTrap),
         }
@@ -288,6 +324,7 @@ pub fn raise(unwind: Unwind) -> ! {
             STATE.with(|s| s.num_frames.set(0));
             (Pending::Exit(status), 0x100)
         }
+        Unwind::Checkpoint => crate::checkpoint::capture::unwind(),
     };
     STATE.with(|s| s.pending.set(pending));
     jump(code)

@@ -104,7 +104,7 @@ macro_rules! adapters {
             values: *mut u8,
         ) {
             // SAFETY: `callee` was produced from a function of this type by `host_func`.
-            let f: extern "C" fn(*mut u8 $(, $A)*) -> R = unsafe { std::mem::transmute(callee) };
+            let f: extern "C-unwind" fn(*mut u8 $(, $A)*) -> R = unsafe { std::mem::transmute(callee) };
             $(
                 // SAFETY: the caller provides one slot per parameter.
                 let $a = unsafe { $A::load(values.add($i * SLOT)) };
@@ -114,7 +114,7 @@ macro_rules! adapters {
             unsafe { r.store_results(values) }
         }
 
-        impl<R: WasmRet, $($A: WasmTy),*> IntoHostFunc for extern "C" fn(*mut u8 $(, $A)*) -> R {
+        impl<R: WasmRet, $($A: WasmTy),*> IntoHostFunc for extern "C-unwind" fn(*mut u8 $(, $A)*) -> R {
             fn host_func(self) -> HostFunc {
                 HostFunc {
                     native: self as usize,
@@ -180,7 +180,7 @@ pub fn enter_free<R>(f: impl FnOnce() -> Result<R, Unwind>) -> R {
 macro_rules! host_fns {
     ($( $(#[$doc:meta])* fn $name:ident($($a:ident : $t:ty),*) -> $r:ty => $imp:path; )*) => {$(
         $(#[$doc])*
-        pub extern "C" fn $name(vmctx: *mut u8 $(, $a: $t)*) -> $r {
+        pub extern "C-unwind" fn $name(vmctx: *mut u8 $(, $a: $t)*) -> $r {
             // SAFETY: host functions are only reachable through `VMFuncRef`s whose
             // context is the live instance that imported them.
             unsafe { $crate::vmctx::host::enter(vmctx, |instance| $imp(instance $(, $a)*)) }
@@ -193,13 +193,13 @@ pub(crate) use host_fns;
 mod tests {
     use super::*;
 
-    extern "C" fn add(_vmctx: *mut u8, a: i32, b: i64, c: f64) -> i64 {
+    extern "C-unwind" fn add(_vmctx: *mut u8, a: i32, b: i64, c: f64) -> i64 {
         a as i64 + b + c as i64
     }
 
     #[test]
     fn adapter_reads_slots_and_writes_result() {
-        let f = (add as extern "C" fn(*mut u8, i32, i64, f64) -> i64).host_func();
+        let f = (add as extern "C-unwind" fn(*mut u8, i32, i64, f64) -> i64).host_func();
         assert_eq!(f.ty.params, vec![ValType::I32, ValType::I64, ValType::F64]);
         assert_eq!(f.ty.results, vec![ValType::I64]);
         let mut slots = [0u8; 48];

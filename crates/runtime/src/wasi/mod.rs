@@ -82,6 +82,15 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
         Some(Extern::Memory(m)) => Some(m),
         _ => instance.memory(0).cloned(),
     };
+    // A host call is a migration point: take a requested checkpoint before
+    // doing anything (the call is re-issued after restore).
+    let checkpointing = crate::checkpoint::active().is_some();
+    if checkpointing && !crate::checkpoint::restore::active() {
+        if let Some(mode) = crate::checkpoint::request::take_at_point() {
+            crate::checkpoint::capture::prepare(mode);
+            return Err(Unwind::Checkpoint);
+        }
+    }
     let mut cx = cx.borrow_mut();
     let outcome = match memory {
         Some(m) => m.with_bytes(|mem| dispatch::call(&mut cx, mem, name, args)),
@@ -89,7 +98,14 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
     };
     match outcome {
         Outcome::Return(errno) => Ok(R::from_errno(errno.raw())),
-        // Nothing requests interrupts yet; report it like a signal-interrupted call.
+        // Woken for a checkpoint: nothing happened, the call is re-issued after restore.
+        Outcome::Interrupted if checkpointing => {
+            cx.interrupt().clear();
+            let mode = crate::checkpoint::request::take_request()
+                .unwrap_or(crate::checkpoint::request::Mode::Exit);
+            crate::checkpoint::capture::prepare(mode);
+            Err(Unwind::Checkpoint)
+        }
         Outcome::Interrupted => Ok(R::from_errno(Errno::Intr.raw())),
         Outcome::Exit(code) => Err(Unwind::Exit(code as i32)),
         Outcome::Raise(_) | Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
@@ -117,7 +133,7 @@ macro_rules! wasi_funcs {
         /// Every preview1 function, by import name.
         fn host_funcs() -> Vec<(&'static str, HostFunc)> {
             vec![$(
-                (stringify!($name), (entries::$name as extern "C" fn(*mut u8 $(, $t)*) -> $r).host_func()),
+                (stringify!($name), (entries::$name as extern "C-unwind" fn(*mut u8 $(, $t)*) -> $r).host_func()),
             )*]
         }
     };

@@ -101,7 +101,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     fn cr(&mut self) -> &mut CrFunc<'ctx> {
-        self.cr.as_mut().expect("checkpoint instrumentation is active")
+        self.cr
+            .as_mut()
+            .expect("checkpoint instrumentation is active")
     }
 
     fn i64_const(&self, v: i64) -> IntValue<'ctx> {
@@ -116,17 +118,30 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// The entry check of a checkpointable function: `below` (the stack
     /// pointer is below `vmctx->stack_limit`) leads to `cr_enter`, which
     /// traps on a real overflow, takes a checkpoint, or starts a restore.
-    pub(super) fn translate_cr_entry(&mut self, below: IntValue<'ctx>, position: u32) -> Result<()> {
+    pub(super) fn translate_cr_entry(
+        &mut self,
+        below: IntValue<'ctx>,
+        position: u32,
+    ) -> Result<()> {
         let slow = self.new_block("cr_enter");
         let body = self.new_block("body");
         self.builder.build_conditional_branch(below, slow, body)?;
         self.builder.position_at_end(slow);
         let cont = self.new_block("cr_enter_cont");
         let pad = self.new_block("cr_entry_pad");
-        let func = self.context().i32_type().const_int(u64::from(self.cr().func_index), false);
+        let func = self
+            .context()
+            .i32_type()
+            .const_int(u64::from(self.cr().func_index), false);
         let target = self
             .builder
-            .build_invoke(self.env.builtin(Builtin::CrEnter), &[self.vmctx.into(), func.into()], cont, pad, "target")?
+            .build_invoke(
+                self.env.builtin(Builtin::CrEnter),
+                &[self.vmctx.into(), func.into()],
+                cont,
+                pad,
+                "target",
+            )?
             .try_as_basic_value()
             .basic()
             .ok_or_else(|| CompileError::Codegen("cr_enter returns a position".into()))?
@@ -135,7 +150,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.emit_capture(position, &[])?;
         self.builder.position_at_end(cont);
         let bad = self.trap_block(TrapCode::HostTrap)?;
-        let switch = self.builder.build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+        let switch = self
+            .builder
+            .build_switch(target, bad, &[(self.i64_const(-1), body)])?;
         self.cr().entry_switch = Some(switch);
 
         let restore = self.new_block("cr_restore_entry");
@@ -158,7 +175,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// limit may be raised to request a checkpoint, which a leaf leaves to
     /// its caller, so the slow path asks `cr_enter` (which only traps on a
     /// real overflow) and goes on.
-    pub(super) fn translate_cr_leaf_entry(&mut self, below: IntValue<'ctx>, func: u32) -> Result<()> {
+    pub(super) fn translate_cr_leaf_entry(
+        &mut self,
+        below: IntValue<'ctx>,
+        func: u32,
+    ) -> Result<()> {
         let slow = self.new_block("cr_enter");
         let body = self.new_block("body");
         self.builder.build_conditional_branch(below, slow, body)?;
@@ -193,15 +214,25 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         )?;
         let poll = self.new_block("cr_poll");
         let body = self.new_block("loop_body");
-        self.builder.build_conditional_branch(requested, poll, body)?;
+        self.builder
+            .build_conditional_branch(requested, poll, body)?;
 
         self.builder.position_at_end(poll);
         let cont = self.new_block("cr_poll_cont");
         let pad = self.new_block("cr_loop_pad");
-        let pos = self.context().i32_type().const_int(u64::from(position), false);
+        let pos = self
+            .context()
+            .i32_type()
+            .const_int(u64::from(position), false);
         let target = self
             .builder
-            .build_invoke(self.env.builtin(Builtin::CrPoll), &[self.vmctx.into(), pos.into()], cont, pad, "target")?
+            .build_invoke(
+                self.env.builtin(Builtin::CrPoll),
+                &[self.vmctx.into(), pos.into()],
+                cont,
+                pad,
+                "target",
+            )?
             .try_as_basic_value()
             .basic()
             .ok_or_else(|| CompileError::Codegen("cr_poll returns a position".into()))?
@@ -211,7 +242,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.emit_capture(position, &stack)?;
         self.builder.position_at_end(cont);
         let bad = self.trap_block(TrapCode::HostTrap)?;
-        let switch = self.builder.build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+        let switch = self
+            .builder
+            .build_switch(target, bad, &[(self.i64_const(-1), body)])?;
 
         // Restoring a frame stopped at this loop: reload everything and enter.
         let restore = self.new_block("cr_restore_loop");
@@ -250,11 +283,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// Whether a call to function `callee` is a migration point.
     pub(super) fn call_is_point(&self, callee: u32) -> bool {
         self.cr.is_some()
-            && self
-                .env
-                .cr
-                .as_ref()
-                .is_some_and(|m| m.checkpointable.get(callee as usize).copied().unwrap_or(true))
+            && self.env.cr.as_ref().is_some_and(|m| {
+                m.checkpointable
+                    .get(callee as usize)
+                    .copied()
+                    .unwrap_or(true)
+            })
     }
 
     /// An instrumented call at the current position: `invoke` with a landing
@@ -271,7 +305,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let host = matches!(kind, PointKind::HostCall { .. });
         let arg_values: Vec<BasicValueEnum<'ctx>> = args
             .iter()
-            .map(|a| BasicValueEnum::try_from(*a).map_err(|_| CompileError::Codegen("call argument".into())))
+            .map(|a| {
+                BasicValueEnum::try_from(*a)
+                    .map_err(|_| CompileError::Codegen("call argument".into()))
+            })
             .collect::<Result<_>>()?;
         let below = self.stack.clone();
         let mut saved = below.clone();
@@ -287,17 +324,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let normal_block = self.current_block()?;
         let result = self.build_invoke_to(&callee, fn_ty, &arg_values, cont, pad)?;
 
-        // The landing pad merges the saved values of both invokes.
+        // Each invoke gets a landing pad of its own: a pad with a single
+        // predecessor needs no phis (LLVM 22 misplaced the copies of
+        // landing-pad phis on x86-64, saving stale values).
         self.builder.position_at_end(pad);
-        let pad_phis = saved
-            .iter()
-            .map(|v| self.builder.build_phi(v.get_type(), "saved"))
-            .collect::<Result<Vec<_>, _>>()?;
-        for (phi, v) in pad_phis.iter().zip(&saved) {
-            phi.add_incoming(&[(v as &dyn BasicValue<'ctx>, normal_block)]);
-        }
-        let pad_values: Vec<BasicValueEnum<'ctx>> = pad_phis.iter().map(|p| p.as_basic_value()).collect();
-        self.emit_capture(position, &pad_values)?;
+        self.emit_capture(position, &saved)?;
 
         // Restore: reload the frame, re-issue the call.
         self.builder.position_at_end(restore);
@@ -317,10 +348,15 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 CrCallee::Host(*native)
             }
             CrCallee::Indirect(_) => {
-                let pos = self.context().i32_type().const_int(u64::from(position), false);
+                let pos = self
+                    .context()
+                    .i32_type()
+                    .const_int(u64::from(position), false);
                 let funcref = self
                     .call_builtin(Builtin::CrRestoreCallee, &[pos.into()])?
-                    .ok_or_else(|| CompileError::Codegen("cr_restore_callee returns a funcref".into()))?
+                    .ok_or_else(|| {
+                        CompileError::Codegen("cr_restore_callee returns a funcref".into())
+                    })?
                     .into_pointer_value();
                 let (native, callee_vmctx, _) = self.funcref_fields(funcref)?;
                 again.push(callee_vmctx.into());
@@ -329,30 +365,37 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             }
         };
         let restore_end = self.current_block()?;
-        let restore_result = self.build_invoke_to(&restore_callee, fn_ty, &again, cont, pad)?;
+        let restore_pad = self.new_block("call_pad_restored");
+        let restore_result =
+            self.build_invoke_to(&restore_callee, fn_ty, &again, cont, restore_pad)?;
         if let Some(call) = restore_result.and_then(|v| v.as_instruction_value()) {
             let noinline = super::enum_attribute(self.context(), "noinline");
             if let Ok(site) = inkwell::values::CallSiteValue::try_from(call) {
                 site.add_attribute(inkwell::attributes::AttributeLoc::Function, noinline);
             }
         }
-        for (phi, v) in pad_phis.iter().zip(&loaded) {
-            phi.add_incoming(&[(v as &dyn BasicValue<'ctx>, restore_end)]);
-        }
+        self.builder.position_at_end(restore_pad);
+        self.emit_capture(position, &loaded)?;
 
         // Continue with the merged stack and result.
         self.builder.position_at_end(cont);
         let mut merged = Vec::with_capacity(below.len());
         for (normal, restored) in below.iter().zip(restored_below) {
             let phi = self.builder.build_phi(normal.get_type(), "stack")?;
-            phi.add_incoming(&[(normal as &dyn BasicValue<'ctx>, normal_block), (restored, restore_end)]);
+            phi.add_incoming(&[
+                (normal as &dyn BasicValue<'ctx>, normal_block),
+                (restored, restore_end),
+            ]);
             merged.push(phi.as_basic_value());
         }
         self.stack = merged;
         let result = match (result, restore_result) {
             (Some(a), Some(b)) => {
                 let phi = self.builder.build_phi(a.get_type(), "result")?;
-                phi.add_incoming(&[(&a as &dyn BasicValue<'ctx>, normal_block), (&b, restore_end)]);
+                phi.add_incoming(&[
+                    (&a as &dyn BasicValue<'ctx>, normal_block),
+                    (&b, restore_end),
+                ]);
                 Some(phi.as_basic_value())
             }
             _ => None,
@@ -376,7 +419,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             PointKind::Call { callee } | PointKind::HostCall { callee } => {
                 self.env.info.func_type(callee).results.len()
             }
-            PointKind::CallIndirect { type_index } => self.env.info.types[type_index as usize].results.len(),
+            PointKind::CallIndirect { type_index } => {
+                self.env.info.types[type_index as usize].results.len()
+            }
             _ => 0,
         };
         types.truncate(types.len().saturating_sub(results));
@@ -402,9 +447,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let site = match callee {
             CrCallee::Direct(f) => self.builder.build_invoke(*f, args, then, pad, "call")?,
-            CrCallee::Host(p) | CrCallee::Indirect(p) => {
-                self.builder.build_indirect_invoke(fn_ty, *p, args, then, pad, "call")?
-            }
+            CrCallee::Host(p) | CrCallee::Indirect(p) => self
+                .builder
+                .build_indirect_invoke(fn_ty, *p, args, then, pad, "call")?,
         };
         Ok(site.try_as_basic_value().basic())
     }
@@ -423,17 +468,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .as_ref()
             .map(|m| m.personality)
             .ok_or_else(|| CompileError::Codegen("no personality".into()))?;
-        let token = self
-            .builder
-            .build_landing_pad(token_ty, personality, &[], true, "checkpoint")?;
-        let pos = self.context().i32_type().const_int(u64::from(position), false);
+        let token =
+            self.builder
+                .build_landing_pad(token_ty, personality, &[], true, "checkpoint")?;
+        let pos = self
+            .context()
+            .i32_type()
+            .const_int(u64::from(position), false);
         let slots = self
             .call_builtin(Builtin::CrCapture, &[pos.into()])?
             .ok_or_else(|| CompileError::Codegen("cr_capture returns slots".into()))?
             .into_pointer_value();
         let mut index = 0;
         for local in self.locals.clone() {
-            let value = self.builder.build_load(local.ty, local.slot, "saved_local")?;
+            let value = self
+                .builder
+                .build_load(local.ty, local.slot, "saved_local")?;
             self.store_slot(slots, index, value)?;
             index += 1;
         }
@@ -447,7 +497,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// At the builder's position: reloads every saved local from the frame
     /// being restored, then returns the operand stack values of `types`.
-    fn emit_restore_loads(&mut self, types: &[BasicTypeEnum<'ctx>]) -> Result<Vec<BasicValueEnum<'ctx>>> {
+    fn emit_restore_loads(
+        &mut self,
+        types: &[BasicTypeEnum<'ctx>],
+    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
         let slots = self
             .call_builtin(Builtin::CrRestoreValues, &[])?
             .ok_or_else(|| CompileError::Codegen("cr_restore_values returns slots".into()))?
@@ -467,11 +520,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     fn slot_address(&self, slots: PointerValue<'ctx>, index: usize) -> Result<PointerValue<'ctx>> {
-        let offset = self.context().i64_type().const_int((index * SLOT_SIZE) as u64, false);
+        let offset = self
+            .context()
+            .i64_type()
+            .const_int((index * SLOT_SIZE) as u64, false);
         self.byte_offset(slots, offset)
     }
 
-    fn store_slot(&self, slots: PointerValue<'ctx>, index: usize, value: BasicValueEnum<'ctx>) -> Result<()> {
+    fn store_slot(
+        &self,
+        slots: PointerValue<'ctx>,
+        index: usize,
+        value: BasicValueEnum<'ctx>,
+    ) -> Result<()> {
         let addr = self.slot_address(slots, index)?;
         let store = self.builder.build_store(addr, value)?;
         let _ = store.set_alignment(1);
@@ -496,9 +557,16 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// and each enclosing polling loop's dispatch send its position one
     /// level further in (the next loop's header, or `restore`).
     fn register_point(&mut self, mut point: MigrationPoint, restore: BasicBlock<'ctx>) {
-        let cr = self.cr.as_mut().expect("checkpoint instrumentation is active");
+        let cr = self
+            .cr
+            .as_mut()
+            .expect("checkpoint instrumentation is active");
         point.route = cr.loops.iter().map(|l| l.position).collect();
-        let case = self.env.context.i64_type().const_int(u64::from(point.position), false);
+        let case = self
+            .env
+            .context
+            .i64_type()
+            .const_int(u64::from(point.position), false);
         let mut dispatchers: Vec<InstructionValue<'ctx>> = cr.entry_switch.into_iter().collect();
         dispatchers.extend(cr.loops.iter().map(|l| l.switch));
         let mut targets: Vec<BasicBlock<'ctx>> = cr.loops.iter().map(|l| l.route).collect();

@@ -63,8 +63,7 @@ pub fn checkpointable_functions(
         for (i, s) in summaries.iter().enumerate() {
             let index = num_imports as usize + i;
             if !result[index]
-                && s
-                    .direct_callees
+                && s.direct_callees
                     .iter()
                     .any(|c| result.get(*c as usize).copied().unwrap_or(true))
             {

@@ -1,0 +1,159 @@
+//! `tern snapshot inspect SNAPSHOT`: what a checkpoint holds.
+
+use anyhow::{Context, Result};
+use clap::Subcommand;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use tern_snapshot::{Snapshot, Value};
+
+/// Snapshot subcommands.
+#[derive(Subcommand)]
+pub enum SnapshotCommand {
+    /// Print a snapshot: module identity, call stack (function names, Wasm
+    /// positions, locals, operand stacks), globals, memory, open files.
+    Inspect {
+        /// The snapshot file.
+        snapshot: PathBuf,
+    },
+}
+
+impl SnapshotCommand {
+    /// Runs the command.
+    pub fn execute(self) -> Result<()> {
+        match self {
+            SnapshotCommand::Inspect { snapshot } => {
+                let s = tern_snapshot::file::read(&snapshot)
+                    .with_context(|| format!("cannot read snapshot {}", snapshot.display()))?;
+                print!("{}", describe(&s));
+                Ok(())
+            }
+        }
+    }
+}
+
+fn value(v: &Value) -> String {
+    match v {
+        Value::I32(x) => format!("i32 {}", *x as i32),
+        Value::I64(x) => format!("i64 {}", *x as i64),
+        Value::F32(x) => format!("f32 {}", f32::from_bits(*x)),
+        Value::F64(x) => format!("f64 {}", f64::from_bits(*x)),
+        Value::V128(x) => format!("v128 0x{x:032x}"),
+        Value::FuncRef(None) => "funcref null".into(),
+        Value::FuncRef(Some(i)) => format!("funcref func[{i}]"),
+        Value::ExternRef(None) => "externref null".into(),
+        Value::ExternRef(Some(h)) => format!("externref {h}"),
+    }
+}
+
+/// The human-readable description `inspect` prints.
+pub fn describe(s: &Snapshot) -> String {
+    let mut out = String::new();
+    let id = &s.identity;
+    let hash: String = id.module_hash.iter().map(|b| format!("{b:02x}")).collect();
+    let _ = writeln!(
+        out,
+        "module: {} (sha256 {hash})",
+        id.name.as_deref().unwrap_or("<unnamed>")
+    );
+    let _ = writeln!(
+        out,
+        "points: scheme {}, fingerprint {:016x}; written on {}",
+        id.scheme, id.points_fingerprint, s.writer_isa
+    );
+    let _ = writeln!(
+        out,
+        "entry: {}{}",
+        s.entry.export,
+        if s.entry.print_results {
+            " (results printed)"
+        } else {
+            ""
+        }
+    );
+    let _ = writeln!(
+        out,
+        "call stack ({} frames, innermost first):",
+        s.frames.len()
+    );
+    for (i, f) in s.frames.iter().enumerate().rev() {
+        let _ = writeln!(
+            out,
+            "  #{i} {} (func {}) at @{:#x}",
+            s.func_name(f.func),
+            f.func,
+            f.position
+        );
+        for (l, v) in &f.locals {
+            let _ = writeln!(out, "      local {l} = {}", value(v));
+        }
+        for (j, v) in f.stack.iter().enumerate() {
+            let _ = writeln!(out, "      stack[{j}] = {}", value(v));
+        }
+    }
+    let _ = writeln!(out, "globals:");
+    for (i, g) in s.globals.iter().enumerate() {
+        let _ = writeln!(out, "  global {i} = {}", value(g));
+    }
+    for (i, t) in s.tables.iter().enumerate() {
+        let set = t
+            .elements
+            .iter()
+            .filter(|e| !matches!(e, Value::FuncRef(None) | Value::ExternRef(None)))
+            .count();
+        let _ = writeln!(
+            out,
+            "table {i}: {} elements, {set} non-null",
+            t.elements.len()
+        );
+    }
+    for (i, m) in s.memories.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "memory {i}: {} pages ({} bytes), {} bytes non-zero, {} bytes compressed",
+            m.pages,
+            m.pages * tern_snapshot::memory::WASM_PAGE,
+            m.nonzero_bytes(),
+            m.compressed.len()
+        );
+    }
+    if !s.dropped_data.is_empty() || !s.dropped_elements.is_empty() {
+        let _ = writeln!(
+            out,
+            "dropped segments: data {:?}, elements {:?}",
+            s.dropped_data, s.dropped_elements
+        );
+    }
+    match &s.wasi {
+        None => {
+            let _ = writeln!(out, "wasi: none");
+        }
+        Some(w) => {
+            let _ = writeln!(out, "wasi: args {:?}", w.args);
+            for p in &w.preopens {
+                let _ = writeln!(
+                    out,
+                    "  preopen {} -> {}",
+                    p.guest_path,
+                    p.host_path.display()
+                );
+            }
+            for fd in &w.fds {
+                let path = match fd.preopen.and_then(|p| w.preopens.get(p as usize)) {
+                    Some(p) => format!("{}/{}", p.guest_path, fd.guest_path),
+                    None => String::from("-"),
+                };
+                let _ = writeln!(
+                    out,
+                    "  fd {} {:?} {path} offset {}{}{}",
+                    fd.fd,
+                    fd.kind,
+                    fd.offset,
+                    if fd.read { " read" } else { "" },
+                    if fd.write { " write" } else { "" }
+                );
+            }
+            let _ = writeln!(out, "  monotonic clock at {} ns", w.clocks.monotonic_ns);
+        }
+    }
+    out
+}

@@ -1,0 +1,91 @@
+//! The `tern_builtin_cr_*` builtins (see `tern_environ::builtins`).
+//!
+//! `cr_enter` and `cr_poll` may start a checkpoint unwind, so they are
+//! `extern "C-unwind"` and never run it inside `catch_unwind`.
+
+use tern_environ::TrapCode;
+
+use super::{capture, request, restore};
+use crate::traps::sys::builtin_shim;
+use crate::vmctx::instance_of;
+
+/// Continue with the function or loop body.
+const CONTINUE: i64 = -1;
+
+extern "C-unwind" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
+    let func = func as u32;
+    if crate::traps::builtin_caller_fp() < crate::traps::stack_limit() {
+        crate::traps::raise_from_builtin(TrapCode::StackOverflow);
+    }
+    if restore::active() {
+        return restore::enter(func);
+    }
+    let Some(index) = super::active() else {
+        request::lower_flags();
+        return CONTINUE;
+    };
+    if !index.checkpointable(func) {
+        // A leaf leaves the checkpoint to its caller's next point.
+        return CONTINUE;
+    }
+    match request::take_at_point() {
+        Some(mode) => capture::begin(mode),
+        None => CONTINUE,
+    }
+}
+
+extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
+    if restore::active() {
+        return restore::poll(position as u32);
+    }
+    if super::active().is_none() {
+        request::lower_flags();
+        return CONTINUE;
+    }
+    match request::take_at_point() {
+        Some(mode) => capture::begin(mode),
+        None => CONTINUE,
+    }
+}
+
+extern "C" fn cr_capture_impl(_vmctx: *mut u8, position: i32) -> *mut u8 {
+    capture::slots_for(position as u32)
+}
+
+extern "C" fn cr_restore_values_impl(_vmctx: *mut u8) -> *mut u8 {
+    restore::values()
+}
+
+extern "C" fn cr_restore_callee_impl(vmctx: *mut u8, _position: i32) -> *const u8 {
+    let func = restore::next_func();
+    // SAFETY: builtins are only called by compiled code with its own live context.
+    let instance = unsafe { instance_of(vmctx) };
+    match instance.func(func) {
+        Some(f) => f.as_ptr() as *const u8,
+        None => {
+            eprintln!("tern: restore failed: no function {func}");
+            std::process::exit(1)
+        }
+    }
+}
+
+builtin_shim! {
+    /// `cr_enter(func) -> position or -1`.
+    fn tern_builtin_cr_enter(vmctx: *mut u8, func: i32) -> i64 => cr_enter_impl
+}
+builtin_shim! {
+    /// `cr_poll(position) -> position or -1`.
+    fn tern_builtin_cr_poll(vmctx: *mut u8, position: i32) -> i64 => cr_poll_impl
+}
+builtin_shim! {
+    /// `cr_capture(position) -> slots`.
+    fn tern_builtin_cr_capture(vmctx: *mut u8, position: i32) -> *mut u8 => cr_capture_impl
+}
+builtin_shim! {
+    /// `cr_restore_values() -> slots`.
+    fn tern_builtin_cr_restore_values(vmctx: *mut u8) -> *mut u8 => cr_restore_values_impl
+}
+builtin_shim! {
+    /// `cr_restore_callee(position) -> VMFuncRef`.
+    fn tern_builtin_cr_restore_callee(vmctx: *mut u8, position: i32) -> *const u8 => cr_restore_callee_impl
+}

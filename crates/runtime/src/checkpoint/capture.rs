@@ -1,0 +1,142 @@
+//! Taking a checkpoint: a forced unwind through every Wasm frame.
+//!
+//! Each checkpointable call site is an `invoke` whose cleanup landing pad asks
+//! [`slots_for`] (`cr_capture`) for zeroed slots, stores the frame's saved
+//! locals and operand stack, and resumes the unwind. The unwind is started
+//! with `_Unwind_ForcedUnwind` (libgcc), so Wasm frames need no handler
+//! search and pay nothing until a checkpoint happens; its stop function ends
+//! it at the innermost host entry (`tern_catch_traps`), which then returns
+//! `Unwind::Checkpoint`. The frames are collected innermost first.
+
+use std::cell::RefCell;
+use std::ffi::c_void;
+
+use tern_environ::migration::SLOT_SIZE;
+
+use super::request::Mode;
+
+/// One frame saved by a landing pad.
+#[derive(Debug)]
+pub struct CapturedFrame {
+    /// The migration point's position.
+    pub position: u32,
+    /// The raw slots, in the point's layout.
+    pub slots: Box<[u128]>,
+}
+
+/// A completed capture: frames innermost first, and what to do next.
+#[derive(Debug)]
+pub struct Capture {
+    /// The frames, innermost first.
+    pub frames: Vec<CapturedFrame>,
+    /// Exit or continue after writing the snapshot.
+    pub mode: Mode,
+}
+
+thread_local! {
+    static CAPTURE: RefCell<Option<Capture>> = const { RefCell::new(None) };
+}
+
+/// Takes the frames of the last checkpoint unwind.
+pub fn take() -> Option<Capture> {
+    CAPTURE.with(|c| c.borrow_mut().take())
+}
+
+/// `cr_capture`: slots for the frame at `position` (a landing pad stores into
+/// them). Unknown positions get a scratch buffer and make the capture fail.
+pub fn slots_for(position: u32) -> *mut u8 {
+    let slots = super::active()
+        .and_then(|index| index.point(position).map(|(_, p)| p.slots()))
+        .unwrap_or(0);
+    CAPTURE.with(|c| {
+        let mut c = c.borrow_mut();
+        let capture = c.get_or_insert_with(|| Capture {
+            frames: Vec::new(),
+            mode: Mode::Exit,
+        });
+        capture.frames.push(CapturedFrame {
+            position,
+            slots: vec![0u128; slots.max(1)].into_boxed_slice(),
+        });
+        let frame = capture.frames.last_mut().expect("just pushed");
+        debug_assert_eq!(std::mem::size_of::<u128>(), SLOT_SIZE);
+        frame.slots.as_mut_ptr() as *mut u8
+    })
+}
+
+#[repr(C, align(16))]
+struct UnwindException {
+    class: u64,
+    cleanup: usize,
+    private: [usize; 2],
+}
+
+type StopFn = extern "C" fn(i32, i32, u64, *mut UnwindException, *mut c_void, *mut c_void) -> i32;
+
+extern "C-unwind" {
+    fn _Unwind_ForcedUnwind(exc: *mut UnwindException, stop: StopFn, arg: *mut c_void) -> i32;
+}
+extern "C" {
+    fn _Unwind_GetCFA(context: *mut c_void) -> usize;
+}
+
+const UA_END_OF_STACK: i32 = 16;
+const URC_NO_REASON: i32 = 0;
+
+extern "C" fn stop(
+    _version: i32,
+    actions: i32,
+    _class: u64,
+    _exc: *mut UnwindException,
+    context: *mut c_void,
+    _arg: *mut c_void,
+) -> i32 {
+    let boundary = crate::traps::entry_boundary();
+    // SAFETY: `context` is the unwinder's context for the frame being unwound.
+    let cfa = if actions & UA_END_OF_STACK != 0 {
+        usize::MAX
+    } else {
+        unsafe { _Unwind_GetCFA(context) }
+    };
+    if cfa >= boundary {
+        crate::traps::finish_checkpoint_unwind();
+    }
+    URC_NO_REASON
+}
+
+thread_local! {
+    static EXCEPTION: RefCell<UnwindException> = const {
+        RefCell::new(UnwindException { class: u64::from_be_bytes(*b"TERNCKPT"), cleanup: 0, private: [0; 2] })
+    };
+}
+
+/// Starts the checkpoint unwind from a builtin or host function called by
+/// Wasm (`mode` says what happens once the snapshot is written). Never returns.
+pub fn begin(mode: Mode) -> ! {
+    prepare(mode);
+    unwind()
+}
+
+/// Prepares a capture; the unwind starts when the caller raises
+/// `Unwind::Checkpoint` (host functions do, once they own nothing).
+pub fn prepare(mode: Mode) {
+    super::request::lower_flags();
+    CAPTURE.with(|c| {
+        *c.borrow_mut() = Some(Capture {
+            frames: Vec::new(),
+            mode,
+        })
+    });
+}
+
+/// Runs the forced unwind (the capture must have been started).
+pub fn unwind() -> ! {
+    let exc = EXCEPTION.with(|e| e.as_ptr());
+    // SAFETY: `exc` is this thread's exception object, alive for the thread;
+    // the stop function ends the unwind with a longjmp to the host entry.
+    unsafe {
+        _Unwind_ForcedUnwind(exc, stop, std::ptr::null_mut());
+    }
+    eprintln!("tern: checkpoint unwind failed (no unwind information for a Wasm frame)");
+    std::process::abort()
+}

@@ -1,0 +1,361 @@
+//! Converting between a live instance and a [`Snapshot`].
+//!
+//! Capturing turns raw frame slots into typed values (function references
+//! become function indices). Restoring checks everything against the module
+//! first — identity, numbering, every frame's function, position, value
+//! count and types, every function index, table and memory size — so that a
+//! truncated, corrupted, mismatched or hostile snapshot is refused with a
+//! message before any of it is applied.
+
+use std::collections::HashMap;
+
+use tern_environ::migration::PointKind;
+use tern_environ::{HeapType, ValType};
+use tern_snapshot::memory::{MemoryImage, WASM_PAGE};
+use tern_snapshot::{Entry, Frame, ModuleIdentity, Snapshot, TableState, Value};
+
+use super::capture::CapturedFrame;
+use super::restore::RestoreFrame;
+use super::PointIndex;
+use crate::instance::Instance;
+
+/// Function reference addresses of `instance`'s functions, by address.
+fn funcref_indices(instance: &Instance) -> HashMap<usize, u32> {
+    let n = instance.module().info.functions.len() as u32;
+    (0..n)
+        .filter_map(|i| instance.func(i).map(|f| (f.addr(), i)))
+        .collect()
+}
+
+fn is_extern(ty: ValType) -> bool {
+    matches!(
+        ty,
+        ValType::Ref(r) if matches!(r.heap, HeapType::Extern | HeapType::NoExtern)
+    )
+}
+
+/// A raw slot of type `ty` as a snapshot value.
+fn to_value(raw: u128, ty: ValType, funcs: &HashMap<usize, u32>) -> Result<Value, String> {
+    Ok(match ty {
+        ValType::I32 => Value::I32(raw as u32),
+        ValType::I64 => Value::I64(raw as u64),
+        ValType::F32 => Value::F32(raw as u32),
+        ValType::F64 => Value::F64(raw as u64),
+        ValType::V128 => Value::V128(raw),
+        ty if is_extern(ty) => Value::ExternRef((raw != 0).then_some(raw as u64)),
+        ValType::Ref(_) => {
+            let addr = raw as u64 as usize;
+            if addr == 0 {
+                Value::FuncRef(None)
+            } else {
+                let index = funcs
+                    .get(&addr)
+                    .ok_or("a function reference to another instance cannot be checkpointed")?;
+                Value::FuncRef(Some(*index))
+            }
+        }
+    })
+}
+
+/// A snapshot value as a raw slot of type `ty`, checked.
+fn from_value(value: Value, ty: ValType, instance: &Instance) -> Result<u128, String> {
+    Ok(match (value, ty) {
+        (Value::I32(v), ValType::I32) => u128::from(v),
+        (Value::I64(v), ValType::I64) => u128::from(v),
+        (Value::F32(v), ValType::F32) => u128::from(v),
+        (Value::F64(v), ValType::F64) => u128::from(v),
+        (Value::V128(v), ValType::V128) => v,
+        (Value::ExternRef(h), t) if is_extern(t) => u128::from(h.unwrap_or(0)),
+        (Value::FuncRef(None), ValType::Ref(r)) if r.nullable && !is_extern(ty) => 0,
+        (Value::FuncRef(Some(i)), ValType::Ref(_)) if !is_extern(ty) => {
+            let f = instance
+                .func(i)
+                .ok_or_else(|| format!("function index {i} is out of range"))?;
+            f.addr() as u128
+        }
+        (v, t) => return Err(format!("value {v:?} does not have type {t:?}")),
+    })
+}
+
+fn value_of_global(raw: u128, ty: ValType, funcs: &HashMap<usize, u32>) -> Result<Value, String> {
+    to_value(raw, ty, funcs)
+}
+
+/// Builds the snapshot of `instance` stopped with `frames` (innermost first).
+///
+/// # Errors
+/// A frame at an unknown point, or state that cannot be expressed at the Wasm
+/// level (a reference into another instance).
+pub fn capture(
+    instance: &Instance,
+    index: &PointIndex,
+    frames: &[CapturedFrame],
+    entry: Entry,
+) -> Result<Snapshot, String> {
+    let info = &instance.module().info;
+    let migration = info
+        .migration
+        .as_ref()
+        .ok_or("the module was not compiled with --cr")?;
+    let funcs = funcref_indices(instance);
+    let mut out_frames = Vec::with_capacity(frames.len());
+    for frame in frames.iter().rev() {
+        let (func, point) = index
+            .point(frame.position)
+            .ok_or_else(|| format!("no migration point at {:#x}", frame.position))?;
+        let fm = index
+            .function(func)
+            .ok_or("frame of an imported function")?;
+        let mut slots = frame.slots.iter().copied();
+        let mut locals = Vec::with_capacity(point.locals.len());
+        for &l in &point.locals {
+            let ty = fm.locals[l as usize];
+            locals.push((l, to_value(slots.next().unwrap_or(0), ty, &funcs)?));
+        }
+        let stack = point
+            .stack
+            .iter()
+            .map(|ty| to_value(slots.next().unwrap_or(0), *ty, &funcs))
+            .collect::<Result<Vec<_>, _>>()?;
+        out_frames.push(Frame {
+            func,
+            position: frame.position,
+            locals,
+            stack,
+        });
+    }
+    let globals = (0..info.globals.len() as u32)
+        .map(|i| {
+            let g = instance.global(i).ok_or("missing global")?;
+            value_of_global(g.get(), g.ty().content, &funcs)
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let tables = (0..info.tables.len() as u32)
+        .map(|i| {
+            let t = instance.table(i).ok_or("missing table")?;
+            let ty = ValType::Ref(t.ty().element);
+            let elements = (0..t.len())
+                .map(|e| to_value(t.get(e).unwrap_or(0) as u128, ty, &funcs))
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(TableState { elements })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let memories = (0..info.memories.len() as u32)
+        .map(|i| {
+            let m = instance.memory(i).ok_or("missing memory")?;
+            Ok(m.with_bytes(|bytes| MemoryImage::capture(bytes, m.pages())))
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    let wasi = instance.wasi().map(|w| w.borrow().snapshot());
+    let mut names: Vec<(u32, String)> = out_frames
+        .iter()
+        .map(|f| (f.func, info.func_display_name(f.func)))
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(Snapshot {
+        identity: ModuleIdentity {
+            module_hash: info.module_hash,
+            scheme: migration.scheme,
+            points_fingerprint: migration.fingerprint(),
+            name: info.name.clone(),
+        },
+        writer_isa: std::env::consts::ARCH.to_string(),
+        entry,
+        frames: out_frames,
+        globals,
+        tables,
+        memories,
+        dropped_data: instance.dropped_data(),
+        dropped_elements: instance.dropped_elements(),
+        wasi,
+        names,
+    })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Checks that `snapshot` belongs to this module and is consistent, and
+/// converts its frames into restore frames (bottom first).
+///
+/// # Errors
+/// A message naming the first problem.
+pub fn check_frames(
+    snapshot: &Snapshot,
+    instance: &Instance,
+    index: &PointIndex,
+) -> Result<Vec<RestoreFrame>, String> {
+    let info = &instance.module().info;
+    let migration = info
+        .migration
+        .as_ref()
+        .ok_or("the module was not compiled with --cr")?;
+    let id = &snapshot.identity;
+    if id.module_hash != info.module_hash {
+        return Err(format!(
+            "the snapshot belongs to another module (module hash {}, this module is {})",
+            hex(&id.module_hash),
+            hex(&info.module_hash)
+        ));
+    }
+    if id.scheme != migration.scheme || id.points_fingerprint != migration.fingerprint() {
+        return Err("the snapshot was taken with a different migration-point numbering (another tern version)".into());
+    }
+    if snapshot.frames.is_empty() {
+        return Err("the snapshot has no frames".into());
+    }
+    let last = snapshot.frames.len() - 1;
+    let mut out = Vec::with_capacity(snapshot.frames.len());
+    for (i, frame) in snapshot.frames.iter().enumerate() {
+        let (func, point) = index.point(frame.position).ok_or_else(|| {
+            format!(
+                "frame {i}: position {:#x} is not a migration point",
+                frame.position
+            )
+        })?;
+        if func != frame.func {
+            return Err(format!(
+                "frame {i}: position {:#x} is in function {func}, not {}",
+                frame.position, frame.func
+            ));
+        }
+        let inner = i < last;
+        if inner != point.kind.calls_wasm() {
+            return Err(format!(
+                "frame {i}: a {:?} point cannot be {} frame",
+                point.kind,
+                if inner { "an outer" } else { "the innermost" }
+            ));
+        }
+        if let Some(next) = snapshot.frames.get(i + 1) {
+            match point.kind {
+                PointKind::Call { callee } if callee != next.func => {
+                    return Err(format!(
+                        "frame {i} calls function {callee}, but frame {} is function {}",
+                        i + 1,
+                        next.func
+                    ));
+                }
+                PointKind::CallIndirect { type_index } => {
+                    let want = &info.types[type_index as usize];
+                    let got = info
+                        .functions
+                        .get(next.func as usize)
+                        .map(|t| &info.types[*t as usize]);
+                    if got != Some(want) || next.func < info.num_imported_functions {
+                        return Err(format!(
+                            "frame {i}: indirect call target function {} has the wrong type",
+                            next.func
+                        ));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let fm = index
+            .function(func)
+            .ok_or("frame of an imported function")?;
+        if frame.locals.len() != point.locals.len() || frame.stack.len() != point.stack.len() {
+            return Err(format!(
+                "frame {i}: wrong number of locals or operand-stack values"
+            ));
+        }
+        let mut slots = Vec::with_capacity(point.slots());
+        for ((l, v), want) in frame.locals.iter().zip(&point.locals) {
+            if l != want {
+                return Err(format!(
+                    "frame {i}: local {l} where local {want} was expected"
+                ));
+            }
+            slots.push(
+                from_value(*v, fm.locals[*l as usize], instance)
+                    .map_err(|e| format!("frame {i}, local {l}: {e}"))?,
+            );
+        }
+        for (j, (v, ty)) in frame.stack.iter().zip(&point.stack).enumerate() {
+            slots.push(
+                from_value(*v, *ty, instance)
+                    .map_err(|e| format!("frame {i}, stack value {j}: {e}"))?,
+            );
+        }
+        out.push(RestoreFrame {
+            func,
+            position: frame.position,
+            slots: slots.into_boxed_slice(),
+        });
+    }
+    Ok(out)
+}
+
+/// Applies globals, tables, memories and dropped segments of a checked
+/// snapshot to a fresh (uninitialized) instance.
+///
+/// # Errors
+/// A message naming the first value that does not fit the module.
+pub fn apply_state(snapshot: &Snapshot, instance: &Instance) -> Result<(), String> {
+    let info = &instance.module().info;
+    if snapshot.globals.len() != info.globals.len()
+        || snapshot.tables.len() != info.tables.len()
+        || snapshot.memories.len() != info.memories.len()
+    {
+        return Err("the snapshot's globals, tables or memories do not match the module".into());
+    }
+    for (i, v) in snapshot.globals.iter().enumerate() {
+        let g = instance.global(i as u32).ok_or("missing global")?;
+        let raw =
+            from_value(*v, g.ty().content, instance).map_err(|e| format!("global {i}: {e}"))?;
+        g.set(raw);
+    }
+    for (i, t) in snapshot.tables.iter().enumerate() {
+        let table = instance.table(i as u32).ok_or("missing table")?;
+        let want = t.elements.len() as u64;
+        let max = table.ty().maximum.unwrap_or(u64::from(u32::MAX));
+        if want < table.len() || want > max {
+            return Err(format!("table {i}: {want} elements do not fit its limits"));
+        }
+        if want > table.len() && table.grow(want - table.len(), 0).is_none() {
+            return Err(format!("table {i}: cannot grow to {want} elements"));
+        }
+        let ty = ValType::Ref(table.ty().element);
+        for (e, v) in t.elements.iter().enumerate() {
+            let raw =
+                from_value(*v, ty, instance).map_err(|err| format!("table {i}[{e}]: {err}"))?;
+            table
+                .set(e as u64, raw as usize)
+                .map_err(|_| format!("table {i}[{e}] is out of range"))?;
+        }
+    }
+    for (i, image) in snapshot.memories.iter().enumerate() {
+        let memory = instance.memory(i as u32).ok_or("missing memory")?;
+        let max = memory.ty().maximum.unwrap_or(65536).min(65536);
+        if image.pages < memory.pages() || image.pages > max {
+            return Err(format!(
+                "memory {i}: {} pages do not fit its limits",
+                image.pages
+            ));
+        }
+        image.validate().map_err(|e| format!("memory {i}: {e}"))?;
+        if image.pages > memory.pages() && memory.grow(image.pages - memory.pages()).is_none() {
+            return Err(format!("memory {i}: cannot grow to {} pages", image.pages));
+        }
+        debug_assert_eq!(memory.byte_len(), image.pages * WASM_PAGE);
+        memory
+            .with_bytes(|bytes| image.apply(bytes))
+            .map_err(|e| format!("memory {i}: {e}"))?;
+    }
+    for d in &snapshot.dropped_data {
+        if *d as usize >= info.data.len() {
+            return Err(format!("dropped data segment {d} does not exist"));
+        }
+        instance.drop_data(*d);
+    }
+    for e in &snapshot.dropped_elements {
+        if *e as usize >= info.elements.len() {
+            return Err(format!("dropped element segment {e} does not exist"));
+        }
+        instance.drop_element(*e);
+    }
+    Ok(())
+}

@@ -1,0 +1,108 @@
+//! Checkpoint/restore at the WebAssembly level (modules compiled with `--cr`).
+//!
+//! * [`request`]: what asks for a checkpoint (SIGUSR1/SIGUSR2, an interval
+//!   timer, the deterministic test trigger) and how compiled code notices
+//!   (`vmctx->stack_limit` raised so the next function entry takes the slow
+//!   path, `vmctx->interrupt` set so the next loop header polls, blocked WASI
+//!   calls woken).
+//! * [`capture`]: the checkpoint itself, a forced unwind of every Wasm frame
+//!   whose landing pads store their locals and operand stacks (`cr_capture`).
+//! * [`restore`]: re-entering the saved frames bottom first, guided by
+//!   `cr_enter`/`cr_poll` answers, until the innermost frame resumes.
+//! * [`image`]: converting between a live instance and a
+//!   [`tern_snapshot::Snapshot`], with every check a hostile snapshot needs.
+//! * [`builtins`]: the `tern_builtin_cr_*` functions compiled code calls.
+//!
+//! `docs/checkpoint-restore.md` describes the design; `docs/snapshot-format.md`
+//! the file format.
+
+pub mod builtins;
+pub mod capture;
+pub mod image;
+pub mod request;
+pub mod restore;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind};
+
+use crate::instance::Module;
+
+/// Exit status of a program stopped by a checkpoint (EX_TEMPFAIL: resume it
+/// later with `--restore`).
+pub const CHECKPOINT_EXIT: i32 = 75;
+
+/// Where each migration point of the running module is.
+pub struct PointIndex {
+    module: Rc<Module>,
+    by_position: HashMap<u32, (u32, usize)>,
+}
+
+impl PointIndex {
+    /// Indexes `module`'s points; `None` if it was not compiled with `--cr`.
+    pub fn new(module: &Rc<Module>) -> Option<PointIndex> {
+        let migration = module.info.migration.as_ref()?;
+        let imports = module.info.num_imported_functions;
+        let mut by_position = HashMap::new();
+        for (defined, f) in migration.functions.iter().enumerate() {
+            for (i, p) in f.points.iter().enumerate() {
+                by_position.insert(p.position, (defined as u32 + imports, i));
+            }
+        }
+        Some(PointIndex {
+            module: module.clone(),
+            by_position,
+        })
+    }
+
+    /// The function owning the point at `position`, and the point.
+    pub fn point(&self, position: u32) -> Option<(u32, &MigrationPoint)> {
+        let (func, i) = *self.by_position.get(&position)?;
+        Some((func, &self.function(func)?.points[i]))
+    }
+
+    /// The migration table of function `func` (index space), if defined.
+    pub fn function(&self, func: u32) -> Option<&FuncMigration> {
+        let defined = func.checked_sub(self.module.info.num_imported_functions)?;
+        self.module
+            .info
+            .migration
+            .as_ref()?
+            .functions
+            .get(defined as usize)
+    }
+
+    /// Whether function `func` has migration points.
+    pub fn checkpointable(&self, func: u32) -> bool {
+        self.function(func).is_some_and(|f| !f.points.is_empty())
+    }
+
+    /// The module.
+    pub fn module(&self) -> &Rc<Module> {
+        &self.module
+    }
+}
+
+/// How many `cr_poll`/`cr_enter` answers a restore of a frame at `point`
+/// takes before the frame runs normally: one per enclosing polling loop,
+/// plus the point's own header for a loop point.
+pub fn route_steps(point: &MigrationPoint) -> usize {
+    point.route.len() + usize::from(point.kind == PointKind::Loop)
+}
+
+thread_local! {
+    /// The point index of the module running on this thread with `--cr`.
+    static ACTIVE: RefCell<Option<Rc<PointIndex>>> = const { RefCell::new(None) };
+}
+
+/// Makes `index` the running module's points (or clears them).
+pub fn set_active(index: Option<Rc<PointIndex>>) {
+    ACTIVE.with(|a| *a.borrow_mut() = index);
+}
+
+/// The running module's points.
+pub fn active() -> Option<Rc<PointIndex>> {
+    ACTIVE.with(|a| a.borrow().clone())
+}

@@ -1,0 +1,181 @@
+//! Checkpoint requests: signals, the interval timer, the test trigger.
+//!
+//! A request is a process-wide atomic plus two writes into the running
+//! instance's context, both async-signal-safe: `stack_limit` is raised to
+//! `usize::MAX` (every function entry takes its slow path, `cr_enter`) and
+//! `interrupt` is set (every loop header calls `cr_poll`). A blocked WASI call
+//! is woken through the WASI context's `Interrupt`.
+//!
+//! | trigger | mode |
+//! |---|---|
+//! | `SIGUSR1` | checkpoint, then exit with [`super::CHECKPOINT_EXIT`] |
+//! | `SIGUSR2`, `--checkpoint-interval S` (SIGALRM) | checkpoint and keep running |
+//! | `TERN_CHECKPOINT_AT=N` | checkpoint-and-exit at the Nth migration point reached |
+//! | `TERN_CHECKPOINT_EVERY=N` | checkpoint-and-continue at every Nth point |
+
+use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
+
+use tern_environ::vmctx::{VMCTX_INTERRUPT, VMCTX_STACK_LIMIT};
+
+/// What to do after a checkpoint is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Stop the program.
+    Exit,
+    /// Go on running (periodic snapshots, live migration).
+    Continue,
+}
+
+const NONE: u8 = 0;
+const EXIT: u8 = 1;
+const CONTINUE: u8 = 2;
+
+static REQUEST: AtomicU8 = AtomicU8::new(NONE);
+static VMCTX: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
+static INTERRUPT: AtomicPtr<tern_wasi::Interrupt> = AtomicPtr::new(std::ptr::null_mut());
+static COUNT: AtomicU64 = AtomicU64::new(0);
+static AT: AtomicU64 = AtomicU64::new(0);
+static EVERY: AtomicU64 = AtomicU64::new(0);
+
+/// Writes `value` into the context field at `offset`.
+fn poke(offset: u32, value: usize) {
+    let vmctx = VMCTX.load(Ordering::SeqCst);
+    if !vmctx.is_null() {
+        // SAFETY: `VMCTX` is the live context of the running instance (set by
+        // `arm` and cleared before the instance goes away); both fields are
+        // aligned words of its header. Volatile: compiled code reads them.
+        unsafe { std::ptr::write_volatile(vmctx.add(offset as usize) as *mut usize, value) }
+    }
+}
+
+/// Makes compiled code take its slow paths at the next point.
+pub fn raise_flags() {
+    poke(VMCTX_STACK_LIMIT, usize::MAX);
+    poke(VMCTX_INTERRUPT, 1);
+}
+
+/// Restores the fast paths (no request pending).
+pub fn lower_flags() {
+    poke(VMCTX_STACK_LIMIT, crate::traps::stack_limit());
+    poke(VMCTX_INTERRUPT, 0);
+}
+
+/// Whether a counting test trigger is configured (compiled code must then
+/// take the slow path at every point).
+fn counting() -> bool {
+    AT.load(Ordering::SeqCst) != 0 || EVERY.load(Ordering::SeqCst) != 0
+}
+
+/// Lowers the flags unless a request or a counting trigger needs them.
+pub fn settle_flags() {
+    if REQUEST.load(Ordering::SeqCst) != NONE || counting() {
+        raise_flags();
+    } else {
+        lower_flags();
+    }
+}
+
+/// Asks for a checkpoint (async-signal-safe).
+pub fn request(mode: Mode) {
+    let want = if mode == Mode::Exit { EXIT } else { CONTINUE };
+    // Exit wins over continue.
+    let _ = REQUEST.fetch_max(want, Ordering::SeqCst);
+    raise_flags();
+    let interrupt = INTERRUPT.load(Ordering::SeqCst);
+    if !interrupt.is_null() {
+        // SAFETY: set by `arm` from a leaked box, never freed; `request` is an
+        // atomic store plus write(2), async-signal-safe.
+        unsafe { (*interrupt).request() };
+    }
+}
+
+/// Called at every migration point on the slow path: the mode of a
+/// checkpoint to take now, if any (consumes the request).
+pub fn take_at_point() -> Option<Mode> {
+    let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
+    let at = AT.load(Ordering::SeqCst);
+    if at != 0 && n == at {
+        AT.store(0, Ordering::SeqCst);
+        return Some(Mode::Exit);
+    }
+    let every = EVERY.load(Ordering::SeqCst);
+    if every != 0 && n.is_multiple_of(every) {
+        return Some(Mode::Continue);
+    }
+    take_request()
+}
+
+/// Consumes a pending request (signal or timer).
+pub fn take_request() -> Option<Mode> {
+    match REQUEST.swap(NONE, Ordering::SeqCst) {
+        EXIT => Some(Mode::Exit),
+        CONTINUE => Some(Mode::Continue),
+        _ => None,
+    }
+}
+
+/// Whether a request (not a counting trigger) is pending.
+pub fn pending() -> bool {
+    REQUEST.load(Ordering::SeqCst) != NONE
+}
+
+/// Connects requests to the running instance: its context, the interrupt
+/// that wakes its blocked WASI calls, and the triggers from the environment.
+pub fn arm(vmctx: *mut u8, interrupt: Option<tern_wasi::Interrupt>) {
+    VMCTX.store(vmctx, Ordering::SeqCst);
+    let leaked = interrupt.map_or(std::ptr::null_mut(), |i| Box::into_raw(Box::new(i)));
+    INTERRUPT.store(leaked, Ordering::SeqCst);
+    let env = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    AT.store(env("TERN_CHECKPOINT_AT"), Ordering::SeqCst);
+    EVERY.store(env("TERN_CHECKPOINT_EVERY"), Ordering::SeqCst);
+    install_handlers();
+    settle_flags();
+}
+
+/// Disconnects (the instance is finishing).
+pub fn disarm() {
+    VMCTX.store(std::ptr::null_mut(), Ordering::SeqCst);
+}
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    let mode = if sig == libc::SIGUSR1 {
+        Mode::Exit
+    } else {
+        Mode::Continue
+    };
+    request(mode);
+}
+
+fn install_handlers() {
+    for sig in [libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM] {
+        // SAFETY: a zeroed sigaction with a handler that only does
+        // async-signal-safe work (atomics, volatile stores, write(2)).
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal as *const () as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
+
+/// Starts `--checkpoint-interval`: SIGALRM every `seconds`.
+pub fn start_interval(seconds: f64) {
+    let usec = (seconds * 1e6).max(1.0) as i64;
+    let tv = libc::timeval {
+        tv_sec: usec / 1_000_000,
+        tv_usec: usec % 1_000_000,
+    };
+    let timer = libc::itimerval {
+        it_interval: tv,
+        it_value: tv,
+    };
+    // SAFETY: plain syscall with a valid itimerval.
+    unsafe { libc::setitimer(libc::ITIMER_REAL, &timer, std::ptr::null_mut()) };
+}

@@ -1,0 +1,159 @@
+//! Restoring: re-entering the saved frames, bottom first.
+//!
+//! The runtime calls the bottom frame's export with `stack_limit` raised and
+//! `interrupt` set. Every function entry then reaches `cr_enter`, which hands
+//! out the next frame and answers with its position; the function's dispatch
+//! routes there through the headers of the enclosing polling loops, each of
+//! whose `cr_poll` answers with the position again. The restore block at the
+//! point reloads the frame (`cr_restore_values`) and re-issues the call that
+//! was in progress, which enters the next frame. Once the innermost frame has
+//! taken its last routing step, the fast paths are restored and the program
+//! simply runs on.
+
+use std::cell::RefCell;
+
+use super::route_steps;
+
+/// A frame to restore, with its slots in the point's layout.
+#[derive(Debug)]
+pub struct RestoreFrame {
+    /// Function index.
+    pub func: u32,
+    /// Position of the point.
+    pub position: u32,
+    /// Raw slots.
+    pub slots: Box<[u128]>,
+}
+
+struct State {
+    frames: Vec<RestoreFrame>,
+    /// The frame being restored.
+    current: Option<usize>,
+    /// Routing answers left for the current frame.
+    steps_left: usize,
+    /// Whether the innermost frame has been reached (fast paths are back).
+    done: bool,
+}
+
+thread_local! {
+    static STATE: RefCell<Option<State>> = const { RefCell::new(None) };
+}
+
+/// Whether a restore is in progress (not yet finished).
+pub fn active() -> bool {
+    STATE.with(|s| s.borrow().as_ref().is_some_and(|s| !s.done))
+}
+
+/// Starts restoring `frames` (bottom first, already validated); the caller
+/// then raises the flags and calls the bottom frame's function.
+pub fn start(frames: Vec<RestoreFrame>) {
+    STATE.with(|s| {
+        *s.borrow_mut() = Some(State {
+            frames,
+            current: None,
+            steps_left: 0,
+            done: false,
+        })
+    });
+}
+
+/// A restore that does not match the code: a validated snapshot never gets
+/// here, so this is a bug or a corrupted process; stop cleanly.
+fn mismatch(what: String) -> ! {
+    eprintln!("tern: restore failed: {what}");
+    std::process::exit(1)
+}
+
+fn finish(state: &mut State) {
+    state.done = true;
+    super::request::settle_flags();
+}
+
+/// `cr_enter` during a restore: function `func` was entered; returns the
+/// position its frame resumes at.
+pub fn enter(func: u32) -> i64 {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let Some(state) = s.as_mut() else {
+            mismatch("no restore in progress".into())
+        };
+        let next = state.current.map_or(0, |i| i + 1);
+        let Some(frame) = state.frames.get(next) else {
+            mismatch(format!("function {func} entered past the innermost frame"))
+        };
+        if frame.func != func {
+            mismatch(format!(
+                "frame {next} is function {} but function {func} was entered",
+                frame.func
+            ));
+        }
+        let position = frame.position;
+        let index = super::active();
+        let point = index
+            .as_ref()
+            .and_then(|i| i.point(position).map(|(_, p)| p.clone()));
+        let Some(point) = point else {
+            mismatch(format!("no migration point at {position:#x}"))
+        };
+        state.current = Some(next);
+        state.steps_left = route_steps(&point);
+        if next + 1 == state.frames.len() && state.steps_left == 0 {
+            finish(state);
+        }
+        i64::from(position)
+    })
+}
+
+/// `cr_poll` during a restore at the loop at `position`: -1 to run the loop
+/// body (the innermost frame's own loop), else the position to route to.
+pub fn poll(position: u32) -> i64 {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let Some(state) = s.as_mut() else {
+            mismatch("no restore in progress".into())
+        };
+        let Some(current) = state.current else {
+            mismatch("a loop polled before any frame was entered".into())
+        };
+        let target = state.frames[current].position;
+        state.steps_left = state.steps_left.saturating_sub(1);
+        let innermost = current + 1 == state.frames.len();
+        if innermost && state.steps_left == 0 {
+            finish(state);
+        }
+        if position == target {
+            -1
+        } else {
+            i64::from(target)
+        }
+    })
+}
+
+/// `cr_restore_values`: the slots of the frame being restored.
+pub fn values() -> *mut u8 {
+    STATE.with(|s| {
+        let mut s = s.borrow_mut();
+        let state = s.as_mut().and_then(|st| {
+            let i = st.current?;
+            st.frames.get_mut(i)
+        });
+        match state {
+            Some(frame) => frame.slots.as_mut_ptr() as *mut u8,
+            None => mismatch("restore values requested outside a restore".into()),
+        }
+    })
+}
+
+/// `cr_restore_callee`: the function of the frame after the current one.
+pub fn next_func() -> u32 {
+    STATE.with(|s| {
+        let s = s.borrow();
+        let next = s
+            .as_ref()
+            .and_then(|st| st.frames.get(st.current? + 1))
+            .map(|f| f.func);
+        next.unwrap_or_else(|| {
+            mismatch("an indirect call was re-issued past the innermost frame".into())
+        })
+    })
+}
