@@ -97,6 +97,7 @@ fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
         target,
         opt_level,
         symbol_prefix: "tern_m0_".to_string(),
+        checkpoint: false,
     };
     match catch_unwind(AssertUnwindSafe(|| {
         tern_compiler::compile_module(wasm, &options)

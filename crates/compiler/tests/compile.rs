@@ -14,6 +14,7 @@ fn opts(target: Target, opt_level: u8) -> CompileOptions {
         target,
         opt_level,
         symbol_prefix: "tern_m0_".into(),
+        checkpoint: false,
     }
 }
 

@@ -88,6 +88,7 @@ pub fn compile(
         target: codegen.target,
         opt_level: codegen.opt_level,
         symbol_prefix: symbol_prefix.to_string(),
+        checkpoint: false,
     };
     let compiled =
         guarded(|| tern_compiler::compile_module(wasm, &options).map_err(|e| e.to_string()))?;
@@ -109,6 +110,7 @@ pub fn check_rejected(source: &[u8], codegen: Codegen) -> Result<(), String> {
         target: codegen.target,
         opt_level: codegen.opt_level,
         symbol_prefix: prefix(0),
+        checkpoint: false,
     };
     match guarded(|| Ok(tern_compiler::compile_module(&wasm, &options).map_err(|e| e.to_string())))?
     {
