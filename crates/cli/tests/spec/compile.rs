@@ -67,6 +67,8 @@ pub struct Codegen {
     pub target: Target,
     /// LLVM optimization level (0..=3).
     pub opt_level: u8,
+    /// Compile with checkpoint/restore instrumentation (`--cr`).
+    pub checkpoint: bool,
 }
 
 /// The symbol prefix of plan module `k`.
@@ -88,7 +90,7 @@ pub fn compile(
         target: codegen.target,
         opt_level: codegen.opt_level,
         symbol_prefix: symbol_prefix.to_string(),
-        checkpoint: false,
+        checkpoint: codegen.checkpoint,
     };
     let compiled =
         guarded(|| tern_compiler::compile_module(wasm, &options).map_err(|e| e.to_string()))?;
@@ -110,7 +112,7 @@ pub fn check_rejected(source: &[u8], codegen: Codegen) -> Result<(), String> {
         target: codegen.target,
         opt_level: codegen.opt_level,
         symbol_prefix: prefix(0),
-        checkpoint: false,
+        checkpoint: codegen.checkpoint,
     };
     match guarded(|| Ok(tern_compiler::compile_module(&wasm, &options).map_err(|e| e.to_string())))?
     {

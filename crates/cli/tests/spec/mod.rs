@@ -15,6 +15,7 @@
 //! | `TERN_SPEC_BLESS` | `1`: rewrite `expected-failures.txt` with the counts of this run |
 //! | `TERN_SPEC_MAX_FAILURES` | failures listed per file (default 10) |
 //! | `TERN_SPEC_OPT` | LLVM optimization level (default 2, as `tern compile`) |
+//! | `TERN_SPEC_CR` | `1`: compile with checkpoint/restore instrumentation (`--cr`) |
 //! | `TERN_SPEC_TIMEOUT` | seconds one command may take (default 20, 60 under qemu) |
 //! | `TERN_SPEC_SUITES` | comma-separated suites of the testsuite crate: `v2` (default), `v1`, `v3`, `latest`, or a proposal (`simd`, ...); or a folder of `.wast` files (any value with a `/`; files are named `local/NAME`) |
 //! | `TERN_SPEC_VERBOSE` | `1`: name each module on stderr before compiling it |
@@ -55,6 +56,7 @@ struct Config {
     bless: bool,
     max_failures: usize,
     opt_level: u8,
+    checkpoint: bool,
     timeout: Option<u64>,
 }
 
@@ -111,6 +113,7 @@ impl Config {
             bless: env("TERN_SPEC_BLESS").is_some_and(|v| v != "0"),
             max_failures: env_number("TERN_SPEC_MAX_FAILURES", 10usize)?,
             opt_level,
+            checkpoint: env("TERN_SPEC_CR").is_some_and(|v| v != "0"),
             timeout: env("TERN_SPEC_TIMEOUT")
                 .map(|_| env_number("TERN_SPEC_TIMEOUT", 0u64))
                 .transpose()?,
@@ -354,6 +357,7 @@ fn launcher(config: &Config, target: Target, artifacts: &Path) -> exec::Launcher
     let codegen = compile::Codegen {
         target,
         opt_level: config.opt_level,
+        checkpoint: config.checkpoint,
     };
     let dir = artifacts.join(target_name(target)).join("_probe");
     let checked =
@@ -387,6 +391,7 @@ fn run_unit(
     let codegen = compile::Codegen {
         target,
         opt_level: config.opt_level,
+        checkpoint: config.checkpoint,
     };
     let stem = file.trim_end_matches(".wast");
     let dir = artifacts.join(target_name(target)).join(stem);

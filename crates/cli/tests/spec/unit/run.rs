@@ -37,6 +37,7 @@ fn end_to_end_passes_and_fails() {
     let codegen = Codegen {
         target,
         opt_level: 2,
+        checkpoint: false,
     };
     let launcher = Launcher::new(target, None);
     let report = run_file("selftest.wast", SELF_TEST, codegen, &launcher, &dir);
