@@ -238,6 +238,12 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         None => start(&instance, &opts, &mut cr, interrupt),
     };
     let _ = std::io::stdout().flush();
+    if std::env::var_os("TERN_CHECKPOINT_REPORT").is_some() {
+        eprintln!(
+            "tern: reached {} migration points",
+            request::points_reached()
+        );
+    }
     request::disarm();
     checkpoint::set_active(None);
     // The instance is intentionally leaked: host state it references stays valid

@@ -12,6 +12,9 @@
 //! | `SIGUSR2`, `--checkpoint-interval S` (SIGALRM) | checkpoint and keep running |
 //! | `TERN_CHECKPOINT_AT=N` | checkpoint-and-exit at the Nth migration point reached |
 //! | `TERN_CHECKPOINT_EVERY=N` | checkpoint-and-continue at every Nth point |
+//!
+//! `TERN_CHECKPOINT_REPORT=1` prints the number of points reached at exit
+//! (with a counting trigger set, every point is counted).
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
 
@@ -103,6 +106,12 @@ pub fn take_at_point() -> Option<Mode> {
         return Some(Mode::Continue);
     }
     take_request()
+}
+
+/// How many migration points the slow path has seen (every point while a
+/// counting trigger is set); `TERN_CHECKPOINT_REPORT=1` prints it at exit.
+pub fn points_reached() -> u64 {
+    COUNT.load(Ordering::SeqCst)
 }
 
 /// Consumes a pending request (signal or timer).

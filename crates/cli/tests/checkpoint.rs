@@ -1,0 +1,446 @@
+//! Checkpoint/restore across ISAs, end to end.
+//!
+//! The C programs in `tests/cr/` are built to wasm32-wasi, compiled with
+//! `tern compile --cr` for x86-64 and AArch64 (qemu-user), and run
+//! uninterrupted on x86-64 for the reference output. Each is then stopped at
+//! deterministic migration points (`TERN_CHECKPOINT_AT=N`, a third and two
+//! thirds of the points an uninterrupted run reaches) and resumed along every
+//! route: x86-64 → x86-64, x86-64 → AArch64, AArch64 → x86-64, and a chain
+//! x86-64 → AArch64 → x86-64 with a checkpoint in each leg. The concatenated
+//! stdout, the final exit status and the files left in the preopened folder
+//! must equal the reference, every time. Real signals stop a program blocked
+//! in `fd_read` and one sleeping in `poll_oneoff`; periodic snapshots
+//! (checkpoint-and-continue) must leave the output unchanged and each be
+//! restorable.
+
+mod common;
+
+use common::{Run, TempDir};
+use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const X86: &str = "x86_64-linux-gnu";
+const ARM: &str = "aarch64-linux-gnu";
+/// Exit status of a program stopped by a checkpoint.
+const CHECKPOINTED: i32 = 75;
+
+/// A test program built for both targets.
+struct Program {
+    name: &'static str,
+    dir: TempDir,
+    exes: BTreeMap<&'static str, PathBuf>,
+    /// Files put in the preopened `/data` folder of every run.
+    data: Vec<(&'static str, Vec<u8>)>,
+}
+
+impl Program {
+    fn build(name: &'static str, data: Vec<(&'static str, Vec<u8>)>) -> Program {
+        common::require_toolchain();
+        common::require_aarch64();
+        let dir = TempDir::new(&format!("cr-{name}"));
+        let src = common::repo_root()
+            .join("tests/cr")
+            .join(format!("{name}.c"));
+        let wasm = dir.join(&format!("{name}.wasm"));
+        common::build_c_to_wasm(&src, &wasm);
+        let cache = dir.join("cache");
+        let mut exes = BTreeMap::new();
+        for target in [X86, ARM] {
+            let exe = dir.join(&format!("{name}-{target}"));
+            common::run(
+                common::tern(&cache)
+                    .arg("compile")
+                    .arg("--cr")
+                    .arg(&wasm)
+                    .arg("-o")
+                    .arg(&exe)
+                    .args(["--target", target]),
+            )
+            .assert_success();
+            exes.insert(target, exe);
+        }
+        Program {
+            name,
+            dir,
+            exes,
+            data,
+        }
+    }
+
+    /// A fresh `/data` folder with the program's input files.
+    fn fresh_data(&self, label: &str) -> PathBuf {
+        let dir = self.dir.join(&format!("data-{label}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("data folder");
+        for (name, bytes) in &self.data {
+            std::fs::write(dir.join(name), bytes).expect("data file");
+        }
+        dir
+    }
+
+    /// The command running the program on `target` with runtime `options`.
+    fn command(&self, target: &str, data: &Path, options: &[String]) -> Command {
+        let mut cmd = common::target_command(target, &self.exes[target]);
+        cmd.arg("--dir").arg(format!("{}::/data", data.display()));
+        cmd.args(options).arg("--").arg("guest-arg");
+        cmd.env_remove("TERN_CHECKPOINT_AT")
+            .env_remove("TERN_CHECKPOINT_EVERY")
+            .env_remove("TERN_CHECKPOINT_REPORT");
+        cmd
+    }
+}
+
+/// Everything a run leaves behind that must match the reference.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    stdout: String,
+    status: i32,
+    files: BTreeMap<String, Vec<u8>>,
+}
+
+fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).expect("data folder") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        files.insert(name, std::fs::read(&path).expect("data file"));
+    }
+    files
+}
+
+fn run_timed(cmd: &mut Command) -> Run {
+    common::run_with_timeout(cmd, Duration::from_secs(240))
+}
+
+/// The uninterrupted run on x86-64, and the number of migration points it reaches.
+fn reference(p: &Program) -> (Outcome, u64) {
+    let data = p.fresh_data("reference");
+    let run = run_timed(&mut p.command(X86, &data, &[]));
+    let outcome = Outcome {
+        stdout: run.stdout.clone(),
+        status: run.code(),
+        files: files_of(&data),
+    };
+    let data = p.fresh_data("count");
+    let counted = run_timed(
+        p.command(X86, &data, &[])
+            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
+            .env("TERN_CHECKPOINT_REPORT", "1"),
+    );
+    assert_eq!(
+        counted.stdout, outcome.stdout,
+        "counting changes the output of {}",
+        p.name
+    );
+    let points = counted
+        .stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tern: reached ")?
+                .strip_suffix(" migration points")?
+                .parse()
+                .ok()
+        })
+        .unwrap_or_else(|| panic!("no point count from {}:\n{}", p.name, counted.describe()));
+    (outcome, points)
+}
+
+/// Runs the legs of a route: each but the last stops at its checkpoint
+/// point, each after the first restores the previous leg's snapshot.
+fn run_route(p: &Program, legs: &[(&'static str, Option<u64>)], label: &str) -> Outcome {
+    let data = p.fresh_data(label);
+    let mut stdout = String::new();
+    let mut status = 0;
+    for (i, (target, at)) in legs.iter().enumerate() {
+        let mut options = Vec::new();
+        if i > 0 {
+            options.push("--restore".to_string());
+            options.push(
+                p.dir
+                    .join(&format!("{label}-{}.tsnap", i - 1))
+                    .display()
+                    .to_string(),
+            );
+        }
+        options.push("--checkpoint-to".to_string());
+        options.push(
+            p.dir
+                .join(&format!("{label}-{i}.tsnap"))
+                .display()
+                .to_string(),
+        );
+        let mut cmd = p.command(target, &data, &options);
+        if let Some(at) = at {
+            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
+        }
+        let run = run_timed(&mut cmd);
+        stdout.push_str(&run.stdout);
+        status = run.code();
+        if at.is_some() {
+            assert_eq!(
+                status,
+                CHECKPOINTED,
+                "{} leg {i} ({target}) should have stopped at point {at:?}:\n{}",
+                p.name,
+                run.describe()
+            );
+        }
+    }
+    Outcome {
+        stdout,
+        status,
+        files: files_of(&data),
+    }
+}
+
+/// The whole matrix for one program.
+fn check_matrix(p: &Program) {
+    let (expected, points) = reference(p);
+    assert!(points >= 30, "{} reaches only {points} points", p.name);
+    for at in [points / 3, points * 2 / 3] {
+        let second = (points - at) / 2;
+        let routes: [(&str, Vec<(&'static str, Option<u64>)>); 4] = [
+            ("x86-x86", vec![(X86, Some(at)), (X86, None)]),
+            ("x86-arm", vec![(X86, Some(at)), (ARM, None)]),
+            ("arm-x86", vec![(ARM, Some(at)), (X86, None)]),
+            (
+                "x86-arm-x86",
+                vec![(X86, Some(at)), (ARM, Some(second.max(1))), (X86, None)],
+            ),
+        ];
+        for (name, legs) in routes {
+            let label = format!("{name}-{at}");
+            let got = run_route(p, &legs, &label);
+            assert_eq!(
+                got, expected,
+                "{}: route {name} with a checkpoint at point {at} of {points} differs from the uninterrupted run",
+                p.name
+            );
+        }
+    }
+}
+
+#[test]
+fn deep_recursion_across_isas() {
+    check_matrix(&Program::build("recursion", vec![]));
+}
+
+#[test]
+fn floating_point_loops_across_isas() {
+    check_matrix(&Program::build("floats", vec![]));
+}
+
+#[test]
+fn indirect_calls_across_isas() {
+    check_matrix(&Program::build("indirect", vec![]));
+}
+
+#[test]
+fn growing_heap_across_isas() {
+    check_matrix(&Program::build("heap", vec![]));
+}
+
+#[test]
+fn open_files_across_isas() {
+    let input: String = (0..400)
+        .map(|i| format!("line {i} of the input file\n"))
+        .collect();
+    let p = Program::build(
+        "files",
+        vec![
+            ("input.txt", input.into_bytes()),
+            ("log.txt", b"previous log\n".to_vec()),
+        ],
+    );
+    check_matrix(&p);
+}
+
+/// Starts `cmd` with piped stdio, writes `input` to its stdin (which stays
+/// open) and waits until its stdout has shown `marker`; returns the child,
+/// the output read so far and the rest of its stdout.
+fn spawn_until(
+    cmd: &mut Command,
+    input: &[u8],
+    marker: &str,
+) -> (
+    std::process::Child,
+    String,
+    BufReader<std::process::ChildStdout>,
+) {
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let stdin = child.stdin.as_mut().expect("stdin");
+    stdin.write_all(input).expect("write stdin");
+    stdin.flush().expect("flush stdin");
+    let mut reader = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut seen = String::new();
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !seen.contains(marker) {
+        assert!(
+            Instant::now() < deadline,
+            "no `{marker}` in time; got {seen:?}"
+        );
+        let mut line = String::new();
+        if reader.read_line(&mut line).expect("read") == 0 {
+            panic!("the program ended before printing `{marker}`: {seen:?}");
+        }
+        seen.push_str(&line);
+    }
+    (child, seen, reader)
+}
+
+fn signal(child: &std::process::Child, sig: i32) {
+    // The program runs directly (x86-64 legs), so its pid is the guest's.
+    // SAFETY: sending a signal to our own child process.
+    let rc = unsafe { libc_kill(child.id() as i32, sig) };
+    assert_eq!(rc, 0, "kill failed");
+}
+
+extern "C" {
+    #[link_name = "kill"]
+    fn libc_kill(pid: i32, sig: i32) -> i32;
+}
+
+const SIGUSR1: i32 = 10;
+
+fn finish(
+    mut child: std::process::Child,
+    mut reader: BufReader<std::process::ChildStdout>,
+) -> (String, i32) {
+    // Stdin stays open until the program has exited: EOF must not race the
+    // checkpoint of the blocked read.
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut reader, &mut rest).expect("read");
+    let status = child.wait().expect("wait");
+    drop(child.stdin.take());
+    (rest, status.code().unwrap_or(-1))
+}
+
+#[test]
+fn blocked_read_of_stdin_resumes_on_the_other_isa() {
+    let p = Program::build("stdin_lines", vec![]);
+    let data = p.fresh_data("reference");
+    let all = b"first line\nsecond line\nthird line\n";
+    let reference = common::run_with_input(
+        &mut p.command(X86, &data, &[]),
+        Some(all),
+        Duration::from_secs(60),
+    );
+    let snap = p.dir.join("stdin.tsnap");
+    let options = vec!["--checkpoint-to".to_string(), snap.display().to_string()];
+    let (child, mut out, reader) = spawn_until(
+        &mut p.command(X86, &data, &options),
+        b"first line\n",
+        "got 1:",
+    );
+    // Now it is blocked in fd_read, waiting for the second line.
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, SIGUSR1);
+    let (rest, status) = finish(child, reader);
+    out.push_str(&rest);
+    assert_eq!(
+        status, CHECKPOINTED,
+        "SIGUSR1 while blocked in fd_read must checkpoint"
+    );
+    let restore = vec!["--restore".to_string(), snap.display().to_string()];
+    let resumed = common::run_with_input(
+        &mut p.command(ARM, &data, &restore),
+        Some(b"second line\nthird line\n"),
+        Duration::from_secs(120),
+    );
+    out.push_str(&resumed.stdout);
+    assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+    assert_eq!(out, reference.stdout);
+}
+
+#[test]
+fn sleep_in_poll_oneoff_resumes_with_the_remaining_timeout() {
+    let p = Program::build("sleeper", vec![]);
+    let data = p.fresh_data("reference");
+    let reference = run_timed(&mut p.command(X86, &data, &[]));
+    assert_eq!(reference.code(), 0);
+    let snap = p.dir.join("sleep.tsnap");
+    let options = vec!["--checkpoint-to".to_string(), snap.display().to_string()];
+    let (child, mut out, reader) =
+        spawn_until(&mut p.command(X86, &data, &options), b"", "sleeping");
+    std::thread::sleep(Duration::from_millis(600));
+    signal(&child, SIGUSR1);
+    let (rest, status) = finish(child, reader);
+    out.push_str(&rest);
+    assert_eq!(
+        status, CHECKPOINTED,
+        "SIGUSR1 during the sleep must checkpoint at once"
+    );
+    let restore = vec!["--restore".to_string(), snap.display().to_string()];
+    let started = Instant::now();
+    let resumed = run_timed(&mut p.command(X86, &data, &restore));
+    let took = started.elapsed();
+    out.push_str(&resumed.stdout);
+    assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+    assert_eq!(out, reference.stdout);
+    assert!(
+        took < Duration::from_millis(1400),
+        "the restored sleep took {took:?}: the remaining timeout (about 0.9 s) should have been used, not the whole 1.5 s"
+    );
+    // The same snapshot resumes on AArch64 too.
+    let resumed = run_timed(&mut p.command(ARM, &data, &restore));
+    assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+    assert!(
+        resumed.stdout.contains("slept at least 1.5 s: yes"),
+        "{}",
+        resumed.describe()
+    );
+}
+
+#[test]
+fn periodic_snapshots_leave_the_output_unchanged_and_each_restores() {
+    let p = Program::build("recursion", vec![]);
+    let (expected, points) = reference(&p);
+    let data = p.fresh_data("periodic");
+    let pattern = p.dir.join("periodic-%n.tsnap");
+    let every = (points / 5).max(1);
+    let run = run_timed(
+        p.command(
+            X86,
+            &data,
+            &["--checkpoint-to".to_string(), pattern.display().to_string()],
+        )
+        .env("TERN_CHECKPOINT_EVERY", every.to_string()),
+    );
+    assert_eq!(run.code(), expected.status, "{}", run.describe());
+    assert_eq!(
+        run.stdout, expected.stdout,
+        "checkpoint-and-continue changed the output"
+    );
+    let snapshots: Vec<PathBuf> = (1..)
+        .map(|n| p.dir.join(&format!("periodic-{n}.tsnap")))
+        .take_while(|s| s.is_file())
+        .collect();
+    assert!(
+        snapshots.len() >= 4,
+        "expected about 5 snapshots, found {}",
+        snapshots.len()
+    );
+    for (i, snap) in snapshots.iter().enumerate() {
+        let target = if i % 2 == 0 { ARM } else { X86 };
+        let resumed = run_timed(&mut p.command(
+            target,
+            &data,
+            &["--restore".to_string(), snap.display().to_string()],
+        ));
+        assert_eq!(resumed.code(), expected.status, "{}", resumed.describe());
+        assert!(
+            expected.stdout.ends_with(&resumed.stdout),
+            "snapshot {} on {target} does not continue the output:\n{}",
+            snap.display(),
+            resumed.describe()
+        );
+    }
+}
