@@ -16,7 +16,7 @@ pub mod file;
 pub mod memory;
 
 use serde::{Deserialize, Serialize};
-pub use tern_wasi::WasiState;
+pub use tern_wasi::{ClockState, FdKind, FdState, PendingPoll, PreopenState, WasiState};
 
 /// A typed WebAssembly value as stored in a snapshot.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
