@@ -21,6 +21,7 @@ fuzz_target!(|data: &[u8]| {
         target,
         opt_level: (selector >> 1) % 4,
         symbol_prefix: "tern_m0_".to_string(),
+        checkpoint: selector & 0x10 != 0,
     };
 
     if selector & 0x80 != 0 {
