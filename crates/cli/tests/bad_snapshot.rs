@@ -40,8 +40,15 @@ fn fixture() -> Fixture {
     let wat = common::write_file(&dir, "m.wat", MODULE.as_bytes());
     let exe = dir.join("m");
     let cache = dir.join("cache");
-    common::run(common::tern(&cache).arg("compile").arg("--cr").arg(&wat).arg("-o").arg(&exe))
-        .assert_success();
+    common::run(
+        common::tern(&cache)
+            .arg("compile")
+            .arg("--cr")
+            .arg(&wat)
+            .arg("-o")
+            .arg(&exe),
+    )
+    .assert_success();
     let snapshot = dir.join("good.tsnap");
     let run = common::run(
         std::process::Command::new(&exe)
@@ -55,7 +62,12 @@ fn fixture() -> Fixture {
 }
 
 fn restore(exe: &Path, snapshot: &Path) -> Run {
-    common::run(std::process::Command::new(exe).arg("--restore").arg(snapshot).arg("--"))
+    common::run(
+        std::process::Command::new(exe)
+            .arg("--restore")
+            .arg(snapshot)
+            .arg("--"),
+    )
 }
 
 fn write(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
@@ -95,13 +107,26 @@ fn another_modules_snapshot_is_refused() {
     let other = MODULE.replace("100000", "100001");
     let wat = common::write_file(&f.dir, "other.wat", other.as_bytes());
     let exe = f.dir.join("other");
-    common::run(common::tern(&f.dir.join("cache")).arg("compile").arg("--cr").arg(&wat).arg("-o").arg(&exe))
-        .assert_success();
+    common::run(
+        common::tern(&f.dir.join("cache"))
+            .arg("compile")
+            .arg("--cr")
+            .arg(&wat)
+            .arg("-o")
+            .arg(&exe),
+    )
+    .assert_success();
     restore(&exe, &f.snapshot).assert_error(&["another module"]);
     // A build without --cr cannot restore at all.
     let plain = f.dir.join("plain");
-    common::run(common::tern(&f.dir.join("cache")).arg("compile").arg(f.dir.join("m.wat")).arg("-o").arg(&plain))
-        .assert_success();
+    common::run(
+        common::tern(&f.dir.join("cache"))
+            .arg("compile")
+            .arg(f.dir.join("m.wat"))
+            .arg("-o")
+            .arg(&plain),
+    )
+    .assert_success();
     restore(&plain, &f.snapshot).assert_error(&["without --cr"]);
 }
 
@@ -118,7 +143,12 @@ fn hostile(f: &Fixture, name: &str, edit: impl FnOnce(&mut Snapshot), needle: &s
 fn hostile_contents_are_refused() {
     let f = fixture();
     hostile(&f, "func", |s| s.frames[0].func = 9999, "frame 0");
-    hostile(&f, "position", |s| s.frames[0].position = 12345, "not a migration point");
+    hostile(
+        &f,
+        "position",
+        |s| s.frames[0].position = 12345,
+        "not a migration point",
+    );
     hostile(&f, "no-frames", |s| s.frames.clear(), "no frames");
     hostile(
         &f,
@@ -129,7 +159,12 @@ fn hostile_contents_are_refused() {
         },
         "frame",
     );
-    hostile(&f, "local-type", |s| s.frames[0].locals[0].1 = Value::F64(0), "does not have type");
+    hostile(
+        &f,
+        "local-type",
+        |s| s.frames[0].locals[0].1 = Value::F64(0),
+        "does not have type",
+    );
     hostile(&f, "locals", |s| s.frames[0].locals.clear(), "wrong number");
     hostile(
         &f,
@@ -144,7 +179,12 @@ fn hostile_contents_are_refused() {
         "table 0",
     );
     hostile(&f, "pages", |s| s.memories[0].pages = 1 << 40, "memory 0");
-    hostile(&f, "runs", |s| s.memories[0].runs = vec![(1 << 30, 5)], "memory 0");
+    hostile(
+        &f,
+        "runs",
+        |s| s.memories[0].runs = vec![(1 << 30, 5)],
+        "memory 0",
+    );
     hostile(
         &f,
         "memory-data",
@@ -152,8 +192,18 @@ fn hostile_contents_are_refused() {
         "memory 0",
     );
     hostile(&f, "globals", |s| s.globals.push(Value::I32(1)), "globals");
-    hostile(&f, "global-type", |s| s.globals[0] = Value::V128(1), "global 0");
-    hostile(&f, "dropped", |s| s.dropped_data.push(77), "data segment 77");
+    hostile(
+        &f,
+        "global-type",
+        |s| s.globals[0] = Value::V128(1),
+        "global 0",
+    );
+    hostile(
+        &f,
+        "dropped",
+        |s| s.dropped_data.push(77),
+        "data segment 77",
+    );
     hostile(&f, "entry", |s| s.entry.export = "nope".into(), "nope");
     hostile(
         &f,

@@ -148,9 +148,12 @@ fn reference(p: &Program) -> (Outcome, u64) {
     (outcome, points)
 }
 
+/// One leg of a route: the target, and the point it stops at (none: the last leg).
+type Leg = (&'static str, Option<u64>);
+
 /// Runs the legs of a route: each but the last stops at its checkpoint
 /// point, each after the first restores the previous leg's snapshot.
-fn run_route(p: &Program, legs: &[(&'static str, Option<u64>)], label: &str) -> Outcome {
+fn run_route(p: &Program, legs: &[Leg], label: &str) -> Outcome {
     let data = p.fresh_data(label);
     let mut stdout = String::new();
     let mut status = 0;
@@ -202,7 +205,7 @@ fn check_matrix(p: &Program) {
     assert!(points >= 30, "{} reaches only {points} points", p.name);
     for at in [points / 3, points * 2 / 3] {
         let second = (points - at) / 2;
-        let routes: [(&str, Vec<(&'static str, Option<u64>)>); 4] = [
+        let routes: [(&str, Vec<Leg>); 4] = [
             ("x86-x86", vec![(X86, Some(at)), (X86, None)]),
             ("x86-arm", vec![(X86, Some(at)), (ARM, None)]),
             ("arm-x86", vec![(ARM, Some(at)), (X86, None)]),

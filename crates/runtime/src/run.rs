@@ -202,6 +202,10 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         None => None,
     };
     let index = PointIndex::new(module).map(Rc::new);
+    if index.is_some() {
+        // As early as possible: a checkpoint signal must never kill the program.
+        request::install_handlers();
+    }
     if index.is_none() && (snapshot.is_some() || opts.checkpoint_interval.is_some()) {
         eprintln!(
             "tern: this program was compiled without --cr: it cannot be checkpointed or restored"

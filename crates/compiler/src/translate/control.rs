@@ -188,7 +188,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.branch_with(header, &phis, &args)?;
         self.builder.position_at_end(header);
         self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
-        let polls = self.cr.is_some();
+        let polls = self.loop_polls(offset);
         if polls {
             self.translate_loop_poll(offset, header, &phis)?;
         }

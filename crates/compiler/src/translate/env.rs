@@ -139,6 +139,17 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         let function = self
             .module
             .add_function(&symbol, ty, Some(Linkage::External));
+        if matches!(
+            builtin,
+            Builtin::CrEnter
+                | Builtin::CrPoll
+                | Builtin::CrCapture
+                | Builtin::CrRestoreValues
+                | Builtin::CrRestoreCallee
+        ) {
+            // Checkpoint slow paths: keep them out of the hot code's layout.
+            function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
+        }
         if !matches!(builtin, Builtin::CrEnter | Builtin::CrPoll) {
             // Only the checkpoint slow paths unwind (to take a checkpoint).
             function.add_attribute(

@@ -129,13 +129,17 @@ pub fn translate_function(
         trap_blocks: HashMap::new(),
         vmctx_cache: HashMap::new(),
         position: body_position,
-        cr: env
-            .cr
-            .as_ref()
-            .filter(|cr| cr.checkpointable[func_index as usize])
-            .map(|_| CrFunc::new(func_index)),
+        cr: None,
         stack_types: Vec::new(),
     };
+    if env
+        .cr
+        .as_ref()
+        .is_some_and(|cr| cr.checkpointable[func_index as usize])
+    {
+        let liveness = super::checkpoint::analyze_liveness(&input.body, validator.len_locals())?;
+        this.cr = Some(CrFunc::new(func_index, liveness));
+    }
     this.declare_locals(&validator)?;
     this.translate_stack_check(func_index, body_position)?;
     let sig = env

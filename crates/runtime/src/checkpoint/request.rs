@@ -38,6 +38,23 @@ static VMCTX: AtomicPtr<u8> = AtomicPtr::new(std::ptr::null_mut());
 static INTERRUPT: AtomicPtr<tern_wasi::Interrupt> = AtomicPtr::new(std::ptr::null_mut());
 static COUNT: AtomicU64 = AtomicU64::new(0);
 static AT: AtomicU64 = AtomicU64::new(0);
+static REQUESTED_AT: AtomicU64 = AtomicU64::new(0);
+
+/// CLOCK_MONOTONIC in nanoseconds (async-signal-safe).
+pub fn now_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes the timespec we pass; it is async-signal-safe.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
+/// When the checkpoint being taken was requested (for latency reports).
+pub fn requested_at() -> u64 {
+    REQUESTED_AT.load(Ordering::SeqCst)
+}
 static EVERY: AtomicU64 = AtomicU64::new(0);
 
 /// Writes `value` into the context field at `offset`.
@@ -81,6 +98,7 @@ pub fn settle_flags() {
 /// Asks for a checkpoint (async-signal-safe).
 pub fn request(mode: Mode) {
     let want = if mode == Mode::Exit { EXIT } else { CONTINUE };
+    REQUESTED_AT.store(now_ns(), Ordering::SeqCst);
     // Exit wins over continue.
     let _ = REQUEST.fetch_max(want, Ordering::SeqCst);
     raise_flags();
@@ -99,10 +117,12 @@ pub fn take_at_point() -> Option<Mode> {
     let at = AT.load(Ordering::SeqCst);
     if at != 0 && n == at {
         AT.store(0, Ordering::SeqCst);
+        REQUESTED_AT.store(now_ns(), Ordering::SeqCst);
         return Some(Mode::Exit);
     }
     let every = EVERY.load(Ordering::SeqCst);
     if every != 0 && n.is_multiple_of(every) {
+        REQUESTED_AT.store(now_ns(), Ordering::SeqCst);
         return Some(Mode::Continue);
     }
     take_request()
@@ -160,7 +180,9 @@ extern "C" fn on_signal(sig: libc::c_int) {
     request(mode);
 }
 
-fn install_handlers() {
+/// Installs the SIGUSR1/SIGUSR2/SIGALRM handlers (idempotent). A request
+/// that arrives before [`arm`] is remembered and honoured once armed.
+pub fn install_handlers() {
     for sig in [libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM] {
         // SAFETY: a zeroed sigaction with a handler that only does
         // async-signal-safe work (atomics, volatile stores, write(2)).

@@ -67,6 +67,16 @@ fn mismatch(what: String) -> ! {
 fn finish(state: &mut State) {
     state.done = true;
     super::request::settle_flags();
+    RESUMED_AT.with(|r| r.set(super::request::now_ns()));
+}
+
+thread_local! {
+    static RESUMED_AT: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// When the last restore finished (the innermost frame resumed), CLOCK_MONOTONIC ns.
+pub fn resumed_at() -> u64 {
+    RESUMED_AT.with(|r| r.get())
 }
 
 /// `cr_enter` during a restore: function `func` was entered; returns the

@@ -12,6 +12,13 @@ use tern_environ::tunables::DEFAULT_MAX_WASM_STACK;
 
 use crate::vmctx::{read_descriptor, DescriptorParts};
 
+static STARTED_AT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// When `tern_runtime_main` started (CLOCK_MONOTONIC ns), for restore latency.
+pub fn started_at() -> u64 {
+    STARTED_AT.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// Stack everything runs on: the Wasm part plus host headroom.
 pub const WASM_STACK: usize = 64 << 20;
 
@@ -29,6 +36,10 @@ pub unsafe extern "C" fn tern_runtime_main(
     count: usize,
     catch_traps: CatchTrapsFn,
 ) -> i32 {
+    STARTED_AT.store(
+        crate::checkpoint::request::now_ns(),
+        std::sync::atomic::Ordering::SeqCst,
+    );
     let mut args = Vec::new();
     for i in 0..argc.max(0) as usize {
         // SAFETY: per the contract, argv holds argc valid C strings.

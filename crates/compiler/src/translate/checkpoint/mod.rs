@@ -19,7 +19,10 @@
 //!   where a restore block reloads the locals and operand stack and either
 //!   jumps into the loop or re-issues the call that was in progress.
 
+mod liveness;
 mod scan;
+
+pub use liveness::{analyze as analyze_liveness, Liveness};
 
 pub use scan::checkpointable_functions;
 
@@ -67,16 +70,19 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     entry_switch: Option<InstructionValue<'ctx>>,
     /// Enclosing polling loops, outermost first.
     loops: Vec<PollLoop<'ctx>>,
+    /// Live locals at each point, and the loops that need no poll.
+    liveness: Liveness,
 }
 
 impl<'ctx> CrFunc<'ctx> {
     /// State for function `func_index`.
-    pub fn new(func_index: u32) -> Self {
+    pub fn new(func_index: u32, liveness: Liveness) -> Self {
         CrFunc {
             func_index,
             points: Vec::new(),
             entry_switch: None,
             loops: Vec::new(),
+            liveness,
         }
     }
 }
@@ -110,9 +116,20 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.context().i64_type().const_int(v as u64, true)
     }
 
-    /// Indices of all locals: every local is saved (dead ones included).
-    fn saved_locals(&self) -> Vec<u32> {
-        (0..self.locals.len() as u32).collect()
+    /// The locals saved at the point at `position` (`None`: the entry):
+    /// the live ones.
+    fn saved_locals(&self, position: Option<u32>) -> Vec<u32> {
+        self.cr
+            .as_ref()
+            .map(|cr| cr.liveness.at(position))
+            .unwrap_or_default()
+    }
+
+    /// Whether the loop at `position` polls (every loop but counted leaf loops).
+    pub(super) fn loop_polls(&self, position: u32) -> bool {
+        self.cr
+            .as_ref()
+            .is_some_and(|cr| !cr.liveness.is_counted_leaf_loop(position))
     }
 
     /// The entry check of a checkpointable function: `below` (the stack
@@ -146,8 +163,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .basic()
             .ok_or_else(|| CompileError::Codegen("cr_enter returns a position".into()))?
             .into_int_value();
+        let locals = self.saved_locals(None);
         self.builder.position_at_end(pad);
-        self.emit_capture(position, &[])?;
+        self.emit_capture(position, &locals, &[])?;
         self.builder.position_at_end(cont);
         let bad = self.trap_block(TrapCode::HostTrap)?;
         let switch = self
@@ -157,12 +175,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
         let restore = self.new_block("cr_restore_entry");
         self.builder.position_at_end(restore);
-        self.emit_restore_loads(&[])?;
+        self.emit_restore_loads(&locals, &[])?;
         self.builder.build_unconditional_branch(body)?;
         let point = MigrationPoint {
             position,
             kind: PointKind::Entry,
-            locals: self.saved_locals(),
+            locals,
             stack: Vec::new(),
             route: Vec::new(),
         };
@@ -238,8 +256,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .ok_or_else(|| CompileError::Codegen("cr_poll returns a position".into()))?
             .into_int_value();
         let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
+        let locals = self.saved_locals(Some(position));
         self.builder.position_at_end(pad);
-        self.emit_capture(position, &stack)?;
+        self.emit_capture(position, &locals, &stack)?;
         self.builder.position_at_end(cont);
         let bad = self.trap_block(TrapCode::HostTrap)?;
         let switch = self
@@ -250,7 +269,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let restore = self.new_block("cr_restore_loop");
         self.builder.position_at_end(restore);
         let types: Vec<BasicTypeEnum<'ctx>> = stack.iter().map(|v| v.get_type()).collect();
-        let values = self.emit_restore_loads(&types)?;
+        let values = self.emit_restore_loads(&locals, &types)?;
         self.branch_with(header, phis, &values)?;
         // Passing through on the way to a point inside.
         let route = self.new_block("cr_route");
@@ -261,7 +280,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let point = MigrationPoint {
             position,
             kind: PointKind::Loop,
-            locals: self.saved_locals(),
+            locals,
             stack: std::mem::take(&mut self.stack_types),
             route: Vec::new(),
         };
@@ -291,9 +310,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             })
     }
 
-    /// An instrumented call at the current position: `invoke` with a landing
-    /// pad that saves the frame, plus the restore path that re-issues it.
-    /// `args` start with the callee's context. Returns the call's result.
+    /// An instrumented call at the current position: one `invoke`, reached
+    /// by the normal path and by the restore path (which reloads the frame
+    /// and merges into it just before the call), whose landing pad saves the
+    /// frame. `args` start with the callee's context. Returns the result.
     pub(super) fn translate_cr_call(
         &mut self,
         kind: PointKind,
@@ -303,7 +323,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let position = self.position;
         let host = matches!(kind, PointKind::HostCall { .. });
-        let arg_values: Vec<BasicValueEnum<'ctx>> = args
+        let args: Vec<BasicValueEnum<'ctx>> = args
             .iter()
             .map(|a| {
                 BasicValueEnum::try_from(*a)
@@ -312,41 +332,28 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .collect::<Result<_>>()?;
         let below = self.stack.clone();
         let mut saved = below.clone();
-        let mut saved_types = self.stack_types_below(kind)?;
         if host {
-            saved.extend_from_slice(&arg_values[1..]);
+            saved.extend_from_slice(&args[1..]);
         }
+        let mut saved_types = self.stack_types_below(kind)?;
         saved_types.truncate(saved.len());
+        let locals = self.saved_locals(Some(position));
 
+        let call = self.new_block("call");
         let cont = self.new_block("call_cont");
         let pad = self.new_block("call_pad");
         let restore = self.new_block("cr_restore_call");
         let normal_block = self.current_block()?;
-        let result = self.build_invoke_to(&callee, fn_ty, &arg_values, cont, pad)?;
+        self.builder.build_unconditional_branch(call)?;
 
-        // Each invoke gets a landing pad of its own: a pad with a single
-        // predecessor needs no phis (LLVM 22 misplaced the copies of
-        // landing-pad phis on x86-64, saving stale values).
-        self.builder.position_at_end(pad);
-        self.emit_capture(position, &saved)?;
-
-        // Restore: reload the frame, re-issue the call.
+        // Restore: reload the frame and find the callee again.
         self.builder.position_at_end(restore);
         let types: Vec<BasicTypeEnum<'ctx>> = saved.iter().map(|v| v.get_type()).collect();
-        let loaded = self.emit_restore_loads(&types)?;
-        let (restored_below, restored_args) = loaded.split_at(below.len());
-        let mut again: Vec<BasicValueEnum<'ctx>> = Vec::with_capacity(arg_values.len());
-        let restore_callee = match &callee {
-            CrCallee::Direct(f) => {
-                again.push(self.vmctx.into());
-                again.extend(arg_values[1..].iter().map(|a| undef(a.get_type())));
-                CrCallee::Direct(*f)
-            }
-            CrCallee::Host(native) => {
-                again.push(arg_values[0]);
-                again.extend_from_slice(restored_args);
-                CrCallee::Host(*native)
-            }
+        let loaded = self.emit_restore_loads(&locals, &types)?;
+        let mut restored_args: Vec<BasicValueEnum<'ctx>> = Vec::with_capacity(args.len());
+        let mut restored_native = None;
+        match &callee {
+            CrCallee::Direct(_) | CrCallee::Host(_) => restored_args.push(args[0]),
             CrCallee::Indirect(_) => {
                 let pos = self
                     .context()
@@ -359,51 +366,63 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                     })?
                     .into_pointer_value();
                 let (native, callee_vmctx, _) = self.funcref_fields(funcref)?;
-                again.push(callee_vmctx.into());
-                again.extend(arg_values[1..].iter().map(|a| undef(a.get_type())));
-                CrCallee::Indirect(native)
+                restored_args.push(callee_vmctx.into());
+                restored_native = Some(native);
             }
-        };
+        }
+        if host {
+            restored_args.extend_from_slice(&loaded[below.len()..]);
+        } else {
+            restored_args.extend(args[1..].iter().map(|a| undef(a.get_type())));
+        }
         let restore_end = self.current_block()?;
-        let restore_pad = self.new_block("call_pad_restored");
-        let restore_result =
-            self.build_invoke_to(&restore_callee, fn_ty, &again, cont, restore_pad)?;
-        if let Some(call) = restore_result.and_then(|v| v.as_instruction_value()) {
-            let noinline = super::enum_attribute(self.context(), "noinline");
-            if let Ok(site) = inkwell::values::CallSiteValue::try_from(call) {
-                site.add_attribute(inkwell::attributes::AttributeLoc::Function, noinline);
-            }
-        }
-        self.builder.position_at_end(restore_pad);
-        self.emit_capture(position, &loaded)?;
+        self.builder.build_unconditional_branch(call)?;
 
-        // Continue with the merged stack and result.
-        self.builder.position_at_end(cont);
-        let mut merged = Vec::with_capacity(below.len());
-        for (normal, restored) in below.iter().zip(restored_below) {
-            let phi = self.builder.build_phi(normal.get_type(), "stack")?;
-            phi.add_incoming(&[
-                (normal as &dyn BasicValue<'ctx>, normal_block),
-                (restored, restore_end),
-            ]);
-            merged.push(phi.as_basic_value());
-        }
-        self.stack = merged;
-        let result = match (result, restore_result) {
-            (Some(a), Some(b)) => {
-                let phi = self.builder.build_phi(a.get_type(), "result")?;
-                phi.add_incoming(&[
-                    (&a as &dyn BasicValue<'ctx>, normal_block),
-                    (&b, restore_end),
-                ]);
-                Some(phi.as_basic_value())
+        // The call, with both paths merged.
+        self.builder.position_at_end(call);
+        let merge = |this: &Self,
+                     normal: BasicValueEnum<'ctx>,
+                     restored: BasicValueEnum<'ctx>|
+         -> Result<BasicValueEnum<'ctx>> {
+            if normal == restored {
+                return Ok(normal);
             }
-            _ => None,
+            let phi = this.builder.build_phi(normal.get_type(), "merged")?;
+            phi.add_incoming(&[
+                (&normal as &dyn BasicValue<'ctx>, normal_block),
+                (&restored, restore_end),
+            ]);
+            Ok(phi.as_basic_value())
         };
+        let mut stack = Vec::with_capacity(saved.len());
+        for (normal, restored) in below.iter().zip(&loaded) {
+            stack.push(merge(self, *normal, *restored)?);
+        }
+        let mut call_args = Vec::with_capacity(args.len());
+        for (normal, restored) in args.iter().zip(&restored_args) {
+            call_args.push(merge(self, *normal, *restored)?);
+        }
+        let callee = match (callee, restored_native) {
+            (CrCallee::Indirect(native), Some(restored)) => CrCallee::Indirect(
+                merge(self, native.into(), restored.into())?.into_pointer_value(),
+            ),
+            (other, _) => other,
+        };
+        let result = self.build_invoke_to(&callee, fn_ty, &call_args, cont, pad)?;
+
+        let mut saved_values = stack.clone();
+        if host {
+            saved_values.extend_from_slice(&call_args[1..]);
+        }
+        self.builder.position_at_end(pad);
+        self.emit_capture(position, &locals, &saved_values)?;
+
+        self.builder.position_at_end(cont);
+        self.stack = stack;
         let point = MigrationPoint {
             position,
             kind,
-            locals: self.saved_locals(),
+            locals,
             stack: saved_types,
             route: Vec::new(),
         };
@@ -457,7 +476,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// A cleanup landing pad at the builder's position (after any phis):
     /// stores every saved local and `stack` into `cr_capture`'s slots and
     /// resumes the unwind.
-    fn emit_capture(&mut self, position: u32, stack: &[BasicValueEnum<'ctx>]) -> Result<()> {
+    fn emit_capture(
+        &mut self,
+        position: u32,
+        locals: &[u32],
+        stack: &[BasicValueEnum<'ctx>],
+    ) -> Result<()> {
         let ptr_ty = self.context().ptr_type(AddressSpace::default());
         let token_ty = self
             .context()
@@ -480,7 +504,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .ok_or_else(|| CompileError::Codegen("cr_capture returns slots".into()))?
             .into_pointer_value();
         let mut index = 0;
-        for local in self.locals.clone() {
+        for &l in locals {
+            let local = self.locals[l as usize];
             let value = self
                 .builder
                 .build_load(local.ty, local.slot, "saved_local")?;
@@ -499,6 +524,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// being restored, then returns the operand stack values of `types`.
     fn emit_restore_loads(
         &mut self,
+        locals: &[u32],
         types: &[BasicTypeEnum<'ctx>],
     ) -> Result<Vec<BasicValueEnum<'ctx>>> {
         let slots = self
@@ -506,7 +532,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .ok_or_else(|| CompileError::Codegen("cr_restore_values returns slots".into()))?
             .into_pointer_value();
         let mut index = 0;
-        for local in self.locals.clone() {
+        for &l in locals {
+            let local = self.locals[l as usize];
             let value = self.load_slot(slots, index, local.ty)?;
             self.builder.build_store(local.slot, value)?;
             index += 1;

@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""tern checkpoint/restore benchmark.
+
+For every program in bench/programs: builds it to wasm32-wasi (clang-22 -O2),
+compiles it with tern twice (plain and --cr), and measures
+  * run time of the --cr build over the plain build (median of --runs runs,
+    alternating), and the mean of per-program ratios (Wanco's definition);
+  * code size: bytes of compiled Wasm functions (symbols tern_m0_func_*),
+    and of the whole executables;
+  * checkpoint latency (SIGUSR1 to durable snapshot file, measured inside the
+    runtime), snapshot size and memory size, with the signal sent at 40% of
+    the plain run time;
+  * restore latency (process start to the innermost frame resumed), and that
+    the checkpointed + restored output equals the uninterrupted one.
+Prints a markdown table and writes target/bench/cr.{md,png}.
+Usage: bench/cr.sh [--runs N] [--only a,b] [--out DIR]
+"""
+import argparse, os, re, signal, statistics, subprocess, sys, tempfile, time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from run import PROGRAMS, ROOT, ensure_matplotlib, sh, sysroot, timed  # noqa: E402
+
+
+def func_bytes(exe):
+    out = sh(["nm", "-S", "--defined-only", str(exe)]).stdout
+    total = 0
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and re.match(r"tern_m0_func_\d+$", parts[3]):
+            total += int(parts[1], 16)
+    return total
+
+
+def checkpoint_once(exe, snap, delay):
+    env = dict(os.environ, TERN_CHECKPOINT_REPORT="1")
+    p = subprocess.Popen([str(exe), "--checkpoint-to", str(snap), "--"], stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True, env=env)
+    time.sleep(delay)
+    try:
+        p.send_signal(signal.SIGUSR1)
+    except ProcessLookupError:
+        pass
+    out, err = p.communicate()
+    m = re.search(r"checkpoint latency (\d+) us, snapshot (\d+) bytes, memory (\d+) bytes", err)
+    if p.returncode != 75 or not m:
+        return None, out
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3))), out
+
+
+def restore_once(exe, snap):
+    env = dict(os.environ, TERN_CHECKPOINT_REPORT="1")
+    r = subprocess.run([str(exe), "--restore", str(snap), "--"], capture_output=True, text=True, env=env)
+    m = re.search(r"restore latency (\d+) us", r.stderr)
+    return (int(m.group(1)) if m else None), r.stdout, r.returncode
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--only", default="")
+    ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
+    ap.add_argument("--tern", default=str(ROOT / "target" / "release" / "tern"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="tern-crbench-"))
+    root = sysroot(work)
+    names = sorted(p.stem for p in PROGRAMS.glob("*.c"))
+    if args.only:
+        names = [n for n in names if n in args.only.split(",")]
+    rows = []
+    for name in names:
+        src = PROGRAMS / f"{name}.c"
+        wasm, plain, cr = work / f"{name}.wasm", work / f"{name}.plain", work / f"{name}.cr"
+        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        sh([args.tern, "compile", str(wasm), "-o", str(plain)])
+        sh([args.tern, "compile", "--cr", str(wasm), "-o", str(cr)])
+        times = {"plain": [], "cr": []}
+        outputs = {}
+        for _ in range(args.runs):
+            for cfg, exe in (("plain", plain), ("cr", cr)):
+                t, o = timed([str(exe)])
+                times[cfg].append(t)
+                outputs[cfg] = o
+        med = {c: statistics.median(ts) for c, ts in times.items()}
+        agree = outputs["plain"] == outputs["cr"]
+        snap = work / f"{name}.tsnap"
+        ck, first = checkpoint_once(cr, snap, med["plain"] * 0.4)
+        restored_ok, rl = None, None
+        if ck:
+            rl, rest, code = restore_once(cr, snap)
+            restored_ok = code == 0 and first + rest == outputs["plain"]
+        row = {
+            "name": name, "plain": med["plain"], "cr": med["cr"], "ratio": med["cr"] / med["plain"],
+            "code": func_bytes(cr) / max(func_bytes(plain), 1),
+            "exe": cr.stat().st_size / plain.stat().st_size, "agree": agree,
+            "ck_us": ck[0] if ck else None, "snap": ck[1] if ck else None, "mem": ck[2] if ck else None,
+            "restore_us": rl, "restored_ok": restored_ok,
+        }
+        rows.append(row)
+        print(f"  {name}: {row}", file=sys.stderr)
+    fmt = lambda v, f: (f.format(v) if v is not None else "-")
+    lines = ["| program | plain (s) | --cr (s) | run-time ratio | code ratio | exe ratio | checkpoint (ms) | snapshot (KiB) | memory (KiB) | restore (ms) | output ok |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ok = r["agree"] and r["restored_ok"] is not False
+        lines.append(f"| {r['name']} | {r['plain']:.3f} | {r['cr']:.3f} | {r['ratio']:.3f}x | {r['code']:.2f}x | {r['exe']:.2f}x | "
+                     f"{fmt(r['ck_us'] and r['ck_us'] / 1000, '{:.2f}')} | {fmt(r['snap'] and r['snap'] / 1024, '{:.1f}')} | "
+                     f"{fmt(r['mem'] and r['mem'] / 1024, '{:.0f}')} | {fmt(r['restore_us'] and r['restore_us'] / 1000, '{:.2f}')} | {'yes' if ok else 'NO'} |")
+    ratios = [r["ratio"] for r in rows]
+    codes = [r["code"] for r in rows]
+    mean = sum(ratios) / len(ratios)
+    worst = max(rows, key=lambda r: r["ratio"])
+    lines.append(f"| **mean** | | | **{mean:.3f}x** | **{sum(codes) / len(codes):.2f}x** | | | | | | |")
+    lines.append(f"\nworst run-time ratio: {worst['name']} {worst['ratio']:.3f}x; largest code ratio {max(codes):.2f}x")
+    table = "\n".join(lines)
+    print(table)
+    (out / "cr.md").write_text(table + "\n")
+    plt = ensure_matplotlib()
+    fig, ax = plt.subplots(figsize=(10, 4.5))
+    xs = range(len(rows))
+    ax.bar([x - 0.2 for x in xs], ratios, 0.4, label="run time --cr / plain")
+    ax.bar([x + 0.2 for x in xs], codes, 0.4, label="code size --cr / plain")
+    ax.axhline(1.05, color="green", linewidth=0.8, linestyle="--", label="1.05x goal")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([r["name"] for r in rows], rotation=30)
+    ax.set_ylabel("ratio to the plain build")
+    ax.set_title(f"tern checkpoint/restore overhead, median of {args.runs} runs")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "cr.png", dpi=110)
+    print(f"\nwrote {out / 'cr.md'} and {out / 'cr.png'}")
+    return 0 if all(r["agree"] and r["restored_ok"] is not False for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,357 @@
+//! Which locals are live at each migration point of a function.
+//!
+//! A checkpoint saves, and a restore reloads, only the locals a point's
+//! continuation can read before writing them; the others restore as zero.
+//! That keeps landing pads and restore blocks small and, more importantly,
+//! keeps LLVM from holding dead values in registers across calls.
+//!
+//! The analysis is the textbook backward dataflow over the function's
+//! operators, one node per operator: `live_in = use ∪ (live_out − def)`,
+//! `live_out = ∪ live_in(successors)`, iterated to a fixed point (loops
+//! converge in a few rounds). Successors follow Wasm's structured control:
+//! `br`/`br_if`/`br_table` go to a loop's header or past a block's `end`,
+//! `if` to its `else` or `end`, `return` and `unreachable` nowhere.
+
+use crate::error::Result;
+use crate::parse::malformed;
+use std::collections::{HashMap, HashSet};
+use wasmparser::{FunctionBody, Operator};
+
+/// A set of locals.
+#[derive(Clone, PartialEq, Eq)]
+struct Set(Vec<u64>);
+
+impl Set {
+    fn new(n: usize) -> Set {
+        Set(vec![0; n.div_ceil(64)])
+    }
+    fn insert(&mut self, i: u32) {
+        self.0[i as usize / 64] |= 1 << (i % 64);
+    }
+    fn remove(&mut self, i: u32) {
+        self.0[i as usize / 64] &= !(1 << (i % 64));
+    }
+    fn union_with(&mut self, other: &Set) {
+        for (a, b) in self.0.iter_mut().zip(&other.0) {
+            *a |= *b;
+        }
+    }
+    fn members(&self) -> Vec<u32> {
+        let mut out = Vec::new();
+        for (w, bits) in self.0.iter().enumerate() {
+            let mut b = *bits;
+            while b != 0 {
+                let t = b.trailing_zeros();
+                out.push(w as u32 * 64 + t);
+                b &= b - 1;
+            }
+        }
+        out
+    }
+}
+
+/// Live locals at the points of one function, and its loops that need no poll.
+pub struct Liveness {
+    /// By operator byte offset: live before a `loop`, live after a call.
+    at: HashMap<u32, Vec<u32>>,
+    /// Live at the function entry.
+    entry: Vec<u32>,
+    /// Offsets of the counted innermost loops that do not poll.
+    counted: HashSet<u32>,
+}
+
+impl Liveness {
+    /// Whether the loop at `position` is a counted innermost loop without
+    /// calls: it runs at most 2^32 iterations before its enclosing code
+    /// reaches a point, so it needs no poll of its own (and stays a clean
+    /// loop for LLVM's vectorizer).
+    pub fn is_counted_leaf_loop(&self, position: u32) -> bool {
+        self.counted.contains(&position)
+    }
+
+    /// Live locals at the point at `position` (`None`: the entry).
+    pub fn at(&self, position: Option<u32>) -> Vec<u32> {
+        match position {
+            None => self.entry.clone(),
+            Some(p) => self.at.get(&p).cloned().unwrap_or_default(),
+        }
+    }
+}
+
+enum Flow {
+    Next,
+    Jump(Vec<usize>),
+}
+
+struct Node {
+    offset: u32,
+    uses: Option<u32>,
+    defs: Option<u32>,
+    succ: Vec<usize>,
+    point: bool,
+}
+
+/// What the counted-loop test needs to know about an open loop.
+#[derive(Default)]
+struct LoopFacts {
+    calls: bool,
+    inner: bool,
+    backedges: u32,
+    assigned: HashMap<u32, u32>,
+}
+
+/// A counted loop ends `i = i + K; br_if 0 (i CMP n)` (either operand order)
+/// with `i` assigned only there, `n` a constant or a local the loop never
+/// assigns, and a small step: it cannot run more than 2^32 iterations
+/// (for `ne`, when the distance is a multiple of the step, as in the code
+/// compilers emit for counting and unrolled counting loops).
+fn is_counted(ops: &[(u32, Operator<'_>)], header: usize, end: usize, facts: &LoopFacts) -> bool {
+    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 8 {
+        return false;
+    }
+    let tail = &ops[end - 7..end];
+    let is_bound = |op: &Operator<'_>| match op {
+        Operator::I32Const { .. } => true,
+        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
+        _ => false,
+    };
+    let step_ok = |op: &Operator<'_>| matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16);
+    let cmp_ok = matches!(
+        tail[5].1,
+        Operator::I32Ne
+            | Operator::I32LtS
+            | Operator::I32LtU
+            | Operator::I32GtS
+            | Operator::I32GtU
+            | Operator::I32LeS
+            | Operator::I32LeU
+            | Operator::I32GeS
+            | Operator::I32GeU
+    ) && matches!(tail[6].1, Operator::BrIf { relative_depth: 0 });
+    if !cmp_ok {
+        return false;
+    }
+    let counter =
+        |get: &Operator<'_>, k: &Operator<'_>, add: &Operator<'_>, tee: &Operator<'_>| match (
+            get, add, tee,
+        ) {
+            (
+                Operator::LocalGet { local_index: a },
+                Operator::I32Add,
+                Operator::LocalTee { local_index: b },
+            ) if a == b && step_ok(k) => facts.assigned.get(a) == Some(&1),
+            _ => false,
+        };
+    // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
+    (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
+        || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
+}
+
+enum Frame {
+    Block {
+        ends: Vec<usize>,
+    },
+    Loop {
+        header: usize,
+        facts: LoopFacts,
+    },
+    If {
+        cond: usize,
+        ends: Vec<usize>,
+        else_at: Option<usize>,
+    },
+}
+
+/// Analyzes `body`, whose function has `num_locals` locals (parameters first).
+///
+/// # Errors
+/// `Malformed` if the body cannot be read (validation reports it precisely).
+pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
+    let mut reader = body.get_operators_reader().map_err(malformed)?;
+    let mut ops = Vec::new();
+    while !reader.eof() {
+        let offset = reader.original_position() as u32;
+        ops.push((offset, reader.read().map_err(malformed)?));
+    }
+    let n = ops.len();
+    let mut nodes: Vec<Node> = Vec::with_capacity(n);
+    // Branch edges whose target (a block's end) is not known yet: (node, frame depth index).
+    let mut frames: Vec<Frame> = vec![Frame::Block { ends: Vec::new() }];
+    let mut counted = HashSet::new();
+    for (i, (offset, op)) in ops.iter().enumerate() {
+        let mut node = Node {
+            offset: *offset,
+            uses: None,
+            defs: None,
+            succ: Vec::new(),
+            point: false,
+        };
+        let mut flow = Flow::Next;
+        let target = |frames: &mut Vec<Frame>, depth: u32, from: usize| -> Option<usize> {
+            let index = frames.len().checked_sub(1 + depth as usize)?;
+            match &mut frames[index] {
+                Frame::Loop { header, facts } => {
+                    facts.backedges += 1;
+                    Some(*header)
+                }
+                Frame::Block { ends } | Frame::If { ends, .. } => {
+                    ends.push(from);
+                    None
+                }
+            }
+        };
+        match op {
+            Operator::LocalGet { local_index } => node.uses = Some(*local_index),
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index } => {
+                node.defs = Some(*local_index);
+                for f in frames.iter_mut() {
+                    if let Frame::Loop { facts, .. } = f {
+                        *facts.assigned.entry(*local_index).or_default() += 1;
+                    }
+                }
+            }
+            Operator::Block { .. } => frames.push(Frame::Block { ends: Vec::new() }),
+            Operator::Loop { .. } => {
+                node.point = true;
+                for f in frames.iter_mut() {
+                    if let Frame::Loop { facts, .. } = f {
+                        facts.inner = true;
+                    }
+                }
+                frames.push(Frame::Loop {
+                    header: i,
+                    facts: LoopFacts::default(),
+                });
+            }
+            Operator::If { .. } => frames.push(Frame::If {
+                cond: i,
+                ends: Vec::new(),
+                else_at: None,
+            }),
+            Operator::Else => {
+                if let Some(Frame::If { ends, else_at, .. }) = frames.last_mut() {
+                    ends.push(i);
+                    *else_at = Some(i + 1);
+                }
+                flow = Flow::Jump(Vec::new());
+            }
+            Operator::End => match frames.pop() {
+                Some(Frame::Block { ends }) => {
+                    for e in ends {
+                        nodes_push_succ(&mut nodes, e, i + 1);
+                    }
+                }
+                Some(Frame::If {
+                    cond,
+                    ends,
+                    else_at,
+                }) => {
+                    for e in ends {
+                        if e == i {
+                            continue;
+                        }
+                        nodes_push_succ(&mut nodes, e, i + 1);
+                    }
+                    // The false branch: the `else` body, or straight past the end.
+                    nodes_push_succ(&mut nodes, cond, else_at.unwrap_or(i + 1));
+                }
+                Some(Frame::Loop { header, facts }) if is_counted(&ops, header, i, &facts) => {
+                    counted.insert(ops[header].0);
+                }
+                Some(Frame::Loop { .. }) => {}
+                None => {}
+            },
+            Operator::Br { relative_depth } => {
+                let t = target(&mut frames, *relative_depth, i);
+                flow = Flow::Jump(t.into_iter().collect());
+            }
+            Operator::BrIf { relative_depth } => {
+                if let Some(t) = target(&mut frames, *relative_depth, i) {
+                    node.succ.push(t);
+                }
+            }
+            Operator::BrTable { targets } => {
+                let mut succ = Vec::new();
+                let depths: Vec<u32> = targets
+                    .targets()
+                    .chain(std::iter::once(Ok(targets.default())))
+                    .collect::<std::result::Result<_, _>>()
+                    .map_err(malformed)?;
+                for d in depths {
+                    if let Some(t) = target(&mut frames, d, i) {
+                        succ.push(t);
+                    }
+                }
+                flow = Flow::Jump(succ);
+            }
+            Operator::Return | Operator::Unreachable => flow = Flow::Jump(Vec::new()),
+            Operator::Call { .. } | Operator::CallIndirect { .. } => {
+                node.point = true;
+                for f in frames.iter_mut() {
+                    if let Frame::Loop { facts, .. } = f {
+                        facts.calls = true;
+                    }
+                }
+            }
+            _ => {}
+        }
+        match flow {
+            Flow::Next => {
+                if i + 1 < n {
+                    node.succ.push(i + 1)
+                }
+            }
+            Flow::Jump(targets) => node.succ.extend(targets),
+        }
+        nodes.push(node);
+    }
+    // The `end` of an `if` with a then-branch ending in `else`: `else`'s edge
+    // was recorded in `ends` and points past the `end` (handled above, where
+    // `e == i` never holds for `else`).
+    let words = num_locals as usize;
+    let mut live_in: Vec<Set> = (0..n).map(|_| Set::new(words)).collect();
+    let mut live_out: Vec<Set> = (0..n).map(|_| Set::new(words)).collect();
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for i in (0..n).rev() {
+            let mut out = Set::new(words);
+            for s in &nodes[i].succ {
+                if let Some(set) = live_in.get(*s) {
+                    out.union_with(set);
+                }
+            }
+            let mut inn = out.clone();
+            if let Some(d) = nodes[i].defs.filter(|d| *d < num_locals) {
+                inn.remove(d);
+            }
+            if let Some(u) = nodes[i].uses.filter(|u| *u < num_locals) {
+                inn.insert(u);
+            }
+            if inn != live_in[i] {
+                live_in[i] = inn;
+                changed = true;
+            }
+            live_out[i] = out;
+        }
+    }
+    let mut at = HashMap::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if node.point {
+            let set = if matches!(ops[i].1, Operator::Loop { .. }) {
+                &live_in[i]
+            } else {
+                &live_out[i]
+            };
+            at.insert(node.offset, set.members());
+        }
+    }
+    let entry = live_in.first().map(Set::members).unwrap_or_default();
+    Ok(Liveness { at, entry, counted })
+}
+
+fn nodes_push_succ(nodes: &mut [Node], from: usize, to: usize) {
+    if let Some(node) = nodes.get_mut(from) {
+        node.succ.push(to);
+    }
+}
