@@ -135,6 +135,15 @@ fn call_with_checkpoints(
                     eprintln!("tern: cannot write the checkpoint: {e}");
                     return Err(1);
                 }
+                if std::env::var_os("TERN_CHECKPOINT_REPORT").is_some() {
+                    let memory: u64 = snapshot.memories.iter().map(|m| m.pages * 65536).sum();
+                    eprintln!(
+                        "tern: checkpoint latency {} us, snapshot {} bytes, memory {memory} bytes, {} frames",
+                        request::now_ns().saturating_sub(request::requested_at()) / 1000,
+                        bytes.len(),
+                        snapshot.frames.len()
+                    );
+                }
                 if captured.mode == request::Mode::Exit {
                     let _ = std::io::stdout().flush();
                     eprintln!("tern: checkpoint written to {path}");
@@ -272,6 +281,12 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
             "tern: reached {} migration points",
             request::points_reached()
         );
+        if restore::resumed_at() != 0 {
+            eprintln!(
+                "tern: restore latency {} us (process start to the innermost frame resumed)",
+                restore::resumed_at().saturating_sub(crate::libcalls::entry::started_at()) / 1000
+            );
+        }
     }
     request::disarm();
     checkpoint::set_active(None);
