@@ -447,3 +447,84 @@ fn periodic_snapshots_leave_the_output_unchanged_and_each_restores() {
         );
     }
 }
+
+/// `tests/cr/features.wat` (multi-value blocks and loops, `br_table`, v128 and
+/// funcref values in frames and globals, two tables, `memory.grow`) through
+/// `--invoke`: stopped on x86-64 at points spread over the whole run, resumed
+/// on AArch64, the printed result must equal the uninterrupted one; and a trap
+/// after a restore is the same trap, with the same exit status.
+#[test]
+fn wasm_features_and_traps_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-features");
+    let wat = common::repo_root().join("tests/cr/features.wat");
+    let cache = dir.join("cache");
+    let mut exes = BTreeMap::new();
+    for target in [X86, ARM] {
+        let exe = dir.join(&format!("features-{target}"));
+        common::run(
+            common::tern(&cache)
+                .arg("compile")
+                .arg("--cr")
+                .arg(&wat)
+                .arg("-o")
+                .arg(&exe)
+                .args(["--target", target]),
+        )
+        .assert_success();
+        exes.insert(target, exe);
+    }
+    let invoke = |target: &str, name: &str, extra: &[&str], at: Option<u64>| {
+        let mut cmd = common::target_command(target, &exes[target]);
+        cmd.args(["--invoke", name]).args(extra).arg("--");
+        if let Some(at) = at {
+            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
+        }
+        run_timed(&mut cmd)
+    };
+    let reference = invoke(X86, "run", &[], None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let counted = run_timed(
+        common::target_command(X86, &exes[X86])
+            .args(["--invoke", "run", "--"])
+            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
+            .env("TERN_CHECKPOINT_REPORT", "1"),
+    );
+    let points: u64 = counted
+        .stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("tern: reached ")?
+                .strip_suffix(" migration points")?
+                .parse()
+                .ok()
+        })
+        .expect("point count");
+    assert!(points > 100, "only {points} points");
+    for k in 1..=6u64 {
+        let at = points * k / 7;
+        let snap = dir.join(&format!("run-{at}.tsnap"));
+        let snap_arg = snap.display().to_string();
+        let stopped = invoke(X86, "run", &["--checkpoint-to", &snap_arg], Some(at));
+        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+        let resumed = invoke(ARM, "run", &["--restore", &snap_arg], None);
+        assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+        assert_eq!(
+            resumed.stdout, reference.stdout,
+            "result after a checkpoint at point {at}"
+        );
+    }
+    let trapped = invoke(X86, "trap_later", &[], None);
+    assert_eq!(trapped.code(), 134);
+    let snap = dir.join("trap.tsnap").display().to_string();
+    let stopped = invoke(X86, "trap_later", &["--checkpoint-to", &snap], Some(300));
+    assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+    let resumed = invoke(ARM, "trap_later", &["--restore", &snap], None);
+    assert_eq!(resumed.code(), 134, "{}", resumed.describe());
+    assert!(
+        resumed.stderr.contains("wasm trap: integer divide by zero"),
+        "{}",
+        resumed.describe()
+    );
+}
