@@ -142,7 +142,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<()> {
         let slow = self.new_block("cr_enter");
         let body = self.new_block("body");
-        self.builder.build_conditional_branch(below, slow, body)?;
+        let branch = self.builder.build_conditional_branch(below, slow, body)?;
+        self.mark_unlikely(branch);
         self.builder.position_at_end(slow);
         let cont = self.new_block("cr_enter_cont");
         let pad = self.new_block("cr_entry_pad");
@@ -200,7 +201,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<()> {
         let slow = self.new_block("cr_enter");
         let body = self.new_block("body");
-        self.builder.build_conditional_branch(below, slow, body)?;
+        let branch = self.builder.build_conditional_branch(below, slow, body)?;
+        self.mark_unlikely(branch);
         self.builder.position_at_end(slow);
         let func = self.context().i32_type().const_int(u64::from(func), false);
         self.call_builtin(Builtin::CrEnter, &[func.into()])?;
@@ -232,8 +234,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         )?;
         let poll = self.new_block("cr_poll");
         let body = self.new_block("loop_body");
-        self.builder
+        let branch = self
+            .builder
             .build_conditional_branch(requested, poll, body)?;
+        // No branch weights here: measured, they made LLVM keep mandel's
+        // loop-carried values in stack slots (1.27x -> 1.33x instructions).
+        let _ = branch;
 
         self.builder.position_at_end(poll);
         let cont = self.new_block("cr_poll_cont");
@@ -448,6 +454,21 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             types.extend(self.env.info.func_type(callee).params.iter().copied());
         }
         Ok(types)
+    }
+
+    /// Gives a conditional branch to a slow path `!prof` weights that make
+    /// it practically never taken, so LLVM lays the slow path out of line
+    /// (fib: 1.24x -> 1.22x instructions).
+    fn mark_unlikely(&self, branch: InstructionValue<'ctx>) {
+        let context = self.context();
+        let i32_ty = context.i32_type();
+        let weights = context.metadata_node(&[
+            context.metadata_string("branch_weights").into(),
+            i32_ty.const_int(1, false).into(),
+            i32_ty.const_int(1 << 20, false).into(),
+        ]);
+        let kind = context.get_kind_id("prof");
+        let _ = branch.set_metadata(weights, kind);
     }
 
     fn current_block(&self) -> Result<BasicBlock<'ctx>> {
