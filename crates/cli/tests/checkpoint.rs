@@ -528,3 +528,82 @@ fn wasm_features_and_traps_across_isas() {
         resumed.describe()
     );
 }
+
+/// The CLI path: `tern run --cr --checkpoint-to` stops, `tern snapshot
+/// inspect` shows the stack with names and positions, `tern run --target
+/// aarch64-linux-gnu --restore` finishes under qemu with the same output.
+#[test]
+fn tern_run_restore_and_inspect() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-cli");
+    let wat = common::write_file(
+        &dir,
+        "count.wat",
+        br#"(module
+          (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 16) "tick\n")
+          (func $tick (param $n i32) (result i32)
+            (i32.store (i32.const 0) (i32.const 16))
+            (i32.store (i32.const 4) (i32.const 5))
+            (drop (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+            (i32.add (local.get $n) (i32.const 1)))
+          (func (export "_start") (local $i i32)
+            (loop $l
+              (local.set $i (call $tick (local.get $i)))
+              (br_if $l (i32.lt_u (local.get $i) (i32.const 50))))))"#,
+    );
+    let cache = dir.join("cache");
+    let snap = dir.join("count.tsnap");
+    let reference = common::run(common::tern(&cache).arg("run").arg(&wat));
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    assert_eq!(reference.stdout.lines().count(), 50);
+    let stopped = common::run(
+        common::tern(&cache)
+            .arg("run")
+            .arg("--checkpoint-to")
+            .arg(&snap)
+            .arg(&wat)
+            .env("TERN_CHECKPOINT_AT", "61"),
+    );
+    assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+    let inspect = common::run(
+        common::tern(&cache)
+            .args(["snapshot", "inspect"])
+            .arg(&snap),
+    );
+    inspect.assert_success();
+    for needle in [
+        "call stack (",
+        "func[2]",
+        "@0x",
+        "local 0 = i32",
+        "memory 0: 1 pages",
+        "fd 1 Inherited",
+    ] {
+        assert!(
+            inspect.stdout.contains(needle),
+            "inspect lacks `{needle}`:\n{}",
+            inspect.stdout
+        );
+    }
+    let resumed = common::run(
+        common::tern(&cache)
+            .args(["run", "--target", ARM, "--restore"])
+            .arg(&snap)
+            .arg(&wat),
+    );
+    assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+    assert_eq!(
+        format!("{}{}", stopped.stdout, resumed.stdout),
+        reference.stdout
+    );
+    let missing = common::run(
+        common::tern(&cache)
+            .args(["run", "--restore"])
+            .arg(dir.join("none.tsnap"))
+            .arg(&wat),
+    );
+    missing.assert_error(&["none.tsnap"]);
+}
