@@ -107,6 +107,8 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     if let Output::Text(TextOutput::UnoptimizedIr) = output {
         return Ok((module.print_to_string().to_bytes().to_vec(), info));
     }
+    optimize::verify(&module)?;
+    crate::translate::keep_trapping_loads(&module, &machine, &env.tbaa)?;
     optimize::optimize(&module, &machine, opts.opt_level)?;
     let bytes = match output {
         Output::Object => optimize::emit(&module, &machine, FileType::Object)?,
