@@ -30,6 +30,16 @@ impl CodegenOptions {
     pub fn target(&self) -> Target {
         self.target.unwrap_or_else(Target::host)
     }
+
+    /// The compiler options for a program's only module.
+    pub fn compile_options(&self) -> CompileOptions {
+        CompileOptions {
+            target: self.target(),
+            opt_level: self.opt_level,
+            symbol_prefix: "tern_m0_".to_string(),
+            checkpoint: self.cr,
+        }
+    }
 }
 
 /// Reads a module file (`.wasm` or `.wat`) and returns its binary form.
@@ -41,12 +51,7 @@ pub fn read_module(path: &Path) -> Result<Vec<u8>> {
 /// Compiles `wasm` into the executable `out`.
 pub fn build_executable(wasm: &[u8], codegen: &CodegenOptions, out: &Path) -> Result<()> {
     let target = codegen.target();
-    let options = CompileOptions {
-        target,
-        opt_level: codegen.opt_level,
-        symbol_prefix: "tern_m0_".to_string(),
-        checkpoint: codegen.cr,
-    };
+    let options = codegen.compile_options();
     let compiled = tern_compiler::compile_module(wasm, &options)?;
     let bundle = tern_compiler::emit_bundle(std::slice::from_ref(&options.symbol_prefix), target)?;
     let dir = tempdir_beside(out)?;

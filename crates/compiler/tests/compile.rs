@@ -173,3 +173,34 @@ fn rejects_invalid_and_unsupported() {
     let err = compile_module(malformed, &opts(Target::X86_64, 0)).unwrap_err();
     assert!(matches!(err, CompileError::Malformed { .. }), "{err}");
 }
+
+/// Float arithmetic whose operand is a constant but not a float literal: a
+/// constant expression (a lane of a `v128.const` seen as another shape) or
+/// `poison` (a truncation that certainly traps, in the dead code after it).
+/// Reading such a constant as a literal crashed the compiler (SIGSEGV in
+/// `LLVMConstRealGetDouble`, no-panic seeds 18 and 235).
+const NON_LITERAL_CONSTANTS: &str = r#"
+(module
+  (func (export "lane") (param f32) (result f32)
+    (f32.mul (local.get 0)
+      (f32x4.extract_lane 2 (v128.const f64x2 -1.0e200 -1.0e200))))
+  (func (export "lane_f64") (param f64) (result f64)
+    (f64.sub (f64x2.extract_lane 1 (f32x4.neg (v128.const i32x4 1 2 3 4)))
+      (local.get 0)))
+  (func (export "poison") (param f64) (result f64)
+    (f64.add (local.get 0)
+      (f64.convert_i64_s (i64.trunc_f64_u (f64.const 1.4e24)))))
+  (func (export "vector") (param v128) (result v128)
+    (f32x4.mul (local.get 0)
+      (f32x4.neg (v128.const f64x2 -1.0e200 1.0))))
+)"#;
+
+#[test]
+fn float_operands_that_are_constant_expressions_compile() {
+    for target in TARGETS {
+        for opt_level in [0, 2] {
+            compile_module(NON_LITERAL_CONSTANTS.as_bytes(), &opts(target, opt_level))
+                .unwrap_or_else(|e| panic!("{target} -O{opt_level}: {e}"));
+        }
+    }
+}

@@ -18,7 +18,9 @@ use inkwell::targets::{
     CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine, TargetTriple,
 };
 use inkwell::types::{BasicType, BasicTypeEnum};
-use inkwell::values::{BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{
+    BasicValue, BasicValueEnum, FunctionValue, InstructionValue, IntValue, PointerValue,
+};
 use inkwell::OptimizationLevel;
 use tern_compiler::translate::ops::simd::translate_simd;
 use tern_compiler::translate::ops::LoweringCx;
@@ -79,6 +81,7 @@ impl<'ctx> LoweringCx<'ctx> for Cx<'_, 'ctx> {
             .and_then(|i| i.get_declaration(self.module, types))
             .unwrap_or_else(|| panic!("no intrinsic {name}"))
     }
+    fn memory_access(&self, _access: InstructionValue<'ctx>) {}
 }
 
 /// The size of the test memory: addresses are taken modulo this.

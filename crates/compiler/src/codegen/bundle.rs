@@ -2,7 +2,7 @@
 //! `tern_catch_traps` (the one host→Wasm entry, where `setjmp` lives) and
 //! `main`, all as described in `tern_environ::descriptor`.
 
-use super::optimize::{emit, optimize};
+use super::optimize::{emit, optimize, verify};
 use super::target::target_machine;
 use crate::error::Result;
 use crate::target::Target;
@@ -33,6 +33,7 @@ pub fn emit_bundle(prefixes: &[String], target: Target) -> Result<Vec<u8>> {
     let (modules, count) = emit_module_table(&context, &module, prefixes);
     let catch_traps = emit_catch_traps(&context, &module)?;
     emit_main(&context, &module, modules, count, catch_traps)?;
+    verify(&module)?;
     optimize(&module, &machine, 2)?;
     emit(&module, &machine, FileType::Object)
 }

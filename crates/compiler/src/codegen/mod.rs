@@ -127,6 +127,8 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     if let Output::Text(TextOutput::UnoptimizedIr) = output {
         return Ok((module.print_to_string().to_bytes().to_vec(), info));
     }
+    optimize::verify(&module)?;
+    crate::translate::keep_trapping_loads(&module, &machine, &env.tbaa)?;
     // Debugging aid: `TERN_DUMP_IR=DIR` writes the IR before and after optimization.
     let dump = std::env::var_os("TERN_DUMP_IR").map(std::path::PathBuf::from);
     if let Some(dir) = &dump {

@@ -6,14 +6,21 @@ use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{FileType, TargetMachine};
 
-/// Verifies `module`, then runs `default<O{opt_level}>` over it.
+/// Checks that `module` is valid IR: no LLVM pass may see invalid IR.
 ///
 /// # Errors
-/// `Codegen` when the IR is invalid (a tern bug) or a pass fails.
-pub fn optimize(module: &Module<'_>, machine: &TargetMachine, opt_level: u8) -> Result<()> {
+/// `Codegen` when the IR is invalid (a tern bug).
+pub fn verify(module: &Module<'_>) -> Result<()> {
     module
         .verify()
-        .map_err(|e| CompileError::Codegen(format!("invalid LLVM IR: {}", e.to_string_lossy())))?;
+        .map_err(|e| CompileError::Codegen(format!("invalid LLVM IR: {}", e.to_string_lossy())))
+}
+
+/// Runs `default<O{opt_level}>` over a verified `module`.
+///
+/// # Errors
+/// `Codegen` when a pass fails.
+pub fn optimize(module: &Module<'_>, machine: &TargetMachine, opt_level: u8) -> Result<()> {
     let options = PassBuilderOptions::create();
     options.set_loop_vectorization(opt_level >= 2);
     options.set_loop_slp_vectorization(opt_level >= 2);

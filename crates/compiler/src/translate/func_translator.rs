@@ -59,10 +59,6 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) reachable: bool,
     /// While unreachable: how many blocks were opened since (skipped).
     pub(super) dead_depth: u32,
-    /// The most recent linear-memory load: the value it pushed and the load
-    /// itself. A `drop` of exactly that value makes the load volatile, so
-    /// that LLVM keeps it (and its out-of-bounds trap).
-    pub(super) last_memory_load: Option<(BasicValueEnum<'ctx>, InstructionValue<'ctx>)>,
     /// The shared trap block of each trap code used so far.
     trap_blocks: HashMap<TrapCode, BasicBlock<'ctx>>,
     /// Entry-block loads from vmctx, by what they load.
@@ -125,7 +121,6 @@ pub fn translate_function(
         control: Vec::new(),
         reachable: true,
         dead_depth: 0,
-        last_memory_load: None,
         trap_blocks: HashMap::new(),
         vmctx_cache: HashMap::new(),
         position: body_position,
@@ -370,5 +365,9 @@ impl<'ctx> LoweringCx<'ctx> for FuncTranslator<'_, '_, 'ctx> {
 
     fn intrinsic(&self, name: &str, types: &[BasicTypeEnum<'ctx>]) -> FunctionValue<'ctx> {
         self.env.intrinsic(name, types)
+    }
+
+    fn memory_access(&self, access: InstructionValue<'ctx>) {
+        self.tag(access, super::func_env::Region::Memory);
     }
 }

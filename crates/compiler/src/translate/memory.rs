@@ -122,7 +122,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let value = self.builder.build_load(ty, addr, "load")?;
         set_unaligned(value);
         self.tag(value, Region::Memory);
-        self.note_memory_load(value, value);
         self.push(value);
         Ok(())
     }
@@ -144,25 +143,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             Extend::Signed => self.builder.build_int_s_extend(value, wide, "sext")?,
             Extend::Unsigned => self.builder.build_int_z_extend(value, wide, "zext")?,
         };
-        self.note_memory_load(wide_value.into(), value.as_basic_value_enum());
         self.push(wide_value.into());
         Ok(())
     }
 
-    /// Remembers that `pushed` is the result of the memory load `load`.
-    fn note_memory_load(&mut self, pushed: BasicValueEnum<'ctx>, load: BasicValueEnum<'ctx>) {
-        self.last_memory_load = load.as_instruction_value().map(|inst| (pushed, inst));
-    }
-
-    /// `drop`: a dropped memory load still has to happen (it may trap), so
-    /// it becomes volatile to keep LLVM from deleting it.
+    /// `drop`. A dropped load still has to happen (it may trap): see
+    /// `translate::trapping_loads`, which keeps it.
     pub(super) fn translate_drop(&mut self) {
-        let value = self.pop();
-        if let Some((pushed, load)) = self.last_memory_load.take() {
-            if pushed == value {
-                let _ = load.set_volatile(true);
-            }
-        }
+        self.pop();
     }
 
     /// A store of the value's full width.

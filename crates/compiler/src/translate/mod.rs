@@ -15,12 +15,14 @@ mod memory;
 pub mod ops;
 mod tables;
 mod tbaa;
+pub mod trapping_loads;
 pub mod types;
 mod variables;
 mod visit;
 
 pub use env::{enum_attribute, ModuleEnv};
 pub use func_translator::{translate_function, FuncTranslator};
+pub use trapping_loads::keep_trapping_loads;
 
 use crate::error::Result;
 use crate::parse::ParsedModule;

@@ -4,8 +4,9 @@
 //! memory does not force reloading a global or a table length.
 //!
 //! Soundness rule: one location is only ever accessed with one tag. Accesses
-//! without a tag (e.g. from the SIMD lowering) alias everything, which is
-//! always safe.
+//! without a tag alias everything, which is always safe. Every linear-memory
+//! access carries the memory tag (scalar and SIMD alike): the trapping-load
+//! analysis recognises linear-memory loads by it.
 
 use inkwell::context::Context;
 use inkwell::values::{BasicMetadataValueEnum, InstructionValue, MetadataValue};
@@ -53,5 +54,10 @@ impl<'ctx> Tbaa<'ctx> {
     /// Tags a load or store.
     pub fn tag(&self, access: InstructionValue<'ctx>, region: Region) {
         let _ = access.set_metadata(self.tags[region as usize], self.kind);
+    }
+
+    /// The `tbaa` metadata kind and the tag of linear-memory accesses.
+    pub fn memory_tag(&self) -> (u32, MetadataValue<'ctx>) {
+        (self.kind, self.tags[Region::Memory as usize])
     }
 }

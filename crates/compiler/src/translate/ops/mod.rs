@@ -19,7 +19,7 @@ use inkwell::builder::Builder;
 use inkwell::context::Context;
 use inkwell::module::Module;
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, InstructionValue, IntValue, PointerValue};
 use tern_environ::TrapCode;
 use wasmparser::MemArg;
 
@@ -55,4 +55,8 @@ pub trait LoweringCx<'ctx> {
     ) -> Result<PointerValue<'ctx>>;
     /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.
     fn intrinsic(&self, name: &str, types: &[BasicTypeEnum<'ctx>]) -> FunctionValue<'ctx>;
+    /// Marks `access` (a load or store at an address from
+    /// [`LoweringCx::memory_address`]) as a linear-memory access, for alias
+    /// analysis and for keeping out-of-bounds loads trapping.
+    fn memory_access(&self, access: InstructionValue<'ctx>);
 }

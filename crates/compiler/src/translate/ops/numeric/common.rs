@@ -4,7 +4,7 @@
 use crate::error::{CompileError, Result};
 use crate::translate::ops::LoweringCx;
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, FloatValue, IntValue};
+use inkwell::values::{AsValueRef, BasicMetadataValueEnum, BasicValueEnum, FloatValue, IntValue};
 use tern_environ::TrapCode;
 
 /// The error for an operand of the wrong kind: validation guarantees operand
@@ -111,6 +111,24 @@ pub(super) fn trap_if_unlikely<'ctx>(
         &[cond.into(), bool_type.const_zero().into()],
     )?;
     cx.trap_if(hinted.into_int_value(), code)
+}
+
+/// The value of `value` if it is a float literal (an LLVM `ConstantFP`).
+///
+/// # Dev. Note
+/// inkwell's `FloatValue::get_constant` only checks `is_const`, which also
+/// holds for `undef`, `poison` and constant expressions, and then calls
+/// `LLVMConstRealGetDouble`, which reads any such value as a `ConstantFP` and
+/// crashes. This checks the class first.
+pub(super) fn constant_float(value: FloatValue<'_>) -> Option<f64> {
+    // SAFETY: `LLVMIsAConstantFP` only inspects the value's class; `value`
+    // is a live value of the module being built.
+    let is_literal =
+        unsafe { !inkwell::llvm_sys::core::LLVMIsAConstantFP(value.as_value_ref()).is_null() };
+    if !is_literal {
+        return None;
+    }
+    value.get_constant().map(|(constant, _)| constant)
 }
 
 /// Quiets a signalling NaN (`llvm.canonicalize`); other values are unchanged.

@@ -17,7 +17,7 @@
 //! operations cost nothing extra.
 
 use super::common::{
-    call_intrinsic, canonicalize, is_aarch64, pop_float, pop_float_pair, push_bool,
+    call_intrinsic, canonicalize, constant_float, is_aarch64, pop_float, pop_float_pair, push_bool,
 };
 use crate::error::Result;
 use crate::translate::ops::LoweringCx;
@@ -140,12 +140,20 @@ fn min_max<'ctx>(cx: &mut impl LoweringCx<'ctx>, name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Whether `value` is a constant `±0.0` or `±1.0`, an operand with which
+/// Whether `value` may be a constant `±0.0` or `±1.0`, an operand with which
 /// LLVM may fold an arithmetic operation to its other operand or its negation.
+///
+/// A constant that is not a plain float literal (a constant expression such
+/// as `extractelement (bitcast ...)`, `poison` in code after a certain trap)
+/// counts as one: LLVM may fold it to an identity later.
 fn is_identity_constant(value: FloatValue<'_>) -> bool {
-    value
-        .get_constant()
-        .is_some_and(|(constant, _)| constant.abs() == 0.0 || constant.abs() == 1.0)
+    if !value.is_const() {
+        return false;
+    }
+    match constant_float(value) {
+        Some(constant) => constant.abs() == 0.0 || constant.abs() == 1.0,
+        None => true,
+    }
 }
 
 /// Lowers a two-operand arithmetic operator (see the module note on

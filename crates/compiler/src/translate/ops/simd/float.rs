@@ -190,8 +190,13 @@ fn has_identity_lane(lane: Lane, v: BasicValueEnum<'_>) -> bool {
     let BasicTypeEnum::IntType(element) = v.get_type().get_element_type() else {
         return false;
     };
-    if !v.is_constant_data_vector() {
+    if !v.is_const() {
         return false;
+    }
+    // A constant whose lanes cannot be read here (a constant expression, a
+    // vector with `poison` lanes) may still fold to an identity later.
+    if !v.is_constant_data_vector() {
+        return true;
     }
     // The 128 bits, lane 0 of `v` lowest.
     let mut bits = 0u128;
@@ -200,7 +205,7 @@ fn has_identity_lane(lane: Lane, v: BasicValueEnum<'_>) -> bool {
             .ok()
             .and_then(|w| w.get_zero_extended_constant())
         else {
-            return false;
+            return true;
         };
         bits = bits.checked_shl(element.get_bit_width()).unwrap_or(0) | u128::from(word);
     }

@@ -4,7 +4,9 @@
 //! Addresses (and their bounds checks) come from
 //! [`LoweringCx::memory_address`]; this file only picks the access type and
 //! shapes the vector. Every access is emitted with alignment 1, since Wasm's
-//! alignment hint promises nothing.
+//! alignment hint promises nothing, and marked as a linear-memory access
+//! ([`LoweringCx::memory_access`]), which keeps an out-of-bounds load trapping
+//! even when its result is unused (`translate::trapping_loads`).
 
 use super::shape::Lane;
 use super::values::{cast, extend, index, pop_int, pop_vec, push_vec, splat, vector};
@@ -91,6 +93,7 @@ fn load<'ctx>(
     if let Some(inst) = value.as_instruction_value() {
         inst.set_alignment(1)
             .map_err(|e| CompileError::Codegen(e.to_string()))?;
+        cx.memory_access(inst);
     }
     Ok(value)
 }
@@ -103,6 +106,7 @@ fn store<'ctx>(
 ) -> Result<()> {
     let ptr = address(cx, memarg, value.as_basic_value_enum().get_type())?;
     let inst = cx.builder().build_store(ptr, value)?;
+    cx.memory_access(inst);
     inst.set_alignment(1)
         .map_err(|e| CompileError::Codegen(e.to_string()))
 }

@@ -18,7 +18,7 @@ use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::{CodeModel, InitializationConfig, RelocMode, Target, TargetMachine};
 use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, FunctionValue, IntValue, PointerValue};
+use inkwell::values::{BasicValueEnum, FunctionValue, InstructionValue, IntValue, PointerValue};
 use inkwell::OptimizationLevel;
 use tern_environ::TrapCode;
 use wasmparser::{FunctionBody, MemArg, Operator, Parser, Payload, ValType};
@@ -149,6 +149,7 @@ impl<'ctx> LoweringCx<'ctx> for JitCx<'_, 'ctx> {
             .and_then(|i| i.get_declaration(self.module, types))
             .unwrap_or_else(|| panic!("unknown intrinsic {name}"))
     }
+    fn memory_access(&self, _access: InstructionValue<'ctx>) {}
 }
 
 /// The LLVM type of a Wasm value type (numbers only).
