@@ -7,6 +7,7 @@ mod descriptor;
 mod optimize;
 mod target;
 mod trampolines;
+mod workarounds;
 
 pub use bundle::emit_bundle;
 
@@ -108,6 +109,7 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
         return Ok((module.print_to_string().to_bytes().to_vec(), info));
     }
     optimize::optimize(&module, &machine, opts.opt_level)?;
+    workarounds::legalize_vector_canonicalize(&module)?;
     let bytes = match output {
         Output::Object => optimize::emit(&module, &machine, FileType::Object)?,
         Output::Text(TextOutput::Assembly) => {
