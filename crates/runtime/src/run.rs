@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use crate::instance::{self, CallError, Extern, Instance, InstantiationError, Module};
 use crate::options::Options;
+use crate::trap_stubs;
 use crate::traps::{backtrace, Unwind};
 use crate::values::Val;
 use crate::wasi;
@@ -90,7 +91,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     if opts.invoke.is_none() {
         args.extend(opts.guest_args.iter().cloned());
     }
-    let cx = match wasi::build(&args, &opts.env, &opts.dirs) {
+    let cx = match wasi::from_options(&args, &opts) {
         Ok(cx) => Rc::new(RefCell::new(cx)),
         Err(e) => {
             eprintln!("tern: {e}");
@@ -98,10 +99,21 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         }
     };
     let mut resolve = |imp: &tern_environ::Import| {
-        if imp.module == wasi::MODULE {
+        let found = if imp.module == wasi::MODULE {
             wasi::resolve(&imp.name).map(Extern::Host)
         } else {
             None
+        };
+        match (found, &imp.ty) {
+            (None, tern_environ::EntityType::Function(ti)) if opts.trap_unknown_imports => {
+                let ty = module.info.types.get(*ti as usize)?;
+                Some(Extern::Host(Rc::new(trap_stubs::stub(
+                    &imp.module,
+                    &imp.name,
+                    ty,
+                ))))
+            }
+            (found, _) => found,
         }
     };
     let instance = match Instance::new(module, &mut resolve, Some(cx)) {
