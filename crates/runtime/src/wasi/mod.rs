@@ -12,6 +12,7 @@ use std::rc::Rc;
 
 use tern_environ::TrapCode;
 use tern_wasi::dispatch::{self, Outcome};
+use tern_wasi::types::signal;
 use tern_wasi::{Errno, WasiCtxBuilder};
 
 use crate::instance::{Extern, Instance};
@@ -140,8 +141,22 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
         // Nothing requests interrupts yet; report it like a signal-interrupted call.
         Outcome::Interrupted => Ok(R::from_errno(Errno::Intr.raw())),
         Outcome::Exit(code) => Err(Unwind::Exit(code as i32)),
-        Outcome::Raise(_) | Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
+        Outcome::Raise(sig) => Err(raised(sig)),
+        Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
     }
+}
+
+/// `proc_raise` of a signal whose default action ends the process: the
+/// program ends as if killed by it, with exit status 128 + its Linux number
+/// (the shell's convention), after a note on stderr.
+fn raised(sig: u8) -> Unwind {
+    let name = signal::name(sig).unwrap_or("?");
+    let number = signal::linux_number(sig).unwrap_or(0);
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    eprintln!(
+        "tern: the program raised SIG{name} (proc_raise); it ends as that signal would end it"
+    );
+    Unwind::Exit(128 + number)
 }
 
 macro_rules! wasi_funcs {
