@@ -29,6 +29,7 @@ pub mod options;
 pub mod run;
 pub mod script;
 pub mod spectest;
+pub mod trap_stubs;
 pub mod traps;
 pub mod values;
 pub mod vmctx;

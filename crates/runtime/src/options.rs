@@ -11,6 +11,12 @@ pub struct Options {
     pub env: Vec<String>,
     /// `--dir HOST[::GUEST]` as `(host, guest)`.
     pub dirs: Vec<(String, String)>,
+    /// `--inherit-env`: start from the host's environment (`--env` overrides).
+    pub inherit_env: bool,
+    /// `--tcplisten ADDR`: TCP listeners handed to the guest, fds after the preopens.
+    pub tcplisten: Vec<String>,
+    /// `--trap-unknown-imports`: unknown function imports become stubs that trap.
+    pub trap_unknown_imports: bool,
     /// `--script FILE`: harness mode.
     pub script: Option<String>,
     /// `--checkpoint-to PATH`: where checkpoints are written (`%n` becomes
@@ -25,7 +31,7 @@ pub struct Options {
 }
 
 /// Usage text printed on option errors.
-pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--dir HOST[::GUEST]]... [--script FILE] [--checkpoint-to PATH] [--checkpoint-interval SECONDS] [--restore SNAPSHOT] -- [ARGS]...";
+pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--inherit-env] [--dir HOST[::GUEST]]... [--tcplisten ADDR]... [--trap-unknown-imports] [--script FILE] [--checkpoint-to PATH] [--checkpoint-interval SECONDS] [--restore SNAPSHOT] -- [ARGS]...";
 
 /// Parses the arguments after the program name.
 ///
@@ -53,7 +59,25 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
                     .ok_or_else(|| format!("option `{name}` needs a value")),
             }
         };
+        let flag = |set: &mut bool| match inline {
+            Some(_) => Err(format!("option `{name}` takes no value")),
+            None => {
+                *set = true;
+                Ok(())
+            }
+        };
         match name {
+            "--inherit-env" => flag(&mut opts.inherit_env)?,
+            "--trap-unknown-imports" => flag(&mut opts.trap_unknown_imports)?,
+            "--tcplisten" => {
+                let v = value()?;
+                if v.parse::<std::net::SocketAddr>().is_err() {
+                    return Err(format!(
+                        "invalid `--tcplisten {v}`: expected IP:PORT, e.g. 127.0.0.1:8080"
+                    ));
+                }
+                opts.tcplisten.push(v);
+            }
             "--invoke" => opts.invoke = Some(value()?),
             "--argv0" => opts.argv0 = Some(value()?),
             "--script" => opts.script = Some(value()?),
@@ -132,6 +156,27 @@ mod tests {
         );
         assert_eq!(o.argv0.as_deref(), Some("me"));
         assert_eq!(o.guest_args, s(&["1", "--", "2"]));
+        assert!(!o.inherit_env && !o.trap_unknown_imports && o.tcplisten.is_empty());
+    }
+
+    #[test]
+    fn flags_and_listeners() {
+        let o = parse(&s(&[
+            "--inherit-env",
+            "--trap-unknown-imports",
+            "--tcplisten",
+            "127.0.0.1:0",
+            "--tcplisten=[::1]:80",
+            "--",
+            "--inherit-env",
+        ]))
+        .unwrap();
+        assert!(o.inherit_env && o.trap_unknown_imports);
+        assert_eq!(o.tcplisten, s(&["127.0.0.1:0", "[::1]:80"]));
+        assert_eq!(o.guest_args, s(&["--inherit-env"]));
+        assert!(parse(&s(&["--inherit-env=1", "--"])).is_err());
+        assert!(parse(&s(&["--tcplisten", "localhost", "--"])).is_err());
+        assert!(parse(&s(&["--tcplisten", "--"])).is_err());
     }
 
     #[test]

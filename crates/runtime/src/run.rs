@@ -11,6 +11,7 @@ use tern_snapshot::{Entry, Snapshot};
 use crate::checkpoint::{self, capture, image, request, restore, PointIndex, CHECKPOINT_EXIT};
 use crate::instance::{self, CallError, Extern, Instance, InstantiationError, Module};
 use crate::options::Options;
+use crate::trap_stubs;
 use crate::traps::{backtrace, Unwind};
 use crate::values::Val;
 use crate::vmctx::FuncHandle;
@@ -235,7 +236,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     let built = match snapshot.as_ref().and_then(|s| s.wasi.clone()) {
         Some(state) => regrant_preopens(state, &opts.dirs)
             .and_then(|state| tern_wasi::WasiCtx::restore(state).map_err(|e| e.to_string())),
-        None => wasi::build(&args, &opts.env, &opts.dirs),
+        None => wasi::from_options(&args, &opts),
     };
     let cx = match built {
         Ok(cx) => Rc::new(RefCell::new(cx)),
@@ -246,10 +247,21 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     };
     let interrupt = cx.borrow().interrupt().clone();
     let mut resolve = |imp: &tern_environ::Import| {
-        if imp.module == wasi::MODULE {
+        let found = if imp.module == wasi::MODULE {
             wasi::resolve(&imp.name).map(Extern::Host)
         } else {
             None
+        };
+        match (found, &imp.ty) {
+            (None, tern_environ::EntityType::Function(ti)) if opts.trap_unknown_imports => {
+                let ty = module.info.types.get(*ti as usize)?;
+                Some(Extern::Host(Rc::new(trap_stubs::stub(
+                    &imp.module,
+                    &imp.name,
+                    ty,
+                ))))
+            }
+            (found, _) => found,
         }
     };
     let instance = match Instance::new(module, &mut resolve, Some(cx)) {

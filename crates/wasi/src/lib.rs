@@ -90,8 +90,10 @@ pub struct ProcExit(pub u32);
 pub enum Raise {
     /// The signal's default action is to be ignored (or it was `0`): nothing happens.
     Ignored,
-    /// The signal's default action terminates the process: the embedder should end the
-    /// guest (Wasmtime traps with "proc_raise unsupported"; tern's runtime may do the same).
+    /// The signal's default action terminates (or stops) the process: the embedder
+    /// should end the guest. (Wasmtime instead answers `ENOTSUP` to every
+    /// `proc_raise`; tern's runtime ends the program with status 128 + the Linux
+    /// signal number, see `types::signal`.)
     Terminate(u8),
 }
 

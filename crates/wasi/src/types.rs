@@ -202,6 +202,28 @@ pub mod signal {
     pub const URG: u8 = 22;
     pub const WINCH: u8 = 27;
     pub const MAX: u8 = 30;
+
+    /// Names of the WASI signals, by number (`0` is `NONE`).
+    const NAMES: [&str; 31] = [
+        "NONE", "HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV",
+        "USR2", "PIPE", "ALRM", "TERM", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG",
+        "XCPU", "XFSZ", "VTALRM", "PROF", "WINCH", "POLL", "PWR", "SYS",
+    ];
+
+    /// The name of WASI signal `sig` (`SIG` + this), if it is one.
+    pub fn name(sig: u8) -> Option<&'static str> {
+        NAMES.get(usize::from(sig)).copied()
+    }
+
+    /// The Linux number of WASI signal `sig`: the same up to `TERM` (15); WASI has
+    /// no `STKFLT`, so later ones are one less than Linux's.
+    pub fn linux_number(sig: u8) -> Option<i32> {
+        match sig {
+            1..=15 => Some(i32::from(sig)),
+            16..=MAX => Some(i32::from(sig) + 1),
+            _ => None,
+        }
+    }
 }
 
 /// Sizes and field offsets of the structs exchanged through guest memory.

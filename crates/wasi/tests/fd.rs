@@ -126,7 +126,14 @@ fn readdir_with_cookies_over_1000_entries() {
     }
     std::fs::create_dir(g.host("many/subdir")).unwrap();
     let d = g
-        .open_at(ROOT_FD, "many", oflags::DIRECTORY, rights::ALL, 0, true)
+        .open_at(
+            ROOT_FD,
+            "many",
+            oflags::DIRECTORY,
+            rights::ALL & !rights::FD_WRITE,
+            0,
+            true,
+        )
         .unwrap();
     // Small buffer so many calls (and truncated entries) are needed.
     let buf_len = 300u32;
@@ -392,9 +399,28 @@ fn open_with_every_fdflag() {
     g.ctx.fd_fdstat_get(&mut g.mem, fd, RES).unwrap();
     assert_eq!(g.u64_at(RES + 8) & rights::PATH_OPEN, 0);
     assert_eq!(g.u64_at(RES + 8) & rights::FD_SEEK, rights::FD_SEEK);
+    // Asking to write a directory is EISDIR (as open(2) and Wasmtime).
+    assert_eq!(
+        g.open_at(
+            ROOT_FD,
+            ".",
+            oflags::DIRECTORY,
+            rights::FD_READDIR | rights::FD_WRITE,
+            0,
+            true
+        ),
+        Err(Errno::Isdir)
+    );
     // A directory opened beneath the preopen gets directory rights only.
     let d = g
-        .open_at(ROOT_FD, ".", oflags::DIRECTORY, rights::ALL, 0, true)
+        .open_at(
+            ROOT_FD,
+            ".",
+            oflags::DIRECTORY,
+            rights::ALL & !rights::FD_WRITE,
+            0,
+            true,
+        )
         .unwrap();
     g.ctx.fd_fdstat_get(&mut g.mem, d, RES).unwrap();
     assert_eq!(g.u64_at(RES + 8) & rights::FD_SEEK, 0);

@@ -217,6 +217,51 @@ fn sock_accept_on_listener() {
     );
 }
 
+/// Socket calls on a pipe fail at once (they must not wait for data that never comes),
+/// and accept on a connected socket is EINVAL instead of a wait.
+#[test]
+fn socket_calls_on_non_sockets_fail_without_waiting() {
+    let mut fds = [0i32; 2];
+    // SAFETY: valid out array.
+    assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0);
+    // SAFETY: fresh fds; the write end stays open so a read would block.
+    let (r, _w) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    let (mine, theirs) = socketpair();
+    let mut g = Guest::with("notsock", |b| b.stdin(r).socket(theirs));
+    let (iovs, _) = iov(&mut g, b"xyz");
+    // Refused (no right, or not a socket) rather than waiting.
+    let refused = |r: Result<tern_wasi::Completion, Errno>| {
+        matches!(r, Err(Errno::Notsock | Errno::Notcapable))
+    };
+    assert!(refused(g.ctx.sock_accept(&mut g.mem, 0, 0, RES)));
+    assert!(refused(g.ctx.sock_recv(
+        &mut g.mem,
+        0,
+        iovs,
+        1,
+        0,
+        RES,
+        RES + 4
+    )));
+    assert!(refused(g.ctx.sock_send(&mut g.mem, 0, iovs, 1, 0, RES)));
+    assert!(matches!(
+        g.ctx.sock_shutdown(0, 2),
+        Err(Errno::Notsock | Errno::Notcapable)
+    ));
+    // fd 4 is a connected stream socket with no pending connection: accept is EINVAL.
+    let connected = 4;
+    let e = g.ctx.fd_fdstat_get(&mut g.mem, connected, RES);
+    assert_eq!(e, Ok(()));
+    let rights = g.u64_at(RES + 8);
+    if rights & tern_wasi::types::rights::SOCK_ACCEPT != 0 {
+        assert_eq!(
+            g.ctx.sock_accept(&mut g.mem, connected, 0, RES),
+            Err(Errno::Inval)
+        );
+    }
+    drop(mine);
+}
+
 #[test]
 fn dispatch_by_name() {
     let mut g = Guest::with("dispatch", |b| b.arg("a1"));

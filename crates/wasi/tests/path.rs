@@ -215,6 +215,21 @@ fn rename_link_symlink_readlink() {
             .open_at(ROOT_FD, "sl", 0, rights::FD_READ, 0, true)
             .unwrap();
         assert_eq!(g.read(fd, 10).unwrap(), b"A");
+        // Also with DIRECTORY, on a symlink to a directory (Linux alone says ENOTDIR).
+        g.mkdir("sldir").unwrap();
+        g.symlink("sldir", "sld").unwrap();
+        let dir_rights = rights::FD_READDIR;
+        assert_eq!(
+            g.open_at(ROOT_FD, "sld", oflags::DIRECTORY, dir_rights, 0, false),
+            Err(Errno::Loop)
+        );
+        assert!(g
+            .open_at(ROOT_FD, "sld", oflags::DIRECTORY, dir_rights, 0, true)
+            .is_ok());
+        assert_eq!(
+            g.open_at(ROOT_FD, "b", oflags::DIRECTORY, dir_rights, 0, false),
+            Err(Errno::Notdir)
+        );
         // Unlinking a symlink removes the link only.
         g.unlink("sl").unwrap();
         assert!(g.host("b").exists());
@@ -314,7 +329,14 @@ fn escapes_are_refused() {
         assert_eq!(g.read(fd, 10).unwrap(), b"in");
         // Escape from a directory fd opened beneath the preopen.
         let d = g
-            .open_at(ROOT_FD, "sub", oflags::DIRECTORY, rights::ALL, 0, true)
+            .open_at(
+                ROOT_FD,
+                "sub",
+                oflags::DIRECTORY,
+                rights::ALL & !rights::FD_WRITE,
+                0,
+                true,
+            )
             .unwrap();
         assert_eq!(
             g.open_at(d, "../inside", 0, rights::FD_READ, 0, true),
@@ -401,7 +423,14 @@ fn nested_dir_fd_paths() {
         g.mkdir("a").unwrap();
         g.mkdir("a/b").unwrap();
         let a = g
-            .open_at(ROOT_FD, "a", oflags::DIRECTORY, rights::ALL, 0, true)
+            .open_at(
+                ROOT_FD,
+                "a",
+                oflags::DIRECTORY,
+                rights::ALL & !rights::FD_WRITE,
+                0,
+                true,
+            )
             .unwrap();
         let (p, l) = g.put(b"b/f");
         let mem = &mut g.mem;

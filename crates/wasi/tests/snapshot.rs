@@ -16,7 +16,14 @@ fn fd_table_round_trip() {
     g.write(f, b"0123456789abcdef").unwrap();
     g.seek(f, 10, whence::SET).unwrap();
     let d = g
-        .open_at(ROOT_FD, "dir", oflags::DIRECTORY, rights::ALL, 0, true)
+        .open_at(
+            ROOT_FD,
+            "dir",
+            oflags::DIRECTORY,
+            rights::ALL & !rights::FD_WRITE,
+            0,
+            true,
+        )
         .unwrap();
     // A file opened relative to a non-preopen directory fd.
     let f2 = g

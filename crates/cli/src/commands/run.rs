@@ -12,7 +12,7 @@ use tern_compiler::Target;
 #[derive(Parser)]
 #[command(
     trailing_var_arg = true,
-    after_help = "Examples:\n  tern run hello.wasm a b c\n  tern run --invoke add math.wat 1 2\n  tern run --target aarch64-linux-gnu hello.wasm   # under qemu-aarch64\n  tern run --cr --checkpoint-to s.tsnap long.wasm    # kill -USR1 to checkpoint\n  tern run --target aarch64-linux-gnu --restore s.tsnap long.wasm"
+    after_help = "Examples:\n  tern run hello.wasm a b c\n  tern run --invoke add math.wat 1 2\n  tern run --target aarch64-linux-gnu hello.wasm   # under qemu-aarch64\n  tern run --dir data::/data --env MODE=fast prog.wasm -- --flag\n  tern run --tcplisten 127.0.0.1:8080 server.wasm\n  tern run --cr --checkpoint-to s.tsnap long.wasm    # kill -USR1 to checkpoint\n  tern run --target aarch64-linux-gnu --restore s.tsnap long.wasm"
 )]
 pub struct RunCommand {
     #[command(flatten)]
@@ -23,7 +23,7 @@ pub struct RunCommand {
     /// Preopen a host directory for the guest, optionally under another guest path.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
-    /// Set a guest environment variable.
+    /// Set a guest environment variable (`--env KEY` copies the host's value).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     envs: Vec<String>,
     /// Resume from this snapshot instead of starting (implies --cr).
@@ -36,6 +36,15 @@ pub struct RunCommand {
     /// Checkpoint every SECONDS and keep running. Implies --cr.
     #[arg(long, value_name = "SECONDS")]
     checkpoint_interval: Option<f64>,
+    /// Start the guest with the host's whole environment (`--env` still overrides).
+    #[arg(long)]
+    inherit_env: bool,
+    /// Hand the guest a TCP socket listening on ADDR (IP:PORT), as the next fd after the preopens.
+    #[arg(long = "tcplisten", value_name = "ADDR")]
+    tcplisten: Vec<String>,
+    /// Let unknown function imports link as stubs that trap when called.
+    #[arg(long)]
+    trap_unknown_imports: bool,
     /// The module: binary (.wasm) or text (.wat).
     module: PathBuf,
     /// Arguments for the guest (or for the invoked function).
@@ -84,6 +93,15 @@ impl RunCommand {
         }
         if let Some(seconds) = self.checkpoint_interval {
             cmd.arg("--checkpoint-interval").arg(seconds.to_string());
+        }
+        if self.inherit_env {
+            cmd.arg("--inherit-env");
+        }
+        for addr in &self.tcplisten {
+            cmd.arg("--tcplisten").arg(addr);
+        }
+        if self.trap_unknown_imports {
+            cmd.arg("--trap-unknown-imports");
         }
         cmd.arg("--").args(&self.args);
         let status = cmd

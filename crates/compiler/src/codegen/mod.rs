@@ -7,6 +7,7 @@ mod descriptor;
 mod optimize;
 mod target;
 mod trampolines;
+mod workarounds;
 
 pub use bundle::emit_bundle;
 
@@ -135,6 +136,7 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
         let _ = std::fs::write(dir.join("before.ll"), module.print_to_string().to_bytes());
     }
     optimize::optimize(&module, &machine, opts.opt_level)?;
+    workarounds::legalize_vector_canonicalize(&module)?;
     if let Some(dir) = &dump {
         let _ = std::fs::write(dir.join("after.ll"), module.print_to_string().to_bytes());
     }

@@ -7,13 +7,16 @@
 //! to `tern_wasi::dispatch::call` and turning the outcome into the errno
 //! result, an exit, or a trap. Unknown names are link errors.
 
+use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
 use tern_environ::TrapCode;
 use tern_wasi::dispatch::{self, Outcome};
+use tern_wasi::types::signal;
 use tern_wasi::{Errno, WasiCtxBuilder};
 
 use crate::instance::{Extern, Instance};
+use crate::options::Options;
 use crate::traps::Unwind;
 use crate::vmctx::host::{host_fns, HostFunc, IntoHostFunc};
 
@@ -32,17 +35,63 @@ pub fn build(
     env: &[String],
     preopens: &[(String, String)],
 ) -> Result<WasiCtx, String> {
+    let opts = Options {
+        env: env.to_vec(),
+        dirs: preopens.to_vec(),
+        ..Options::default()
+    };
+    from_options(args, &opts)
+}
+
+/// A context for a program run with runtime options `opts` (`--env`,
+/// `--inherit-env`, `--dir`, `--tcplisten`) and arguments `args`
+/// (`argv[0]` first), with the host's stdio.
+///
+/// With `--inherit-env` the guest starts from the host's environment
+/// (variables that are not UTF-8 are left out) and each `--env` replaces a
+/// variable of the same name. Each `--tcplisten ADDR` binds and listens on a
+/// TCP socket (`SO_REUSEADDR`, backlog 128) handed to the guest as the next
+/// fd after the preopens.
+///
+/// # Errors
+/// A message if a preopened directory cannot be opened or an address cannot
+/// be listened on.
+pub fn from_options(args: &[String], opts: &Options) -> Result<WasiCtx, String> {
     let mut builder = WasiCtxBuilder::new()
         .args(args.iter().cloned())
         .inherit_stdio();
-    for kv in env {
-        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
-        builder = builder.env(k, v);
+    for (k, v) in environment(opts) {
+        builder = builder.env(&k, &v);
     }
-    for (host, guest) in preopens {
+    for (host, guest) in &opts.dirs {
         builder = builder.preopen_dir(host, guest);
     }
+    for addr in &opts.tcplisten {
+        let listener = std::net::TcpListener::bind(addr.as_str())
+            .map_err(|e| format!("cannot listen on {addr} (--tcplisten): {e}"))?;
+        builder = builder.socket(OwnedFd::from(listener));
+    }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// The guest's environment: the host's with `--inherit-env`, then each
+/// `--env KEY=VALUE` (replacing an earlier variable of the same name).
+fn environment(opts: &Options) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = Vec::new();
+    if opts.inherit_env {
+        vars.extend(
+            std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?))),
+        );
+    }
+    for kv in &opts.env {
+        let (k, v) = kv.split_once('=').unwrap_or((kv, ""));
+        match vars.iter_mut().find(|(name, _)| name == k) {
+            Some(slot) => slot.1 = v.to_string(),
+            None => vars.push((k.to_string(), v.to_string())),
+        }
+    }
+    vars
 }
 
 /// A Wasm argument as `dispatch::call` wants it.
@@ -108,8 +157,22 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
         }
         Outcome::Interrupted => Ok(R::from_errno(Errno::Intr.raw())),
         Outcome::Exit(code) => Err(Unwind::Exit(code as i32)),
-        Outcome::Raise(_) | Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
+        Outcome::Raise(sig) => Err(raised(sig)),
+        Outcome::BadCall => Err(Unwind::trap(TrapCode::HostTrap)),
     }
+}
+
+/// `proc_raise` of a signal whose default action ends the process: the
+/// program ends as if killed by it, with exit status 128 + its Linux number
+/// (the shell's convention), after a note on stderr.
+fn raised(sig: u8) -> Unwind {
+    let name = signal::name(sig).unwrap_or("?");
+    let number = signal::linux_number(sig).unwrap_or(0);
+    let _ = std::io::Write::flush(&mut std::io::stdout());
+    eprintln!(
+        "tern: the program raised SIG{name} (proc_raise); it ends as that signal would end it"
+    );
+    Unwind::Exit(128 + number)
 }
 
 macro_rules! wasi_funcs {
@@ -223,5 +286,49 @@ mod tests {
     fn build_reports_bad_preopens() {
         assert!(build(&["p".into()], &["A=1".into()], &[]).is_ok());
         assert!(build(&[], &[], &[("/nonexistent-tern".into(), "x".into())]).is_err());
+    }
+
+    #[test]
+    fn env_overrides_inherited_variables() {
+        std::env::set_var("TERN_TEST_INHERITED", "host");
+        let opts = Options {
+            inherit_env: true,
+            env: vec![
+                "TERN_TEST_INHERITED=guest".into(),
+                "NEW=1".into(),
+                "NEW=2".into(),
+            ],
+            ..Options::default()
+        };
+        let vars = environment(&opts);
+        let get = |k: &str| {
+            vars.iter()
+                .filter(|(n, _)| n == k)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(get("TERN_TEST_INHERITED"), ["guest"]);
+        assert_eq!(get("NEW"), ["2"]);
+        assert!(vars.len() > 2, "the host's environment is inherited");
+        let plain = environment(&Options {
+            env: vec!["A=1".into()],
+            ..Options::default()
+        });
+        assert_eq!(plain, [("A".to_string(), "1".to_string())]);
+    }
+
+    #[test]
+    fn tcplisten_binds_or_reports() {
+        let opts = Options {
+            tcplisten: vec!["127.0.0.1:0".into()],
+            ..Options::default()
+        };
+        assert!(from_options(&["p".into()], &opts).is_ok());
+        let bad = Options {
+            tcplisten: vec!["192.0.2.1:1".into()],
+            ..Options::default()
+        };
+        let err = from_options(&["p".into()], &bad).unwrap_err();
+        assert!(err.contains("192.0.2.1:1"), "{err}");
     }
 }

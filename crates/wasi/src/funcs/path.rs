@@ -270,8 +270,9 @@ impl WasiCtx {
         let p = read_str(mem, path, len)?.to_owned();
         memory::range(mem, opened, 4)?;
         let read = base & (rights::FD_READ | rights::FD_READDIR) != 0;
-        // A directory is only ever opened for reading (as Wasmtime does).
-        let write = base & rights::FD_WRITE != 0 && of & oflags::DIRECTORY == 0;
+        // Asking for `FD_WRITE` opens for writing, so a directory is then
+        // `EISDIR` (as `open(2)` and Wasmtime say), with `DIRECTORY` or not.
+        let write = base & rights::FD_WRITE != 0;
         let mut flags = host_open_flags(read, write, fdf);
         if of & oflags::CREAT != 0 {
             flags |= libc::O_CREAT;
@@ -288,7 +289,23 @@ impl WasiCtx {
         if dirflags & lookupflags::SYMLINK_FOLLOW == 0 {
             flags |= libc::O_NOFOLLOW;
         }
-        let host = sandbox::open(self.resolver, dir.host.as_fd(), &p, flags, 0o666)?;
+        let host = match sandbox::open(self.resolver, dir.host.as_fd(), &p, flags, 0o666) {
+            // Linux says ENOTDIR for O_DIRECTORY|O_NOFOLLOW on a final symlink; the
+            // symlink is what stops the open, so report ELOOP (as without O_DIRECTORY,
+            // and as Wasmtime).
+            Err(Errno::Notdir)
+                if flags & libc::O_DIRECTORY != 0 && flags & libc::O_NOFOLLOW != 0 =>
+            {
+                let parent = sandbox::open_parent(self.resolver, dir.host.as_fd(), &p)?;
+                match lstat_at(&parent) {
+                    Ok(st) if st.st_mode & libc::S_IFMT == libc::S_IFLNK => {
+                        return Err(Errno::Loop)
+                    }
+                    _ => return Err(Errno::Notdir),
+                }
+            }
+            other => other?,
+        };
         let allowed = dir.state.rights_inheriting;
         let guest_path = if dir.state.guest_path.is_empty() {
             p

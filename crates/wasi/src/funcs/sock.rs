@@ -10,6 +10,37 @@ use crate::sys::{self, cvt, cvt_retry};
 use crate::types::{fdflags, rights, sockflags};
 use crate::{Completion, WasiCtx};
 
+/// `ENOTSOCK` unless host fd `raw` is a socket (checked before any wait, so a
+/// socket call on a pipe or file fails instead of blocking).
+fn require_socket(raw: i32) -> Result<(), Errno> {
+    let st = crate::funcs::fd::fstat_raw(raw)?;
+    if st.st_mode & libc::S_IFMT == libc::S_IFSOCK {
+        Ok(())
+    } else {
+        Err(Errno::Notsock)
+    }
+}
+
+/// `EINVAL` unless socket `raw` is listening (`accept` would fail after waiting).
+fn require_listening(raw: i32) -> Result<(), Errno> {
+    let mut on: libc::c_int = 0;
+    let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `on`/`len` are valid out pointers of the sizes given.
+    cvt(unsafe {
+        libc::getsockopt(
+            raw,
+            libc::SOL_SOCKET,
+            libc::SO_ACCEPTCONN,
+            (&mut on as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    })?;
+    if on == 0 {
+        return Err(Errno::Inval);
+    }
+    Ok(())
+}
+
 impl WasiCtx {
     /// `sock_accept(fd, flags, fd_ptr)`: `flags` may only contain `NONBLOCK`.
     ///
@@ -26,6 +57,8 @@ impl WasiCtx {
         if flags & !u32::from(fdflags::NONBLOCK) != 0 {
             return Err(Errno::Inval);
         }
+        require_socket(e.raw())?;
+        require_listening(e.raw())?;
         memory::range(mem, fd_ptr, 4)?;
         let nonblock = e.state.fdflags & fdflags::NONBLOCK != 0;
         if !read_blocking(&self.interrupt, e.raw(), libc::POLLIN, nonblock)? {
@@ -75,6 +108,7 @@ impl WasiCtx {
         ro_flags: u32,
     ) -> Result<Completion, Errno> {
         let e = self.fds.with_rights(fd, rights::FD_READ)?;
+        require_socket(e.raw())?;
         let known = u32::from(sockflags::RECV_PEEK | sockflags::RECV_WAITALL);
         if ri_flags & !known != 0 {
             return Err(Errno::Inval);
@@ -126,6 +160,7 @@ impl WasiCtx {
         so_datalen: u32,
     ) -> Result<Completion, Errno> {
         let e = self.fds.with_rights(fd, rights::FD_WRITE)?;
+        require_socket(e.raw())?;
         let ranges = iovecs(mem, si_data, si_len)?;
         memory::range(mem, so_datalen, 4)?;
         let nonblock = e.state.fdflags & fdflags::NONBLOCK != 0;
@@ -150,6 +185,7 @@ impl WasiCtx {
     /// `EBADF`, `ENOTCAPABLE` (`SOCK_SHUTDOWN`), `EINVAL`, `ENOTSOCK`, `ENOTCONN`.
     pub fn sock_shutdown(&mut self, fd: u32, how: u32) -> Result<(), Errno> {
         let e = self.fds.with_rights(fd, rights::SOCK_SHUTDOWN)?;
+        require_socket(e.raw())?;
         let h = match how {
             1 => libc::SHUT_RD,
             2 => libc::SHUT_WR,
