@@ -24,7 +24,8 @@ impl SnapshotCommand {
             SnapshotCommand::Inspect { snapshot } => {
                 let s = tern_snapshot::file::read(&snapshot)
                     .with_context(|| format!("cannot read snapshot {}", snapshot.display()))?;
-                print!("{}", describe(&s));
+                // A closed pipe (`| head`) ends the output quietly, never a panic.
+                let _ = std::io::Write::write_all(&mut std::io::stdout(), describe(&s).as_bytes());
                 Ok(())
             }
         }
