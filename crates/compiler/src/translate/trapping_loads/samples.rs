@@ -25,10 +25,14 @@ fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How many runs use the function's own constants.
+pub(super) const INTERESTING: usize = 8;
+
 /// The runs of a value nothing is known about, numbered `vn` (values with
 /// the same number take the same values): zero, all ones, one and the sign
-/// bit in every lane, then pseudo-random values.
-pub(super) fn leaf(vn: Vn, ty: Ty) -> Samples {
+/// bit in every lane, each of `interesting` (constants the function compares
+/// with or adds) in every lane, then pseudo-random values.
+pub(super) fn leaf(vn: Vn, ty: Ty, interesting: &[u64]) -> Samples {
     let width = ty.lane_width();
     let per_lane = |x: u64| (0..ty.lanes()).fold(0u128, |acc, k| with_lane(acc, width, k, x));
     let mut out = [None; RUNS];
@@ -38,6 +42,20 @@ pub(super) fn leaf(vn: Vn, ty: Ty) -> Samples {
             1 => ty.all(),
             2 => per_lane(1),
             3 => per_lane(1u64 << (width - 1)),
+            r if r - 4 < interesting.len().min(INTERESTING) => {
+                let c = interesting[r - 4];
+                if ty.lanes() == 1 {
+                    per_lane(c)
+                } else {
+                    // A vector is reinterpreted freely: repeat the constant
+                    // at its own width.
+                    let w = [8u32, 16, 32, 64]
+                        .into_iter()
+                        .find(|w| *w == 64 || c >> w == 0)
+                        .unwrap_or(64);
+                    (0..128 / w).fold(0u128, |acc, k| with_lane(acc, w, k, c)) & ty.all()
+                }
+            }
             _ => {
                 let a = splitmix(u64::from(vn) << 8 | r as u64);
                 let b = splitmix(a);
@@ -261,7 +279,8 @@ pub(super) fn of_value(
     let arg = |i: usize| inst.args.get(i).copied().unwrap_or(Arg::Opaque);
     let of = |a: &Arg| facts.samples(a);
     // A value that can be anything, and is no function of another value.
-    let opaque = || (ty.is_int() && fact.poss.is_full(ty)).then(|| leaf(fact.vn, ty));
+    let opaque =
+        || (ty.is_int() && fact.poss.is_full(ty)).then(|| leaf(fact.vn, ty, facts.interesting()));
     match &inst.op {
         Op::Param(_) | Op::Call(Callee::Opaque) => opaque(),
         Op::Load { .. } => match facts.forwarded(v) {
@@ -387,7 +406,7 @@ mod tests {
 
     #[test]
     fn has_zero_byte_varies() {
-        let x = leaf(7, I32);
+        let x = leaf(7, I32, &[]);
         let minus = map(&x, |v| binary(BinOp::Sub, I32, v, 0x0101_0101));
         let not = map(&x, |v| binary(BinOp::Xor, I32, v, 0xffff_ffff));
         let both = map2(&minus, &not, |a, b| binary(BinOp::And, I32, a, b));
