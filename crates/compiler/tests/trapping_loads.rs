@@ -17,7 +17,7 @@ fn optimized_ir(wat: &str) -> String {
 }
 
 /// The optimized IR of exported function `name` (function index `index`).
-fn function<'a>(ir: &'a str, index: u32) -> &'a str {
+fn function(ir: &str, index: u32) -> &str {
     let name = format!("@tern_m0_func_{index}(");
     let start = ir
         .find(&name)
