@@ -35,6 +35,10 @@
 //!   function escapes (exported, in a table).
 //!
 //! What the analysis cannot see is listed in `docs/architecture.md`.
+//!
+//! `TERN_DEBUG_TRAPPING_LOADS=1` prints how many loads became volatile (and
+//! how long the analysis took); `TERN_DEBUG_TRAPPING_LOADS_ALL=1` also prints
+//! each of them with its users.
 
 mod bits;
 mod cfg;
@@ -78,6 +82,7 @@ pub fn keep_trapping_loads(
     machine: &TargetMachine,
     tbaa: &super::tbaa::Tbaa<'_>,
 ) -> Result<Stats> {
+    let started = std::time::Instant::now();
     module
         .run_passes("mem2reg", machine, PassBuilderOptions::create())
         .map_err(|e| CompileError::Codegen(format!("mem2reg: {}", e.to_string_lossy())))?;
@@ -124,8 +129,10 @@ pub fn keep_trapping_loads(
     }
     if std::env::var_os("TERN_DEBUG_TRAPPING_LOADS").is_some() {
         eprintln!(
-            "trapping loads: {} of {} linear-memory loads volatile",
-            stats.volatile, stats.loads
+            "trapping loads: {} of {} linear-memory loads volatile ({:.1?})",
+            stats.volatile,
+            stats.loads,
+            started.elapsed()
         );
     }
     Ok(stats)

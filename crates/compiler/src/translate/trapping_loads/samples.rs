@@ -9,6 +9,7 @@
 use super::bits::{lane, lane_mask, mask, with_lane, Ty};
 use super::forms::Vn;
 use super::mirror::{BinOp, CastOp, IPred, Intr, Konst};
+use std::rc::Rc;
 
 /// The number of runs.
 pub(super) const RUNS: usize = 16;
@@ -270,7 +271,7 @@ pub(super) fn of_value(
     cfg: &super::cfg::Cfg,
     facts: &super::facts::Facts,
     v: super::mirror::Vid,
-) -> Option<Samples> {
+) -> Option<Rc<Samples>> {
     use super::facts::{through_bitcasts, value_ty};
     use super::mirror::{Arg, Callee, Op};
     let inst = &f.insts[v as usize];
@@ -279,8 +280,10 @@ pub(super) fn of_value(
     let arg = |i: usize| inst.args.get(i).copied().unwrap_or(Arg::Opaque);
     let of = |a: &Arg| facts.samples(a);
     // A value that can be anything, and is no function of another value.
-    let opaque =
-        || (ty.is_int() && fact.poss.is_full(ty)).then(|| leaf(fact.vn, ty, facts.interesting()));
+    let opaque = || {
+        (ty.is_int() && fact.poss.is_full(ty))
+            .then(|| Rc::new(leaf(fact.vn, ty, facts.interesting())))
+    };
     match &inst.op {
         Op::Param(_) | Op::Call(Callee::Opaque) => opaque(),
         Op::Load { .. } => match facts.forwarded(v) {
@@ -290,12 +293,12 @@ pub(super) fn of_value(
         },
         Op::Bin(op) => {
             let (x, y) = (of(&arg(0))?, of(&arg(1))?);
-            Some(map2(&x, &y, |a, b| binary(*op, ty, a, b)))
+            Some(Rc::new(map2(&x, &y, |a, b| binary(*op, ty, a, b))))
         }
         Op::ICmp(pred) => {
             let op_ty = value_ty(f, &arg(0)).or_else(|| value_ty(f, &arg(1)))?;
             let (x, y) = (of(&arg(0))?, of(&arg(1))?);
-            Some(map2(&x, &y, |a, b| Some(icmp(*pred, op_ty, a, b))))
+            Some(Rc::new(map2(&x, &y, |a, b| Some(icmp(*pred, op_ty, a, b)))))
         }
         Op::Cast(op) => {
             let x = arg(0);
@@ -307,7 +310,7 @@ pub(super) fn of_value(
             }
             let from = value_ty(f, &x)?;
             let s = of(&x)?;
-            Some(map(&s, |a| cast(*op, from, ty, a)))
+            Some(Rc::new(map(&s, |a| cast(*op, from, ty, a))))
         }
         Op::Select => {
             let c_ty = value_ty(f, &arg(0))?;
@@ -319,7 +322,7 @@ pub(super) fn of_value(
                     _ => None,
                 };
             }
-            Some(Samples(out))
+            Some(Rc::new(Samples(out)))
         }
         Op::Phi(blocks) => {
             // A loop header first takes the value from before the loop.
@@ -342,41 +345,43 @@ pub(super) fn of_value(
             }
         }
         Op::Call(Callee::Intrinsic(intr)) => {
-            let args: Vec<Samples> = inst.args.iter().map(of).collect::<Option<_>>()?;
+            let args: Vec<Rc<Samples>> = inst.args.iter().map(of).collect::<Option<_>>()?;
             let mut out = [None; RUNS];
             for (r, slot) in out.iter_mut().enumerate() {
                 let values: Option<Vec<u128>> = args.iter().map(|s| s.0[r]).collect();
                 *slot = values.and_then(|vals| intrinsic(*intr, ty, &vals));
             }
-            Some(Samples(out))
+            Some(Rc::new(Samples(out)))
         }
         Op::ExtractElement => {
             let Arg::Const(k) = arg(1) else { return None };
             let width = ty.lane_width();
             let s = of(&arg(0))?;
-            Some(map(&s, |a| Some(u128::from(lane(a, width, k.bits as u32)))))
+            Some(Rc::new(map(&s, |a| {
+                Some(u128::from(lane(a, width, k.bits as u32)))
+            })))
         }
         Op::InsertElement => {
             let Arg::Const(k) = arg(2) else { return None };
             let width = ty.lane_width();
             let base = match arg(0) {
-                Arg::Const(c) if c.defined == 0 => Samples([Some(0); RUNS]),
+                Arg::Const(c) if c.defined == 0 => Rc::new(Samples([Some(0); RUNS])),
                 other => of(&other)?,
             };
             let s = of(&arg(1))?;
-            Some(map2(&base, &s, |a, b| {
+            Some(Rc::new(map2(&base, &s, |a, b| {
                 Some(with_lane(a, width, k.bits as u32, b as u64))
-            }))
+            })))
         }
         Op::Shuffle(lanes) => {
             let width = ty.lane_width();
             let n = value_ty(f, &arg(0))?.lanes() as i32;
             let a = of(&arg(0))?;
             let b = match arg(1) {
-                Arg::Const(c) if c.defined == 0 => Samples([Some(0); RUNS]),
+                Arg::Const(c) if c.defined == 0 => Rc::new(Samples([Some(0); RUNS])),
                 other => of(&other)?,
             };
-            Some(map2(&a, &b, |x, y| {
+            Some(Rc::new(map2(&a, &b, |x, y| {
                 let mut out = 0u128;
                 for (i, &l) in lanes.iter().enumerate() {
                     let v = if l < 0 {
@@ -389,7 +394,7 @@ pub(super) fn of_value(
                     out = with_lane(out, width, i as u32, v);
                 }
                 Some(out)
-            }))
+            })))
         }
         _ => None,
     }

@@ -155,10 +155,10 @@ pub(super) struct Facts {
 
 impl Facts {
     /// The concrete runs of an operand, if known.
-    pub(super) fn samples(&self, a: &Arg) -> Option<Samples> {
+    pub(super) fn samples(&self, a: &Arg) -> Option<Rc<Samples>> {
         match a {
-            Arg::Val(v) => self.runs[*v as usize].as_deref().cloned(),
-            Arg::Const(k) => samples::konst(k),
+            Arg::Val(v) => self.runs[*v as usize].clone(),
+            Arg::Const(k) => samples::konst(k).map(Rc::new),
             Arg::Opaque => None,
         }
     }
@@ -347,7 +347,7 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
             form: None,
             not_of: None,
         };
-        facts.runs[i] = samples::of_value(f, cfg, &facts, i as Vid).map(Rc::new);
+        facts.runs[i] = samples::of_value(f, cfg, &facts, i as Vid);
     }
     let mut stores: Vec<Vid> = Vec::new();
     for &b in &cfg.rpo {
@@ -368,7 +368,7 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
                 _ => value_fact(f, cfg, &mut facts, &stores, v),
             };
             facts.facts[v as usize] = fact;
-            facts.runs[v as usize] = samples::of_value(f, cfg, &facts, v).map(Rc::new);
+            facts.runs[v as usize] = samples::of_value(f, cfg, &facts, v);
             if matches!(f.insts[v as usize].op, Op::Store { .. }) {
                 if let Some(place) = place(f, &facts, v) {
                     facts.places.insert(v, place);
