@@ -12,6 +12,8 @@ int main(int argc, char **argv) {
     for (long i = 2; i <= n; i++) {
       if (composite[i]) continue;
       count++;
+      // i * i overflows a 32-bit long (wasm32) for i > 46340: no multiples left to mark.
+      if (i > n / i) continue;
       for (long j = i * i; j <= n; j += i) composite[j] = 1;
     }
   }

@@ -400,6 +400,139 @@ const TRAPS: &[(&str, &str, &str)] = &[
         "out of bounds memory access",
         "(module (memory 1) (func (export \"_start\") i32.const 65530 v128.load offset=4 drop))",
     ),
+    // Loads whose result is used, but that an optimizer could delete or
+    // shrink away from the out-of-bounds byte (see translate::trapping_loads);
+    // without that analysis none of these trapped.
+    (
+        "load cancelled by x - x",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (local i32)
+            (i32.store (i32.const 0) (i32.sub (local.tee 0 (i32.load (i32.const 65535))) (local.get 0)))))",
+    ),
+    (
+        "load multiplied by zero",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.mul (i32.load (i32.const 65535)) (i32.const 0)))))",
+    ),
+    (
+        "load masked with zero",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i64.store (i32.const 0) (i64.and (i64.load (i32.const 65535)) (i64.const 0)))))",
+    ),
+    (
+        "load deciding between equal values",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (select (i32.const 7) (i32.const 7) (i32.load (i32.const 65535))))))",
+    ),
+    (
+        "load in a comparison that is always true",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.lt_u (i32.load8_u (i32.const 65536)) (i32.const 256)))))",
+    ),
+    (
+        "load cancelled in a sum",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (local i32)
+            (i32.store (i32.const 0)
+              (i32.sub (i32.add (local.tee 0 (i32.load (i32.const 65535))) (i32.load (i32.const 4))) (local.get 0)))))",
+    ),
+    (
+        "load absorbed by a & (a | b)",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0)
+              (i32.and (i32.load (i32.const 4)) (i32.or (i32.load (i32.const 4)) (i32.load (i32.const 65535)))))))",
+    ),
+    (
+        "load added to NaN",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (f64.store (i32.const 0) (f64.add (f64.load (i32.const 65535)) (f64.const nan)))))",
+    ),
+    (
+        "load of which only the low byte is used",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.and (i32.load (i32.const 65533)) (i32.const 255)))))",
+    ),
+    (
+        "i64 load wrapped to i32",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.wrap_i64 (i64.load (i32.const 65530))))))",
+    ),
+    (
+        "v128 load of which only lane 0 is used",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32x4.extract_lane 0 (v128.load (i32.const 65530))))))",
+    ),
+    (
+        "dropped v128 splat load",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (drop (v128.load32_splat (i32.const 65535)))))",
+    ),
+    (
+        "dropped v128 lane load",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (drop (v128.load8_lane 3 (i32.const 65536) (v128.const i32x4 0 0 0 0)))))",
+    ),
+    (
+        "load returned to a caller that drops it",
+        "out of bounds memory access",
+        "(module (memory 1) (func $get (param i32) (result i32) (i32.load (local.get 0)))
+            (func (export \"_start\") (drop (call $get (i32.const 65535)))))",
+    ),
+    (
+        "load passed to a parameter that is never used",
+        "out of bounds memory access",
+        "(module (memory 1) (func $ignore (param i32))
+            (func (export \"_start\") (call $ignore (i32.load (i32.const 65535)))))",
+    ),
+    (
+        "load deciding an empty if",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (if (i32.load (i32.const 65535)) (then))))",
+    ),
+    (
+        "load deciding a br_if to the next instruction",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (block (br_if 0 (i32.load (i32.const 65535))))))",
+    ),
+    (
+        "load deciding between identical stores",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (if (i32.load (i32.const 65535))
+              (then (i32.store (i32.const 0) (i32.const 1)))
+              (else (i32.store (i32.const 0) (i32.const 1))))))",
+    ),
+    (
+        "load stored where a later store overwrites it",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.load (i32.const 65535))) (i32.store (i32.const 0) (i32.const 1))))",
+    ),
+    (
+        "load multiplied by a value forwarded from a store of zero",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\")
+            (i32.store (i32.const 0) (i32.const 0))
+            (i32.store (i32.const 8) (i32.mul (i32.load (i32.const 65535)) (i32.load (i32.const 0))))))",
+    ),
+    (
+        "loads summed in a loop whose sum is unused",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") (local i32 i32)
+            (loop
+              (local.set 1 (i32.add (local.get 1) (i32.load (local.get 0))))
+              (br_if 0 (i32.ne (local.tee 0 (i32.add (local.get 0) (i32.const 4096))) (i32.const 69632))))))",
+    ),
     (
         "store near 4 GiB",
         "out of bounds memory access",

@@ -439,7 +439,7 @@ impl Analysis<'_> {
                 if op == BinOp::Sub {
                     fy = forms::scale(&fy, u64::MAX, ty);
                 }
-                if forms::sum_cancels(&fx, &fy, ty) {
+                if forms::sum_cancels(&fx, &fy, ty, &|a, b| facts.related(a, b)) {
                     return;
                 }
                 let fill = low_fill(d, ty);
@@ -450,6 +450,7 @@ impl Analysis<'_> {
                 if forms::shares(
                     &facts.form(&x, Kind::Xor, ty),
                     &facts.form(&y, Kind::Xor, ty),
+                    &|a, b| facts.related(a, b),
                 ) {
                     return;
                 }

@@ -201,9 +201,20 @@ pub(super) fn union(a: &Form, b: &Form, kind: Kind) -> Form {
     })
 }
 
+/// Which different value numbers may still be related (parameters that
+/// call sites pass related values to): a rewrite after inlining may cancel
+/// them.
+pub(super) type Related<'a> = &'a dyn Fn(Vn, Vn) -> bool;
+
+fn any_related(a: &Form, b: &Form, related: Related<'_>) -> bool {
+    a.terms
+        .iter()
+        .any(|&(x, _)| b.terms.iter().any(|&(y, _)| x != y && related(x, y)))
+}
+
 /// Whether `a + b` loses a term: a term of both whose coefficients cancel,
-/// or a term that may be anything next to another term.
-pub(super) fn sum_cancels(a: &Form, b: &Form, ty: Ty) -> bool {
+/// a term that may be anything next to another term, or related terms.
+pub(super) fn sum_cancels(a: &Form, b: &Form, ty: Ty, related: Related<'_>) -> bool {
     let m = coeff_mask(ty);
     if (a.any && (b.any || !b.terms.is_empty())) || (b.any && !a.terms.is_empty()) {
         return true;
@@ -211,14 +222,16 @@ pub(super) fn sum_cancels(a: &Form, b: &Form, ty: Ty) -> bool {
     a.terms
         .iter()
         .any(|&(vn, c)| (c.wrapping_add(b.coeff(vn)) & m) == 0 && b.coeff(vn) != 0)
+        || any_related(a, b, related)
 }
 
-/// Whether the two forms share a term (or one may be anything).
-pub(super) fn shares(a: &Form, b: &Form) -> bool {
+/// Whether the two forms share a term (or one may be anything, or they
+/// have related terms).
+pub(super) fn shares(a: &Form, b: &Form, related: Related<'_>) -> bool {
     if (a.any && (b.any || !b.terms.is_empty())) || (b.any && !a.terms.is_empty()) {
         return true;
     }
-    a.terms.iter().any(|&(vn, _)| b.coeff(vn) != 0)
+    a.terms.iter().any(|&(vn, _)| b.coeff(vn) != 0) || any_related(a, b, related)
 }
 
 /// Hash-consing of value keys to value numbers, for one function.
@@ -296,8 +309,8 @@ mod tests {
         let (a, b) = (Form::term(1, Kind::Add, I32), Form::term(2, Kind::Add, I32));
         let a_plus_b = add(&a, &b, I32);
         let minus_a = scale(&a, u64::MAX, I32);
-        assert!(sum_cancels(&a_plus_b, &minus_a, I32));
-        assert!(!sum_cancels(&a_plus_b, &a, I32));
+        assert!(sum_cancels(&a_plus_b, &minus_a, I32, &|_, _| false));
+        assert!(!sum_cancels(&a_plus_b, &a, I32, &|_, _| false));
         let b_only = add(&a_plus_b, &minus_a, I32);
         let mut t = VnTable::default();
         assert_eq!(t.form(&b_only, Kind::Add, I32), 2);
@@ -312,11 +325,12 @@ mod tests {
     fn xors_and_unions() {
         let (a, b) = (Form::term(1, Kind::Xor, I32), Form::term(2, Kind::Xor, I32));
         let ab = xor(&a, &b);
-        assert!(shares(&ab, &a));
+        assert!(shares(&ab, &a, &|_, _| false));
+        assert!(shares(&Form::term(3, Kind::Xor, I32), &a, &|x, y| x + y == 4));
         assert_eq!(xor(&ab, &a).terms, vec![(2, 1)]);
         let any = Form::term(ANY, Kind::Add, I32);
-        assert!(sum_cancels(&any, &a, I32));
-        assert!(!sum_cancels(&any, &Form::konst(3), I32));
+        assert!(sum_cancels(&any, &a, I32, &|_, _| false));
+        assert!(!sum_cancels(&any, &Form::konst(3), I32, &|_, _| false));
         let and = union(
             &Form::term(1, Kind::And, I32),
             &Form::konst(0xff),

@@ -111,8 +111,12 @@ pub(super) fn icmp_may_be_constant(f: &Func, facts: &Facts, pred: IPred, x: &Arg
         // (a + b) == (a + c) is b == c; (a ^ b) == (a ^ c) too.
         let fx = facts.form(x, Kind::Add, ty);
         let minus_fy = forms::scale(&facts.form(y, Kind::Add, ty), u64::MAX, ty);
-        if forms::sum_cancels(&fx, &minus_fy, ty)
-            || forms::shares(&facts.form(x, Kind::Xor, ty), &facts.form(y, Kind::Xor, ty))
+        if forms::sum_cancels(&fx, &minus_fy, ty, &|a, b| facts.related(a, b))
+            || forms::shares(
+                &facts.form(x, Kind::Xor, ty),
+                &facts.form(y, Kind::Xor, ty),
+                &|a, b| facts.related(a, b),
+            )
         {
             return true;
         }
@@ -249,13 +253,15 @@ pub(super) fn and_or_collapses(facts: &Facts, x: &Arg, y: &Arg, kind: Kind, ty: 
             let Some(v) = facts.rep(vn) else { return true };
             let fact = &facts.facts[v as usize];
             if let Some(n) = fact.not_of {
-                if other.coeff(facts.facts[n as usize].vn) != 0 {
+                let inner = facts.facts[n as usize].vn;
+                if other.coeff(inner) != 0 || other.terms.iter().any(|t| facts.related(t.0, inner))
+                {
                     return true;
                 }
             }
             // `vn` is itself a dual operation sharing a term with `other`.
             let inner = facts.form(&Arg::Val(v), dual, ty);
-            inner.terms.len() > 1 && forms::shares(&inner, other)
+            inner.terms.len() > 1 && forms::shares(&inner, other, &|a, b| facts.related(a, b))
         })
     };
     complement_or_absorb(&tx, &fy) || complement_or_absorb(&ty_terms, &fx)

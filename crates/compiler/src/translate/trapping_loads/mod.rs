@@ -35,6 +35,10 @@
 //!   function escapes (exported, in a table).
 //!
 //! What the analysis cannot see is listed in `docs/architecture.md`.
+//!
+//! `TERN_DEBUG_TRAPPING_LOADS=1` prints how many loads became volatile (and
+//! how long the analysis took); `TERN_DEBUG_TRAPPING_LOADS_ALL=1` also prints
+//! each of them with its users.
 
 mod bits;
 mod cfg;
@@ -78,6 +82,7 @@ pub fn keep_trapping_loads(
     machine: &TargetMachine,
     tbaa: &super::tbaa::Tbaa<'_>,
 ) -> Result<Stats> {
+    let started = std::time::Instant::now();
     module
         .run_passes("mem2reg", machine, PassBuilderOptions::create())
         .map_err(|e| CompileError::Codegen(format!("mem2reg: {}", e.to_string_lossy())))?;
@@ -124,8 +129,10 @@ pub fn keep_trapping_loads(
     }
     if std::env::var_os("TERN_DEBUG_TRAPPING_LOADS").is_some() {
         eprintln!(
-            "trapping loads: {} of {} linear-memory loads volatile",
-            stats.volatile, stats.loads
+            "trapping loads: {} of {} linear-memory loads volatile ({:.1?})",
+            stats.volatile,
+            stats.loads,
+            started.elapsed()
         );
     }
     Ok(stats)
@@ -327,14 +334,21 @@ fn param_facts(m: &Mirror, fi: usize, facts: &[Option<Facts>], scc: &[usize]) ->
     let np = f.params as usize;
     let mut poss: Vec<Option<Poss>> = vec![None; np];
     let mut float_free = vec![true; np];
+    // Union-find: `class` for parameters that may be equal, `group` for
+    // parameters that may be related.
     let mut class: Vec<usize> = (0..np).collect();
-    fn find(class: &mut [usize], i: usize) -> usize {
+    let mut group: Vec<usize> = (0..np).collect();
+    fn find(sets: &mut [usize], i: usize) -> usize {
         let mut i = i;
-        while class[i] != i {
-            class[i] = class[class[i]];
-            i = class[i];
+        while sets[i] != i {
+            sets[i] = sets[sets[i]];
+            i = sets[i];
         }
         i
+    }
+    fn join(sets: &mut [usize], i: usize, j: usize) {
+        let (a, b) = (find(sets, i), find(sets, j));
+        sets[a] = b;
     }
     let add = |poss: &mut Vec<Option<Poss>>, i: usize, p: Poss| {
         poss[i] = Some(match poss[i].take() {
@@ -352,20 +366,23 @@ fn param_facts(m: &Mirror, fi: usize, facts: &[Option<Facts>], scc: &[usize]) ->
         let caller = caller as usize;
         let known = scc[caller] != scc[fi];
         let args: &[Arg] = &m.funcs[caller].insts[call as usize].args;
+        let n = np.min(args.len());
         match (&facts[caller], known) {
             (Some(cf), true) => {
-                for i in 0..np.min(args.len()) {
+                for i in 0..n {
                     add(&mut poss, i, cf.poss(&args[i]));
                     float_free[i] &= cf.float_free(&args[i]);
                 }
-                for i in 0..np.min(args.len()) {
-                    for j in i + 1..np.min(args.len()) {
-                        if value_param(i)
-                            && value_param(j)
-                            && !cf.leaves(&args[i]).disjoint(&cf.leaves(&args[j]))
-                        {
-                            let (a, b) = (find(&mut class, i), find(&mut class, j));
-                            class[a] = b;
+                for i in 0..n {
+                    for j in i + 1..n {
+                        if !value_param(i) || !value_param(j) {
+                            continue;
+                        }
+                        if cf.same(&args[i], &args[j]) {
+                            join(&mut class, i, j);
+                        }
+                        if !cf.leaves(&args[i]).disjoint(&cf.leaves(&args[j])) {
+                            join(&mut group, i, j);
                         }
                     }
                 }
@@ -377,8 +394,8 @@ fn param_facts(m: &Mirror, fi: usize, facts: &[Option<Facts>], scc: &[usize]) ->
                 }
                 let values: Vec<usize> = (0..np).filter(|&i| value_param(i)).collect();
                 for w in values.windows(2) {
-                    let (a, b) = (find(&mut class, w[0]), find(&mut class, w[1]));
-                    class[a] = b;
+                    join(&mut class, w[0], w[1]);
+                    join(&mut group, w[0], w[1]);
                 }
             }
         }
@@ -386,6 +403,7 @@ fn param_facts(m: &Mirror, fi: usize, facts: &[Option<Facts>], scc: &[usize]) ->
     (0..np)
         .map(|i| ParamFact {
             class: find(&mut class, i) as u32,
+            group: find(&mut group, i) as u32,
             poss: poss[i].clone().unwrap_or_else(Poss::none),
             float_free: float_free[i],
         })

@@ -9,6 +9,7 @@
 use super::bits::{lane, lane_mask, mask, with_lane, Ty};
 use super::forms::Vn;
 use super::mirror::{BinOp, CastOp, IPred, Intr, Konst};
+use std::rc::Rc;
 
 /// The number of runs.
 pub(super) const RUNS: usize = 16;
@@ -25,10 +26,14 @@ fn splitmix(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// How many runs use the function's own constants.
+pub(super) const INTERESTING: usize = 8;
+
 /// The runs of a value nothing is known about, numbered `vn` (values with
 /// the same number take the same values): zero, all ones, one and the sign
-/// bit in every lane, then pseudo-random values.
-pub(super) fn leaf(vn: Vn, ty: Ty) -> Samples {
+/// bit in every lane, each of `interesting` (constants the function compares
+/// with or adds) in every lane, then pseudo-random values.
+pub(super) fn leaf(vn: Vn, ty: Ty, interesting: &[u64]) -> Samples {
     let width = ty.lane_width();
     let per_lane = |x: u64| (0..ty.lanes()).fold(0u128, |acc, k| with_lane(acc, width, k, x));
     let mut out = [None; RUNS];
@@ -38,6 +43,20 @@ pub(super) fn leaf(vn: Vn, ty: Ty) -> Samples {
             1 => ty.all(),
             2 => per_lane(1),
             3 => per_lane(1u64 << (width - 1)),
+            r if r - 4 < interesting.len().min(INTERESTING) => {
+                let c = interesting[r - 4];
+                if ty.lanes() == 1 {
+                    per_lane(c)
+                } else {
+                    // A vector is reinterpreted freely: repeat the constant
+                    // at its own width.
+                    let w = [8u32, 16, 32, 64]
+                        .into_iter()
+                        .find(|w| *w == 64 || c >> w == 0)
+                        .unwrap_or(64);
+                    (0..128 / w).fold(0u128, |acc, k| with_lane(acc, w, k, c)) & ty.all()
+                }
+            }
             _ => {
                 let a = splitmix(u64::from(vn) << 8 | r as u64);
                 let b = splitmix(a);
@@ -252,7 +271,7 @@ pub(super) fn of_value(
     cfg: &super::cfg::Cfg,
     facts: &super::facts::Facts,
     v: super::mirror::Vid,
-) -> Option<Samples> {
+) -> Option<Rc<Samples>> {
     use super::facts::{through_bitcasts, value_ty};
     use super::mirror::{Arg, Callee, Op};
     let inst = &f.insts[v as usize];
@@ -261,7 +280,10 @@ pub(super) fn of_value(
     let arg = |i: usize| inst.args.get(i).copied().unwrap_or(Arg::Opaque);
     let of = |a: &Arg| facts.samples(a);
     // A value that can be anything, and is no function of another value.
-    let opaque = || (ty.is_int() && fact.poss.is_full(ty)).then(|| leaf(fact.vn, ty));
+    let opaque = || {
+        (ty.is_int() && fact.poss.is_full(ty))
+            .then(|| Rc::new(leaf(fact.vn, ty, facts.interesting())))
+    };
     match &inst.op {
         Op::Param(_) | Op::Call(Callee::Opaque) => opaque(),
         Op::Load { .. } => match facts.forwarded(v) {
@@ -271,12 +293,12 @@ pub(super) fn of_value(
         },
         Op::Bin(op) => {
             let (x, y) = (of(&arg(0))?, of(&arg(1))?);
-            Some(map2(&x, &y, |a, b| binary(*op, ty, a, b)))
+            Some(Rc::new(map2(&x, &y, |a, b| binary(*op, ty, a, b))))
         }
         Op::ICmp(pred) => {
             let op_ty = value_ty(f, &arg(0)).or_else(|| value_ty(f, &arg(1)))?;
             let (x, y) = (of(&arg(0))?, of(&arg(1))?);
-            Some(map2(&x, &y, |a, b| Some(icmp(*pred, op_ty, a, b))))
+            Some(Rc::new(map2(&x, &y, |a, b| Some(icmp(*pred, op_ty, a, b)))))
         }
         Op::Cast(op) => {
             let x = arg(0);
@@ -288,7 +310,7 @@ pub(super) fn of_value(
             }
             let from = value_ty(f, &x)?;
             let s = of(&x)?;
-            Some(map(&s, |a| cast(*op, from, ty, a)))
+            Some(Rc::new(map(&s, |a| cast(*op, from, ty, a))))
         }
         Op::Select => {
             let c_ty = value_ty(f, &arg(0))?;
@@ -300,7 +322,7 @@ pub(super) fn of_value(
                     _ => None,
                 };
             }
-            Some(Samples(out))
+            Some(Rc::new(Samples(out)))
         }
         Op::Phi(blocks) => {
             // A loop header first takes the value from before the loop.
@@ -323,41 +345,43 @@ pub(super) fn of_value(
             }
         }
         Op::Call(Callee::Intrinsic(intr)) => {
-            let args: Vec<Samples> = inst.args.iter().map(of).collect::<Option<_>>()?;
+            let args: Vec<Rc<Samples>> = inst.args.iter().map(of).collect::<Option<_>>()?;
             let mut out = [None; RUNS];
             for (r, slot) in out.iter_mut().enumerate() {
                 let values: Option<Vec<u128>> = args.iter().map(|s| s.0[r]).collect();
                 *slot = values.and_then(|vals| intrinsic(*intr, ty, &vals));
             }
-            Some(Samples(out))
+            Some(Rc::new(Samples(out)))
         }
         Op::ExtractElement => {
             let Arg::Const(k) = arg(1) else { return None };
             let width = ty.lane_width();
             let s = of(&arg(0))?;
-            Some(map(&s, |a| Some(u128::from(lane(a, width, k.bits as u32)))))
+            Some(Rc::new(map(&s, |a| {
+                Some(u128::from(lane(a, width, k.bits as u32)))
+            })))
         }
         Op::InsertElement => {
             let Arg::Const(k) = arg(2) else { return None };
             let width = ty.lane_width();
             let base = match arg(0) {
-                Arg::Const(c) if c.defined == 0 => Samples([Some(0); RUNS]),
+                Arg::Const(c) if c.defined == 0 => Rc::new(Samples([Some(0); RUNS])),
                 other => of(&other)?,
             };
             let s = of(&arg(1))?;
-            Some(map2(&base, &s, |a, b| {
+            Some(Rc::new(map2(&base, &s, |a, b| {
                 Some(with_lane(a, width, k.bits as u32, b as u64))
-            }))
+            })))
         }
         Op::Shuffle(lanes) => {
             let width = ty.lane_width();
             let n = value_ty(f, &arg(0))?.lanes() as i32;
             let a = of(&arg(0))?;
             let b = match arg(1) {
-                Arg::Const(c) if c.defined == 0 => Samples([Some(0); RUNS]),
+                Arg::Const(c) if c.defined == 0 => Rc::new(Samples([Some(0); RUNS])),
                 other => of(&other)?,
             };
-            Some(map2(&a, &b, |x, y| {
+            Some(Rc::new(map2(&a, &b, |x, y| {
                 let mut out = 0u128;
                 for (i, &l) in lanes.iter().enumerate() {
                     let v = if l < 0 {
@@ -370,7 +394,7 @@ pub(super) fn of_value(
                     out = with_lane(out, width, i as u32, v);
                 }
                 Some(out)
-            }))
+            })))
         }
         _ => None,
     }
@@ -387,7 +411,7 @@ mod tests {
 
     #[test]
     fn has_zero_byte_varies() {
-        let x = leaf(7, I32);
+        let x = leaf(7, I32, &[]);
         let minus = map(&x, |v| binary(BinOp::Sub, I32, v, 0x0101_0101));
         let not = map(&x, |v| binary(BinOp::Xor, I32, v, 0xffff_ffff));
         let both = map2(&minus, &not, |a, b| binary(BinOp::And, I32, a, b));

@@ -110,8 +110,15 @@ pub(super) fn bin_fact(f: &Func, facts: &mut Facts, v: Vid, op: BinOp) -> Fact {
                 base: a.min() ^ b.min(),
             })
         }),
-        BinOp::Add if ty.lanes() == 1 => match cy {
-            Some(c) => px.map(|b| Some(add_const_box(b, u128::from(c), all))),
+        BinOp::Add | BinOp::Sub if ty.lanes() == 1 => match cy {
+            Some(c) => {
+                let c = if op == BinOp::Sub {
+                    u128::from(c).wrapping_neg() & all
+                } else {
+                    u128::from(c)
+                };
+                px.map(|b| Some(add_const_box(b, c, all)))
+            }
             None => Poss::none(),
         },
         BinOp::And if independent => px.zip(&py, |a, b| {

@@ -121,9 +121,12 @@ impl Fact {
 /// What the callers tell about a parameter.
 #[derive(Clone, Debug)]
 pub(super) struct ParamFact {
-    /// Parameters with the same class may be equal (the same value, or
-    /// values computed from the same leaves, is passed to both somewhere).
+    /// Parameters with the same class may be equal (a call site passes the
+    /// same value to both): they get the same value number.
     pub class: u32,
+    /// Parameters with the same group may be related (a call site passes
+    /// values computed from the same leaves): inlined, they may cancel.
+    pub group: u32,
     /// Witnesses: one box per call site (plus "anything" if the function
     /// escapes).
     pub poss: Poss,
@@ -145,17 +148,34 @@ pub(super) struct Facts {
     konst_vns: HashMap<Konst, Vn>,
     reps: HashMap<Vn, Vid>,
     runs: Vec<Option<Rc<Samples>>>,
+    interesting: Vec<u64>,
+    groups: HashMap<Vn, u32>,
     forwarded: Vec<Option<Option<Arg>>>,
 }
 
 impl Facts {
     /// The concrete runs of an operand, if known.
-    pub(super) fn samples(&self, a: &Arg) -> Option<Samples> {
+    pub(super) fn samples(&self, a: &Arg) -> Option<Rc<Samples>> {
         match a {
-            Arg::Val(v) => self.runs[*v as usize].as_deref().cloned(),
-            Arg::Const(k) => samples::konst(k),
+            Arg::Val(v) => self.runs[*v as usize].clone(),
+            Arg::Const(k) => samples::konst(k).map(Rc::new),
             Arg::Opaque => None,
         }
+    }
+
+    /// Whether two different value numbers may be related: parameters
+    /// that some call site passes related values to.
+    pub(super) fn related(&self, a: Vn, b: Vn) -> bool {
+        match (self.groups.get(&a), self.groups.get(&b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => false,
+        }
+    }
+
+    /// Constants the function compares with or adds (lane values), for the
+    /// runs of its opaque values.
+    pub(super) fn interesting(&self) -> &[u64] {
+        &self.interesting
     }
 
     /// Whether load `v` may take its value from an earlier store: `Some`
@@ -242,6 +262,40 @@ impl Facts {
 /// witnesses and whether it is a free float.
 pub(super) type CallFacts<'a> = &'a dyn Fn(u32) -> (Poss, bool);
 
+/// Lane values of the constants `f` compares with, adds or subtracts, in
+/// order of appearance, without 0, 1 and -1 (the runs have those anyway).
+fn interesting_constants(f: &Func) -> Vec<u64> {
+    use super::mirror::BinOp;
+    let mut out: Vec<u64> = Vec::new();
+    for inst in &f.insts {
+        let wanted = matches!(
+            inst.op,
+            Op::ICmp(_) | Op::Bin(BinOp::Add | BinOp::Sub | BinOp::Xor)
+        );
+        if !wanted {
+            continue;
+        }
+        for a in &inst.args {
+            let Arg::Const(k) = a else { continue };
+            if !k.is_defined() || !k.ty.is_int() {
+                continue;
+            }
+            let width = k.ty.lane_width();
+            for lane in 0..k.ty.lanes() {
+                let v = super::bits::lane(k.bits, width, lane);
+                let minus_one = super::bits::mask(width) as u64;
+                if v > 1 && v != minus_one && !out.contains(&v) {
+                    out.push(v);
+                }
+            }
+            if out.len() >= super::samples::INTERESTING {
+                return out;
+            }
+        }
+    }
+    out
+}
+
 /// Computes the facts of `f`.
 pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFacts<'_>) -> Facts {
     let mut table = VnTable::default();
@@ -269,6 +323,8 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
         konst_vns,
         reps: HashMap::new(),
         runs: vec![None; f.insts.len()],
+        interesting: interesting_constants(f),
+        groups: HashMap::new(),
         forwarded: vec![None; f.insts.len()],
     };
     for v in 0..facts.facts.len() {
@@ -278,6 +334,7 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
     for (i, p) in params.iter().enumerate() {
         let ty = f.insts[i].ty;
         let vn = facts.table.key(vec![2, u64::from(p.class)]);
+        facts.groups.insert(vn, p.group);
         facts.facts[i] = Fact {
             vn,
             poss: if ty.is_int() {
@@ -290,7 +347,7 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
             form: None,
             not_of: None,
         };
-        facts.runs[i] = samples::of_value(f, cfg, &facts, i as Vid).map(Rc::new);
+        facts.runs[i] = samples::of_value(f, cfg, &facts, i as Vid);
     }
     let mut stores: Vec<Vid> = Vec::new();
     for &b in &cfg.rpo {
@@ -311,7 +368,7 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
                 _ => value_fact(f, cfg, &mut facts, &stores, v),
             };
             facts.facts[v as usize] = fact;
-            facts.runs[v as usize] = samples::of_value(f, cfg, &facts, v).map(Rc::new);
+            facts.runs[v as usize] = samples::of_value(f, cfg, &facts, v);
             if matches!(f.insts[v as usize].op, Op::Store { .. }) {
                 if let Some(place) = place(f, &facts, v) {
                     facts.places.insert(v, place);

@@ -185,6 +185,42 @@ fn read_between(f: &Func, facts: &Facts, s: Vid, t: Vid, place: &Place) -> bool 
     false
 }
 
+/// Whether some path from `s` reaches `v` (later in the function) without
+/// passing a call: every call may write memory (tern's functions all may
+/// call builtins), so without such a path nothing is forwarded from `s`.
+fn path_without_call(f: &Func, s: Vid, v: Vid) -> bool {
+    let is_call = |x: Vid| {
+        matches!(
+            f.insts[x as usize].op,
+            Op::Call(Callee::Opaque | Callee::Defined(_))
+        )
+    };
+    let (sb, vb) = (f.insts[s as usize].block, f.insts[v as usize].block);
+    if sb == vb && s < v && !(s + 1..v).any(is_call) {
+        return true;
+    }
+    let block = &f.blocks[sb as usize];
+    if (s + 1..block.end).any(is_call) {
+        return false;
+    }
+    let mut seen = vec![false; f.blocks.len()];
+    let mut work: Vec<u32> = block.succs.clone();
+    while let Some(b) = work.pop() {
+        if std::mem::replace(&mut seen[b as usize], true) {
+            continue;
+        }
+        let blk = &f.blocks[b as usize];
+        if b == vb && !(blk.start..v).any(is_call) {
+            return true;
+        }
+        if (blk.start..blk.end).any(is_call) {
+            continue;
+        }
+        work.extend(blk.succs.iter().copied());
+    }
+    false
+}
+
 fn place_of_load(f: &Func, facts: &Facts, l: Vid) -> Option<Place> {
     place(f, facts, l)
 }
@@ -217,6 +253,7 @@ pub(super) fn load_fact(
                 } else {
                     cfg.dominates(sb, block)
                 }
+                && path_without_call(f, s, v)
         })
         .collect();
     facts.places.insert(v, place.clone());
