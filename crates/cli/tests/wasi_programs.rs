@@ -424,6 +424,51 @@ fn swap_until_stopped(base: &Path, stop: &AtomicBool) {
     assert!(swaps > 0, "the swapper never ran");
 }
 
+/// Writing to a pipe whose reader has gone is an error the guest sees (it
+/// exits 3 after reporting it), under Wasmtime and tern alike, rather than
+/// the end of the process by `SIGPIPE`. (Wasmtime reports `EIO`, tern `EPIPE`.)
+#[test]
+fn broken_pipe() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let b = build("broken_pipe");
+    let run = |mut cmd: Command| -> (Option<i32>, String) {
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start the program");
+        let mut out = child.stdout.take().expect("stdout");
+        let mut first = [0u8; 16];
+        out.read_exact(&mut first).expect("the program writes");
+        drop(out);
+        let mut err = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut err)
+            .expect("stderr");
+        (child.wait().expect("wait").code(), err)
+    };
+    let mut wasmtime = Command::new(wasi_harness::wasmtime());
+    wasmtime.arg("run").arg(&b.wasm);
+    let reference = run(wasmtime);
+    // The deviation's Wasmtime side: it reports EIO.
+    assert_eq!(
+        reference.1, "write failed: EIO\n",
+        "Wasmtime, status {:?}",
+        reference.0
+    );
+    let expected = (reference.0, reference.1.replace("EIO", "EPIPE"));
+    for (target, exe) in &b.exes {
+        let mut cmd = common::target_command(target, exe);
+        cmd.arg("--");
+        assert_eq!(run(cmd), expected, "tern on {target}");
+    }
+}
+
 /// Every preview1 function, as the spec names them.
 const PREVIEW1: [&str; 46] = [
     "args_get",

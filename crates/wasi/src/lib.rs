@@ -68,6 +68,7 @@ pub use sandbox::Resolver;
 pub use state::{
     ClockState, FdKind, FdState, PendingPoll, PreopenState, WasiState, HOST_FD_SUPPLIED,
 };
+pub use sys::ignore_sigpipe;
 
 /// Result of a call that may block (`fd_read`, `poll_oneoff`, `sock_recv`, `sock_accept`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

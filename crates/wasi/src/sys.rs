@@ -90,3 +90,12 @@ pub fn dup_raw(fd: i32) -> Result<OwnedFd, Errno> {
     // SAFETY: just created.
     Ok(unsafe { own(n) })
 }
+
+/// Makes writes to a pipe or socket whose reader is gone fail with `EPIPE`
+/// instead of killing the process with `SIGPIPE` (what `wasmtime run` does,
+/// being a Rust program). Embedders that run guests as their own process call
+/// this once at start-up; it changes the process-wide disposition.
+pub fn ignore_sigpipe() {
+    // SAFETY: setting a signal's disposition to SIG_IGN has no preconditions.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_IGN) };
+}

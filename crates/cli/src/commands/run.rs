@@ -20,6 +20,9 @@ pub struct RunCommand {
     /// Call this export instead of `_start`; ARGS are its parameters.
     #[arg(long)]
     invoke: Option<String>,
+    /// The guest's `argv[0]` (default: the module's file name).
+    #[arg(long, value_name = "NAME")]
+    argv0: Option<String>,
     /// Preopen a host directory for the guest, optionally under another guest path.
     #[arg(long = "dir", value_name = "HOST[::GUEST]")]
     dirs: Vec<String>,
@@ -70,11 +73,12 @@ impl RunCommand {
         }
         let exe = cache::executable(&wasm, &self.codegen)?;
         let mut cmd = launcher(target, &exe)?;
-        let argv0 = self
-            .module
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_else(|| "module.wasm".to_string());
+        let argv0 = self.argv0.clone().unwrap_or_else(|| {
+            self.module
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "module.wasm".to_string())
+        });
         cmd.arg("--argv0").arg(argv0);
         if let Some(name) = &self.invoke {
             cmd.arg("--invoke").arg(name);

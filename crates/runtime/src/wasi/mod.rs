@@ -45,7 +45,8 @@ pub fn build(
 
 /// A context for a program run with runtime options `opts` (`--env`,
 /// `--inherit-env`, `--dir`, `--tcplisten`) and arguments `args`
-/// (`argv[0]` first), with the host's stdio.
+/// (`argv[0]` first), with the host's stdio. `SIGPIPE` is ignored from then
+/// on, so writes to a closed pipe fail with `EPIPE` instead of ending the process.
 ///
 /// With `--inherit-env` the guest starts from the host's environment
 /// (variables that are not UTF-8 are left out) and each `--env` replaces a
@@ -57,6 +58,8 @@ pub fn build(
 /// A message if a preopened directory cannot be opened or an address cannot
 /// be listened on.
 pub fn from_options(args: &[String], opts: &Options) -> Result<WasiCtx, String> {
+    // A write to a closed pipe is EPIPE for the guest, as under Wasmtime.
+    tern_wasi::ignore_sigpipe();
     let mut builder = WasiCtxBuilder::new()
         .args(args.iter().cloned())
         .inherit_stdio();

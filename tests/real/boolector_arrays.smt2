@@ -1,0 +1,15 @@
+; Arrays and bit-vectors (unsat): a store followed by a select at another
+; index cannot change that index, and swapping two cells twice is the identity.
+(set-logic QF_ABV)
+(declare-fun m () (Array (_ BitVec 16) (_ BitVec 8)))
+(declare-fun i () (_ BitVec 16))
+(declare-fun j () (_ BitVec 16))
+(declare-fun k () (_ BitVec 16))
+(declare-fun v () (_ BitVec 8))
+(define-fun s1 () (Array (_ BitVec 16) (_ BitVec 8)) (store (store m i (select m j)) j (select m i)))
+(define-fun s2 () (Array (_ BitVec 16) (_ BitVec 8)) (store (store s1 i (select s1 j)) j (select s1 i)))
+(assert (not (= i j)))
+(assert (or (not (= (select (store m i v) j) (select m j)))
+            (not (= (select s2 k) (select m k)))))
+(check-sat)
+(exit)

@@ -1,0 +1,11 @@
+; Factor a 40-bit semiprime with bit-vectors (sat; --model-gen prints p and q).
+(set-logic QF_BV)
+(set-option :produce-models true)
+(declare-fun p () (_ BitVec 40))
+(declare-fun q () (_ BitVec 40))
+(assert (= (bvmul p q) (_ bv999985999949 40)))
+(assert (bvult (_ bv1 40) p))
+(assert (bvult p q))
+(assert (bvult q (_ bv1048576 40)))
+(check-sat)
+(exit)
