@@ -12,6 +12,7 @@ fn optimized_ir(wat: &str) -> String {
         target: Target::X86_64,
         opt_level: 2,
         symbol_prefix: "tern_m0_".into(),
+        checkpoint: false,
     };
     compile_module_text(wat.as_bytes(), &opts, TextOutput::OptimizedIr).expect("compiles")
 }
