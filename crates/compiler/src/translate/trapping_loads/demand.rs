@@ -143,7 +143,7 @@ impl Analysis<'_> {
                 match &inst.op {
                     Op::Store { .. } => {
                         self.demand_all(&args[1]);
-                        if inst.volatile || !self.facts.maybe_dead_store.contains(&v) {
+                        if inst.volatile || !self.facts.maybe_dead_store[v as usize] {
                             self.demand_all(&args[0]);
                             self.block_live(b);
                         }

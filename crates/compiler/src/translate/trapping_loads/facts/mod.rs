@@ -138,12 +138,14 @@ pub(super) struct ParamFact {
 pub(super) struct Facts {
     /// By value.
     pub facts: Vec<Fact>,
+    /// Stores by the key of their place.
+    pub store_index: HashMap<places::PlaceKey, Vec<Vid>>,
     /// The places of loads and stores.
     pub places: HashMap<Vid, Place>,
     /// Stores that an optimizer may delete (overwritten before any return,
     /// or storing what the location already holds): what they store is not
     /// thereby used.
-    pub maybe_dead_store: Vec<Vid>,
+    pub maybe_dead_store: Vec<bool>,
     table: VnTable,
     konst_vns: HashMap<Konst, Vn>,
     reps: HashMap<Vn, Vid>,
@@ -317,8 +319,9 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
     let facts = (0..f.insts.len()).map(|_| Fact::unknown(0)).collect();
     let mut facts = Facts {
         facts,
+        store_index: HashMap::new(),
         places: HashMap::new(),
-        maybe_dead_store: Vec::new(),
+        maybe_dead_store: vec![false; f.insts.len()],
         table,
         konst_vns,
         reps: HashMap::new(),
@@ -365,19 +368,22 @@ pub(super) fn compute(f: &Func, cfg: &Cfg, params: &[ParamFact], calls: CallFact
                         ..Fact::unknown(vn)
                     }
                 }
-                _ => value_fact(f, cfg, &mut facts, &stores, v),
+                _ => value_fact(f, cfg, &mut facts, v),
             };
             facts.facts[v as usize] = fact;
             facts.runs[v as usize] = samples::of_value(f, cfg, &facts, v);
             if matches!(f.insts[v as usize].op, Op::Store { .. }) {
                 if let Some(place) = place(f, &facts, v) {
+                    facts.store_index.entry(place.key()).or_default().push(v);
                     facts.places.insert(v, place);
                     stores.push(v);
                 }
             }
         }
     }
-    facts.maybe_dead_store = dead_stores(f, cfg, &facts, &stores);
+    for s in dead_stores(f, cfg, &facts, &stores) {
+        facts.maybe_dead_store[s as usize] = true;
+    }
     for v in 0..facts.facts.len() {
         let vn = facts.facts[v].vn;
         facts.reps.entry(vn).or_insert(v as Vid);
@@ -431,7 +437,7 @@ pub(super) fn through_bitcasts(f: &Func, a: &Arg) -> Arg {
 }
 
 /// The fact of value `v` (operands before it in reverse postorder are done).
-fn value_fact(f: &Func, cfg: &Cfg, facts: &mut Facts, stores: &[Vid], v: Vid) -> Fact {
+fn value_fact(f: &Func, cfg: &Cfg, facts: &mut Facts, v: Vid) -> Fact {
     let inst = &f.insts[v as usize];
     let ty = inst.ty;
     let args = &inst.args;
@@ -559,7 +565,7 @@ fn value_fact(f: &Func, cfg: &Cfg, facts: &mut Facts, stores: &[Vid], v: Vid) ->
             derived(facts, key, poss, float_free)
         }
         Op::Phi(blocks) => phi_fact(cfg, facts, v, ty, args, blocks, inst.block),
-        Op::Load { memory } => load_fact(f, cfg, facts, stores, v, *memory),
+        Op::Load { .. } => load_fact(f, cfg, facts, v),
         Op::Call(Callee::Intrinsic(intr)) => intrinsic_fact(f, facts, v, *intr),
         Op::Call(Callee::Opaque) => {
             let vn = facts.facts[v as usize].vn;

@@ -25,7 +25,25 @@ pub(in super::super) struct Place {
     pub memory: bool,
 }
 
+/// More candidate stores than this for one access are not examined one by
+/// one: the access is treated as the cautious answer (forwarded from one of
+/// them, or overwritten), which keeps big functions linear.
+const MAX_CANDIDATES: usize = 8;
+
+/// With more stores than this to places that may overlap, each of them is
+/// taken as possibly overwritten and each load of such a place as possibly
+/// forwarded, without looking (big generated functions).
+const MAX_STORES_PER_PLACE: usize = 64;
+
+/// Places that may overlap have the same key (base, variable part, region).
+pub(in super::super) type PlaceKey = (Vn, Vec<(Vn, u64)>, bool);
+
 impl Place {
+    /// The key of the places this one may overlap.
+    pub(in super::super) fn key(&self) -> PlaceKey {
+        (self.base, self.terms.clone(), self.memory)
+    }
+
     /// Whether `self` may cover every byte of `other`.
     pub(in super::super) fn covers(&self, other: &Place) -> bool {
         self.base == other.base
@@ -111,22 +129,38 @@ pub(super) fn dead_stores(f: &Func, cfg: &Cfg, facts: &Facts, stores: &[Vid]) ->
     for &s in stores {
         let place = &facts.places[&s];
         let block = f.insts[s as usize].block;
-        let overwritten = stores.iter().any(|&t| {
-            let (tb, tp) = (f.insts[t as usize].block, &facts.places[&t]);
-            t != s
-                && tp.covers(place)
-                && if tb == block {
-                    t > s
-                } else {
-                    cfg.ret_post_dominates(tb, block)
-                }
-                && !read_between(f, facts, s, t, place)
-        });
+        let same_place = facts
+            .store_index
+            .get(&place.key())
+            .map_or(&[][..], |v| &v[..]);
+        if same_place.len() > MAX_STORES_PER_PLACE {
+            dead.push(s);
+            continue;
+        }
+        let killers: Vec<Vid> = same_place
+            .iter()
+            .copied()
+            .filter(|&t| {
+                let (tb, tp) = (f.insts[t as usize].block, &facts.places[&t]);
+                t != s
+                    && tp.covers(place)
+                    && if tb == block {
+                        t > s
+                    } else {
+                        cfg.ret_post_dominates(tb, block)
+                    }
+            })
+            .take(MAX_CANDIDATES + 1)
+            .collect();
+        let overwritten = killers.len() > MAX_CANDIDATES
+            || killers
+                .iter()
+                .any(|&t| !read_between(f, facts, s, t, place));
         let value = &f.insts[s as usize].args[0];
         let noop = match through_bitcasts(f, value) {
             Arg::Val(l) => {
                 matches!(f.insts[l as usize].op, Op::Load { .. })
-                    && place_of_load(f, facts, l).is_some_and(|lp| lp == *place)
+                    && facts.places.get(&l).is_some_and(|lp| lp == place)
             }
             _ => false,
         };
@@ -145,7 +179,7 @@ fn read_between(f: &Func, facts: &Facts, s: Vid, t: Vid, place: &Place) -> bool 
         let inst = &f.insts[v as usize];
         match inst.op {
             Op::Call(Callee::Opaque | Callee::Defined(_)) => true,
-            Op::Load { .. } => place_of_load(f, facts, v).is_some_and(|p| {
+            Op::Load { .. } => facts.places.get(&v).is_some_and(|p| {
                 p.base == place.base
                     && p.terms == place.terms
                     && p.memory == place.memory
@@ -221,29 +255,31 @@ fn path_without_call(f: &Func, s: Vid, v: Vid) -> bool {
     false
 }
 
-fn place_of_load(f: &Func, facts: &Facts, l: Vid) -> Option<Place> {
-    place(f, facts, l)
-}
-
 /// A load: a fresh value per place, unless a dominating store to a place
 /// covering it may be forwarded to it.
-pub(super) fn load_fact(
-    f: &Func,
-    cfg: &Cfg,
-    facts: &mut Facts,
-    stores: &[Vid],
-    v: Vid,
-    memory: bool,
-) -> Fact {
+pub(super) fn load_fact(f: &Func, cfg: &Cfg, facts: &mut Facts, v: Vid) -> Fact {
     let ty = f.insts[v as usize].ty;
     let Some(place) = place(f, facts, v) else {
         let vn = facts.facts[v as usize].vn;
         return Fact::opaque(vn, ty);
     };
-    let _ = memory;
     let block = f.insts[v as usize].block;
-    let sources: Vec<Vid> = stores
+    // The most recent stores first: the nearest ones decide.
+    let same_place = facts
+        .store_index
+        .get(&place.key())
+        .map_or(&[][..], |v| &v[..]);
+    if same_place.len() > MAX_STORES_PER_PLACE {
+        facts.places.insert(v, place);
+        facts.forwarded[v as usize] = Some(None);
+        return Fact {
+            leaves: Leaves::many(),
+            ..Fact::unknown(ANY)
+        };
+    }
+    let candidates: Vec<Vid> = same_place
         .iter()
+        .rev()
         .copied()
         .filter(|&s| {
             let sb = f.insts[s as usize].block;
@@ -253,9 +289,17 @@ pub(super) fn load_fact(
                 } else {
                     cfg.dominates(sb, block)
                 }
-                && path_without_call(f, s, v)
         })
+        .take(MAX_CANDIDATES + 1)
         .collect();
+    let sources: Vec<Vid> = if candidates.len() > MAX_CANDIDATES {
+        candidates
+    } else {
+        candidates
+            .into_iter()
+            .filter(|&s| path_without_call(f, s, v))
+            .collect()
+    };
     facts.places.insert(v, place.clone());
     match sources.as_slice() {
         [] => {
