@@ -9,4 +9,4 @@ export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/build-runtimes.sh
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
-cargo test --workspace --release 2>&1
+cargo test --workspace --release --no-fail-fast 2>&1
