@@ -499,11 +499,12 @@ fn compile_into_a_special_file_keeps_it() {
         ],
     )
     .assert_success();
+    // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    assert!(kind.is_fifo(), "the FIFO is still a FIFO: {kind:?}");
     let bytes = reader.join().expect("reader");
     assert!(
         bytes.starts_with(b"\x7fELF"),
         "the executable went through the FIFO"
     );
-    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
-    assert!(kind.is_fifo(), "the FIFO is still a FIFO: {kind:?}");
 }
