@@ -9,6 +9,6 @@ export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/build-runtimes.sh
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
-cargo test --workspace --release 2>&1
+cargo test --workspace --release --no-fail-fast 2>&1
 # The spec suite again, compiled for checkpoint/restore: instrumentation must not change semantics.
 TERN_SPEC_CR=1 cargo test -p tern --release --test spec 2>&1

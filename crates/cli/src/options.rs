@@ -54,7 +54,14 @@ pub fn build_executable(wasm: &[u8], codegen: &CodegenOptions, out: &Path) -> Re
     let options = codegen.compile_options();
     let compiled = tern_compiler::compile_module(wasm, &options)?;
     let bundle = tern_compiler::emit_bundle(std::slice::from_ref(&options.symbol_prefix), target)?;
-    let dir = tempdir_beside(out)?;
+    // An existing special file (`-o /dev/null`, a FIFO) is written into, never
+    // renamed over: a rename would replace the device node with the executable.
+    let special = std::fs::metadata(out).is_ok_and(|m| !m.is_file() && !m.is_dir());
+    let dir = if special {
+        tempdir_beside(&std::env::temp_dir().join("out"))?
+    } else {
+        tempdir_beside(out)?
+    };
     let module_obj = dir.join("module.o");
     let bundle_obj = dir.join("bundle.o");
     std::fs::write(&module_obj, &compiled.object)?;
@@ -62,7 +69,13 @@ pub fn build_executable(wasm: &[u8], codegen: &CodegenOptions, out: &Path) -> Re
     let tmp_out = dir.join("a.out");
     let linked = tern_compiler::link::link_executable(&[module_obj, bundle_obj], target, &tmp_out);
     let result = linked.map_err(anyhow::Error::from).and_then(|()| {
-        std::fs::rename(&tmp_out, out).with_context(|| format!("cannot write {}", out.display()))
+        if special {
+            let bytes = std::fs::read(&tmp_out)?;
+            std::fs::write(out, bytes)
+        } else {
+            std::fs::rename(&tmp_out, out)
+        }
+        .with_context(|| format!("cannot write {}", out.display()))
     });
     let _ = std::fs::remove_dir_all(&dir);
     result

@@ -469,3 +469,42 @@ fn env_argv0_and_stdin() {
         );
     }
 }
+
+/// `tern compile -o /dev/null` (or a FIFO) writes into the special file
+/// instead of renaming the executable over it, which would replace the
+/// device node for everyone. Checked with a FIFO and a reader.
+#[test]
+fn compile_into_a_special_file_keeps_it() {
+    use std::os::unix::fs::FileTypeExt;
+    common::require_runtimes();
+    let dir = TempDir::new("compile-fifo");
+    let module = common::write_file(&dir, "m.wat", b"(module (func (export \"_start\")))");
+    let fifo = dir.join("fifo");
+    let c = std::ffi::CString::new(fifo.as_os_str().as_encoded_bytes()).expect("path");
+    // SAFETY: mkfifo with a NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o644) }, 0, "mkfifo");
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read(fifo).expect("read the FIFO"))
+    };
+    common::run_tern(
+        &dir.join("cache"),
+        &[
+            "compile",
+            module.to_str().expect("utf-8"),
+            "-o",
+            fifo.to_str().expect("utf-8"),
+            "-O",
+            "0",
+        ],
+    )
+    .assert_success();
+    // Checked before joining: had the FIFO been replaced, the reader would wait forever.
+    let kind = std::fs::symlink_metadata(&fifo).expect("stat").file_type();
+    assert!(kind.is_fifo(), "the FIFO is still a FIFO: {kind:?}");
+    let bytes = reader.join().expect("reader");
+    assert!(
+        bytes.starts_with(b"\x7fELF"),
+        "the executable went through the FIFO"
+    );
+}

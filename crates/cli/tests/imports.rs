@@ -19,6 +19,7 @@ const MODULE: &str = r#"
   (import "env" "missing_fn" (func $m (param i32 f64) (result i32 i64 f32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "no_such_wasi" (func $n (param i64)))
+  (import "env" "many_results" (func $r (param f32 v128) (result i64 i64 i64 i64 i64 f64)))
   (memory (export "memory") 1)
   (data (i32.const 16) "before\n")
   (func (export "_start")
@@ -28,6 +29,8 @@ const MODULE: &str = r#"
     (call $m (i32.const 1) (f64.const 2))
     drop drop drop)
   (func (export "other") (call $n (i64.const 1)))
+  (func (export "many") (result i64)
+    (call $r (f32.const 1) (v128.const i64x2 1 2)) drop drop drop drop drop)
   (func (export "untouched") (result i32) (i32.const 7)))
 "#;
 
@@ -93,6 +96,13 @@ fn trap_unknown_imports_stubs_trap_when_called() {
         both_ways(&dir, &module, target, &invoke_other, &[], &|r| {
             r.assert_trap("host function trapped");
             r.assert_stderr_mentions(&["unknown import `wasi_snapshot_preview1::no_such_wasi`"]);
+        });
+        // Five i64 results and an f64 do not fit in registers: the call passes a
+        // hidden result pointer, which the stub must not mind either.
+        let invoke_many = ["--trap-unknown-imports", "--invoke", "many"];
+        both_ways(&dir, &module, target, &invoke_many, &[], &|r| {
+            r.assert_trap("host function trapped");
+            r.assert_stderr_mentions(&["unknown import `env::many_results`"]);
         });
         let invoke_untouched = ["--trap-unknown-imports", "--invoke", "untouched"];
         both_ways(&dir, &module, target, &invoke_untouched, &[], &|r| {

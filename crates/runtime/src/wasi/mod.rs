@@ -5,7 +5,8 @@
 //! the imports: one native entry per preview1 function (generated below from
 //! its signature), each handing the raw arguments and the guest's whole memory
 //! to `tern_wasi::dispatch::call` and turning the outcome into the errno
-//! result, an exit, or a trap. Unknown names are link errors.
+//! result, an exit, or a trap. Unknown names are link errors (or trapping
+//! stubs with `--trap-unknown-imports`, see `crate::trap_stubs`).
 
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
