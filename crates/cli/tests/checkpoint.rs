@@ -47,21 +47,7 @@ impl Program {
         let wasm = dir.join(&format!("{name}.wasm"));
         common::build_c_to_wasm(&src, &wasm);
         let cache = dir.join("cache");
-        let mut exes = BTreeMap::new();
-        for target in [X86, ARM] {
-            let exe = dir.join(&format!("{name}-{target}"));
-            common::run(
-                common::tern(&cache)
-                    .arg("compile")
-                    .arg("--cr")
-                    .arg(&wasm)
-                    .arg("-o")
-                    .arg(&exe)
-                    .args(["--target", target]),
-            )
-            .assert_success();
-            exes.insert(target, exe);
-        }
+        let exes = compile_for_both(&cache, &wasm, &dir, name);
         Program {
             name,
             dir,
@@ -91,6 +77,41 @@ impl Program {
             .env_remove("TERN_CHECKPOINT_REPORT");
         cmd
     }
+}
+
+/// `tern compile --cr` of `module` for both targets, as `dir/STEM-TARGET`.
+fn compile_for_both(
+    cache: &Path,
+    module: &Path,
+    dir: &TempDir,
+    stem: &str,
+) -> BTreeMap<&'static str, PathBuf> {
+    let mut exes = BTreeMap::new();
+    for target in [X86, ARM] {
+        let exe = dir.join(&format!("{stem}-{target}"));
+        common::run(
+            common::tern(cache)
+                .arg("compile")
+                .arg("--cr")
+                .arg(module)
+                .arg("-o")
+                .arg(&exe)
+                .args(["--target", target]),
+        )
+        .assert_success();
+        exes.insert(target, exe);
+    }
+    exes
+}
+
+/// The point count `TERN_CHECKPOINT_REPORT=1` printed on stderr.
+fn points_reached(stderr: &str) -> Option<u64> {
+    stderr.lines().find_map(|l| {
+        l.strip_prefix("tern: reached ")?
+            .strip_suffix(" migration points")?
+            .parse()
+            .ok()
+    })
 }
 
 /// Everything a run leaves behind that must match the reference.
@@ -135,15 +156,7 @@ fn reference(p: &Program) -> (Outcome, u64) {
         "counting changes the output of {}",
         p.name
     );
-    let points = counted
-        .stderr
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tern: reached ")?
-                .strip_suffix(" migration points")?
-                .parse()
-                .ok()
-        })
+    let points = points_reached(&counted.stderr)
         .unwrap_or_else(|| panic!("no point count from {}:\n{}", p.name, counted.describe()));
     (outcome, points)
 }
@@ -460,21 +473,7 @@ fn wasm_features_and_traps_across_isas() {
     let dir = TempDir::new("cr-features");
     let wat = common::repo_root().join("tests/cr/features.wat");
     let cache = dir.join("cache");
-    let mut exes = BTreeMap::new();
-    for target in [X86, ARM] {
-        let exe = dir.join(&format!("features-{target}"));
-        common::run(
-            common::tern(&cache)
-                .arg("compile")
-                .arg("--cr")
-                .arg(&wat)
-                .arg("-o")
-                .arg(&exe)
-                .args(["--target", target]),
-        )
-        .assert_success();
-        exes.insert(target, exe);
-    }
+    let exes = compile_for_both(&cache, &wat, &dir, "features");
     let invoke = |target: &str, name: &str, extra: &[&str], at: Option<u64>| {
         let mut cmd = common::target_command(target, &exes[target]);
         cmd.args(["--invoke", name]).args(extra).arg("--");
@@ -491,16 +490,7 @@ fn wasm_features_and_traps_across_isas() {
             .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
             .env("TERN_CHECKPOINT_REPORT", "1"),
     );
-    let points: u64 = counted
-        .stderr
-        .lines()
-        .find_map(|l| {
-            l.strip_prefix("tern: reached ")?
-                .strip_suffix(" migration points")?
-                .parse()
-                .ok()
-        })
-        .expect("point count");
+    let points: u64 = points_reached(&counted.stderr).expect("point count");
     assert!(points > 100, "only {points} points");
     for k in 1..=6u64 {
         let at = points * k / 7;
