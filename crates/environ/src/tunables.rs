@@ -10,6 +10,15 @@
 /// `MemoryOutOfBounds` trap. 64-bit memories are bounds-checked explicitly.
 pub const MEMORY32_RESERVATION: u64 = (8 << 30) + (64 << 10);
 
+/// Largest size of a 32-bit linear memory: 4 GiB minus one 64 KiB page.
+///
+/// The compiler relies on it: an access at `i32` index `x` that did not trap
+/// proves `x < 2^32 - 64 KiB`, so `x + C` cannot wrap for `C < 64 KiB` and is
+/// built as `add nuw`, which lets LLVM's vectorizer see neighbouring accesses
+/// (`translate/address_facts.rs` in the compiler). A `memory.grow` past it
+/// returns -1, which the spec allows for any growth.
+pub const MEMORY32_MAX_BYTES: u64 = (1 << 32) - (64 << 10);
+
 /// Default maximum size of the Wasm part of the native stack (bytes) before
 /// `call stack exhausted`.
 pub const DEFAULT_MAX_WASM_STACK: usize = 4 << 20;

@@ -71,6 +71,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     /// With `--cr`: the validator's operand types after the current `loop` or
     /// call, bottom first (the types of the values a migration point saves).
     pub(super) stack_types: Vec<ValType>,
+    /// Which `i32` values are proven memory addresses (for `add nuw`).
+    pub(super) address_facts: super::address_facts::AddressFacts,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -126,6 +128,7 @@ pub fn translate_function(
         position: body_position,
         cr: None,
         stack_types: Vec::new(),
+        address_facts: Default::default(),
     };
     if env
         .cr

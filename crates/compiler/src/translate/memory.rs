@@ -49,6 +49,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let base = self.memory_base(memory)?;
         if !memory64 {
+            self.address_facts.on_access(index);
             let index = self.builder.build_int_z_extend(index, i64_ty, "index")?;
             let offset = if memarg.offset == 0 {
                 index

@@ -11,6 +11,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_local_get(&mut self, index: u32) -> Result<()> {
         let local = self.locals[index as usize];
         let value = self.builder.build_load(local.ty, local.slot, "local")?;
+        if value.is_int_value() {
+            self.address_facts
+                .on_local_get(index, value.into_int_value());
+        }
         self.push(value);
         Ok(())
     }
@@ -20,6 +24,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let local = self.locals[index as usize];
         let value = self.pop();
         self.builder.build_store(local.slot, value)?;
+        if value.is_int_value() {
+            self.address_facts
+                .on_local_set(index, value.into_int_value());
+        }
         if tee {
             self.push(value);
         }

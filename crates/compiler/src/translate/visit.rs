@@ -14,10 +14,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// # Errors
     /// `Unsupported` for operators tern does not lower; LLVM errors.
     pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
+        self.address_facts.on_control(op);
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
         self.position = offset as u32;
+        if matches!(op, Operator::I32Add) && self.translate_address_add()? {
+            return Ok(());
+        }
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
         }

@@ -13,7 +13,7 @@ use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tern_environ::tunables::MEMORY32_RESERVATION;
+use tern_environ::tunables::{MEMORY32_MAX_BYTES, MEMORY32_RESERVATION};
 use tern_environ::MemoryType;
 
 use crate::vmctx::VMMemoryDefinition;
@@ -22,8 +22,6 @@ pub use table::Table;
 
 /// Largest reservation made for a 64-bit memory.
 const MEMORY64_MAX_RESERVATION: u64 = 16 << 30;
-/// Bytes a 32-bit memory can address.
-const MEMORY32_MAX_BYTES: u64 = 1 << 32;
 
 /// Number of reservations the fault registry can track.
 const REGISTRY_SLOTS: usize = 8192;
