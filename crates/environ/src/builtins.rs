@@ -101,8 +101,14 @@ builtins! {
     /// (`call stack exhausted`) or start a checkpoint unwind.
     CrEnter = "cr_enter"(I32) -> I64;
     /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
-    /// run the loop body; otherwise the position a restore continues to.
+    /// run the loop body; [`CR_POLL_CAPTURE`]: a checkpoint was requested,
+    /// save this frame and call `cr_unwind`; otherwise the position a restore
+    /// continues to. Never unwinds.
     CrPoll = "cr_poll"(I32) -> I64;
+    /// `cr_unwind() -> !`: after a poll returned [`CR_POLL_CAPTURE`] and the
+    /// frame saved itself, unwinds the frames below it (their landing pads
+    /// save them) for the checkpoint.
+    CrUnwind = "cr_unwind"(), noreturn;
     /// `cr_capture(position) -> ptr`: called by a landing pad during a
     /// checkpoint unwind; returns the zeroed slots to store the frame into.
     CrCapture = "cr_capture"(I32) -> Pointer;
@@ -112,3 +118,7 @@ builtins! {
     /// `call_indirect` at `position` re-enters (the next frame's function).
     CrRestoreCallee = "cr_restore_callee"(I32) -> Pointer;
 }
+
+/// What `cr_poll` returns when the polling frame must save itself for a
+/// checkpoint (positions are non-negative; -1 means continue).
+pub const CR_POLL_CAPTURE: i64 = -2;

@@ -6,11 +6,12 @@ use super::checkpoint::CrModule;
 use super::tbaa::Tbaa;
 use super::types;
 use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::builder::BuilderError;
 use inkwell::context::Context;
 use inkwell::intrinsics::Intrinsic;
 use inkwell::module::{Linkage, Module};
 use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionType};
-use inkwell::values::FunctionValue;
+use inkwell::values::{BasicMetadataValueEnum, FunctionValue};
 use inkwell::AddressSpace;
 use tern_environ::builtins::{Builtin, BuiltinType};
 use tern_environ::{FuncIndex, ModuleInfo, ValType, VmOffsets};
@@ -143,6 +144,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             builtin,
             Builtin::CrEnter
                 | Builtin::CrPoll
+                | Builtin::CrUnwind
                 | Builtin::CrCapture
                 | Builtin::CrRestoreValues
                 | Builtin::CrRestoreCallee
@@ -150,7 +152,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
         }
-        if !matches!(builtin, Builtin::CrEnter | Builtin::CrPoll) {
+        if !matches!(builtin, Builtin::CrEnter | Builtin::CrUnwind) {
             // Only the checkpoint slow paths unwind (to take a checkpoint).
             function.add_attribute(
                 AttributeLoc::Function,
@@ -167,6 +169,41 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         function
     }
 
+    /// `cr_poll` behind a `preserve_allcc` wrapper (defined on first use):
+    /// a loop-header poll's slow path then clobbers no register, so values
+    /// carried around the loop (floating-point ones above all) stay in
+    /// registers instead of being spilled around the never-taken call.
+    /// LLVM writes the save/restore of everything the C call may clobber into
+    /// the wrapper.
+    pub fn cr_poll_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
+        const NAME: &str = "tern_cr_poll_preserving";
+        if let Some(function) = self.module.get_function(NAME) {
+            return Ok(function);
+        }
+        let poll = self.builtin(Builtin::CrPoll);
+        let function = self
+            .module
+            .add_function(NAME, poll.get_type(), Some(Linkage::Internal));
+        function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
+        for attribute in ["noinline", "cold", "nounwind"] {
+            function.add_attribute(
+                AttributeLoc::Function,
+                enum_attribute(self.context, attribute),
+            );
+        }
+        let builder = self.context.create_builder();
+        builder.position_at_end(self.context.append_basic_block(function, "entry"));
+        let args: Vec<BasicMetadataValueEnum<'ctx>> =
+            function.get_param_iter().map(Into::into).collect();
+        let result = builder
+            .build_call(poll, &args, "target")?
+            .try_as_basic_value()
+            .basic()
+            .expect("cr_poll returns a position");
+        builder.build_return(Some(&result))?;
+        Ok(function)
+    }
+
     /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.
     ///
     /// # Panics
@@ -179,6 +216,9 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             .unwrap_or_else(|| panic!("{name} accepts the overload {types:?}"))
     }
 }
+
+/// LLVM's `preserve_allcc` calling convention number.
+pub const PRESERVE_ALL_CALL_CONV: u32 = 15;
 
 /// The enum attribute `name` (without a value).
 pub fn enum_attribute(context: &Context, name: &str) -> Attribute {

@@ -1,8 +1,11 @@
 //! The `tern_builtin_cr_*` builtins (see `tern_environ::builtins`).
 //!
-//! `cr_enter` and `cr_poll` may start a checkpoint unwind, so they are
-//! `extern "C-unwind"` and never run it inside `catch_unwind`.
+//! `cr_enter` and `cr_unwind` start checkpoint unwinds, so they are
+//! `extern "C-unwind"` and never run it inside `catch_unwind`. `cr_poll`
+//! never unwinds: compiled code calls it through a register-preserving
+//! wrapper and saves its own frame when it returns `CR_POLL_CAPTURE`.
 
+use tern_environ::builtins::CR_POLL_CAPTURE;
 use tern_environ::TrapCode;
 
 use super::{capture, request, restore};
@@ -43,9 +46,18 @@ extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
         return CONTINUE;
     }
     match request::take_at_point() {
-        Some(mode) => capture::begin(mode),
+        Some(mode) => {
+            // The polling frame saves itself, then calls `cr_unwind`: no
+            // unwind through the poll, so the poll's call preserves registers.
+            capture::prepare(mode);
+            CR_POLL_CAPTURE
+        }
         None => CONTINUE,
     }
+}
+
+extern "C-unwind" fn cr_unwind_impl(_vmctx: *mut u8) {
+    capture::unwind()
 }
 
 extern "C" fn cr_capture_impl(_vmctx: *mut u8, position: i32) -> *mut u8 {
@@ -76,6 +88,10 @@ builtin_shim! {
 builtin_shim! {
     /// `cr_poll(position) -> position or -1`.
     fn tern_builtin_cr_poll(vmctx: *mut u8, position: i32) -> i64 => cr_poll_impl
+}
+builtin_shim! {
+    /// `cr_unwind() -> !`.
+    fn tern_builtin_cr_unwind(vmctx: *mut u8) => cr_unwind_impl
 }
 builtin_shim! {
     /// `cr_capture(position) -> slots`.

@@ -26,6 +26,7 @@ pub use liveness::{analyze as analyze_liveness, Liveness};
 
 pub use scan::checkpointable_functions;
 
+use super::env::PRESERVE_ALL_CALL_CONV;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
@@ -36,7 +37,7 @@ use inkwell::values::{
     InstructionValue, IntValue, PhiValue, PointerValue,
 };
 use inkwell::AddressSpace;
-use tern_environ::builtins::Builtin;
+use tern_environ::builtins::{Builtin, CR_POLL_CAPTURE};
 use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind, SLOT_SIZE};
 use tern_environ::vmctx::VMCTX_INTERRUPT;
 use tern_environ::{TrapCode, ValType};
@@ -242,34 +243,35 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let _ = branch;
 
         self.builder.position_at_end(poll);
-        let cont = self.new_block("cr_poll_cont");
-        let pad = self.new_block("cr_loop_pad");
         let pos = self
             .context()
             .i32_type()
             .const_int(u64::from(position), false);
-        let target = self
+        let slow = self.env.cr_poll_preserving()?;
+        let call = self
             .builder
-            .build_invoke(
-                self.env.builtin(Builtin::CrPoll),
-                &[self.vmctx.into(), pos.into()],
-                cont,
-                pad,
-                "target",
-            )?
+            .build_call(slow, &[self.vmctx.into(), pos.into()], "target")?;
+        call.set_call_convention(PRESERVE_ALL_CALL_CONV);
+        let target = call
             .try_as_basic_value()
             .basic()
             .ok_or_else(|| CompileError::Codegen("cr_poll returns a position".into()))?
             .into_int_value();
         let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
         let locals = self.saved_locals(Some(position));
-        self.builder.position_at_end(pad);
-        self.emit_capture(position, &locals, &stack)?;
-        self.builder.position_at_end(cont);
+        let capture = self.new_block("cr_loop_capture");
+        self.builder.position_at_end(capture);
+        self.emit_capture_and_unwind(position, &locals, &stack)?;
+        self.builder.position_at_end(poll);
         let bad = self.trap_block(TrapCode::HostTrap)?;
-        let switch = self
-            .builder
-            .build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+        let switch = self.builder.build_switch(
+            target,
+            bad,
+            &[
+                (self.i64_const(-1), body),
+                (self.i64_const(CR_POLL_CAPTURE), capture),
+            ],
+        )?;
 
         // Restoring a frame stopped at this loop: reload everything and enter.
         let restore = self.new_block("cr_restore_loop");
@@ -516,6 +518,34 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let token =
             self.builder
                 .build_landing_pad(token_ty, personality, &[], true, "checkpoint")?;
+        self.emit_frame_save(position, locals, stack)?;
+        self.builder.build_resume(token)?;
+        Ok(())
+    }
+
+    /// A poll's capture block: saves the frame like a landing pad would,
+    /// then lets `cr_unwind` unwind the frames below (this frame's call of it
+    /// has no landing pad, so the unwind passes it by).
+    fn emit_capture_and_unwind(
+        &mut self,
+        position: u32,
+        locals: &[u32],
+        stack: &[BasicValueEnum<'ctx>],
+    ) -> Result<()> {
+        self.emit_frame_save(position, locals, stack)?;
+        self.call_builtin(Builtin::CrUnwind, &[])?;
+        self.builder.build_unreachable()?;
+        Ok(())
+    }
+
+    /// Stores every saved local and `stack` into the slots `cr_capture`
+    /// hands out for the frame at `position`.
+    fn emit_frame_save(
+        &mut self,
+        position: u32,
+        locals: &[u32],
+        stack: &[BasicValueEnum<'ctx>],
+    ) -> Result<()> {
         let pos = self
             .context()
             .i32_type()
@@ -537,7 +567,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.store_slot(slots, index, *value)?;
             index += 1;
         }
-        self.builder.build_resume(token)?;
         Ok(())
     }
 
