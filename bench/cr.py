@@ -12,8 +12,10 @@ compiles it with tern twice (plain and --cr), and measures
     the plain run time;
   * restore latency (process start to the innermost frame resumed), and that
     the checkpointed + restored output equals the uninterrupted one.
+  * with --instructions: instructions executed by each build (valgrind's
+    callgrind), whose ratio does not depend on how busy the machine is.
 Prints a markdown table and writes target/bench/cr.{md,png}.
-Usage: bench/cr.sh [--runs N] [--only a,b] [--out DIR]
+Usage: bench/cr.sh [--runs N] [--only a,b] [--out DIR] [--instructions]
 """
 import argparse, os, re, signal, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -48,6 +50,16 @@ def checkpoint_once(exe, snap, delay):
     return (int(m.group(1)), int(m.group(2)), int(m.group(3))), out
 
 
+def instructions(exe):
+    """Instructions one run of `exe` executes (callgrind's total)."""
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", str(exe)],
+                       capture_output=True, text=True)
+    m = re.search(r"Collected : (\d+)", r.stderr)
+    if r.returncode != 0 or not m:
+        raise RuntimeError(f"callgrind failed on {exe}: {r.stderr[-1000:]}")
+    return int(m.group(1))
+
+
 def restore_once(exe, snap):
     env = dict(os.environ, TERN_CHECKPOINT_REPORT="1")
     r = subprocess.run([str(exe), "--restore", str(snap), "--"], capture_output=True, text=True, env=env)
@@ -61,6 +73,7 @@ def main():
     ap.add_argument("--only", default="")
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--tern", default=str(ROOT / "target" / "release" / "tern"))
+    ap.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -97,22 +110,25 @@ def main():
             "exe": cr.stat().st_size / plain.stat().st_size, "agree": agree,
             "ck_us": ck[0] if ck else None, "snap": ck[1] if ck else None, "mem": ck[2] if ck else None,
             "restore_us": rl, "restored_ok": restored_ok,
+            "instr": instructions(cr) / instructions(plain) if args.instructions else None,
         }
         rows.append(row)
         print(f"  {name}: {row}", file=sys.stderr)
     fmt = lambda v, f: (f.format(v) if v is not None else "-")
-    lines = ["| program | plain (s) | --cr (s) | run-time ratio | code ratio | exe ratio | checkpoint (ms) | snapshot (KiB) | memory (KiB) | restore (ms) | output ok |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| program | plain (s) | --cr (s) | run-time ratio | code ratio | exe ratio | checkpoint (ms) | snapshot (KiB) | memory (KiB) | restore (ms) | output ok | instructions ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ok = r["agree"] and r["restored_ok"] is not False
         lines.append(f"| {r['name']} | {r['plain']:.3f} | {r['cr']:.3f} | {r['ratio']:.3f}x | {r['code']:.2f}x | {r['exe']:.2f}x | "
                      f"{fmt(r['ck_us'] and r['ck_us'] / 1000, '{:.2f}')} | {fmt(r['snap'] and r['snap'] / 1024, '{:.1f}')} | "
-                     f"{fmt(r['mem'] and r['mem'] / 1024, '{:.0f}')} | {fmt(r['restore_us'] and r['restore_us'] / 1000, '{:.2f}')} | {'yes' if ok else 'NO'} |")
+                     f"{fmt(r['mem'] and r['mem'] / 1024, '{:.0f}')} | {fmt(r['restore_us'] and r['restore_us'] / 1000, '{:.2f}')} | {'yes' if ok else 'NO'} | {fmt(r['instr'], '{:.3f}x')} |")
     ratios = [r["ratio"] for r in rows]
     codes = [r["code"] for r in rows]
     mean = sum(ratios) / len(ratios)
     worst = max(rows, key=lambda r: r["ratio"])
-    lines.append(f"| **mean** | | | **{mean:.3f}x** | **{sum(codes) / len(codes):.2f}x** | | | | | | |")
+    instrs = [r["instr"] for r in rows if r["instr"] is not None]
+    instr_mean = f"**{sum(instrs) / len(instrs):.3f}x**" if instrs else ""
+    lines.append(f"| **mean** | | | **{mean:.3f}x** | **{sum(codes) / len(codes):.2f}x** | | | | | | | {instr_mean} |")
     lines.append(f"\nworst run-time ratio: {worst['name']} {worst['ratio']:.3f}x; largest code ratio {max(codes):.2f}x")
     table = "\n".join(lines)
     print(table)

