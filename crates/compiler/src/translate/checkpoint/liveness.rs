@@ -100,13 +100,29 @@ struct LoopFacts {
     assigned: HashMap<u32, u32>,
 }
 
-/// A counted loop ends `i = i + K; br_if 0 (i CMP n)` (either operand order)
+/// A counted loop ends `i = i + K; br_if 0 (i CMP n)` (either operand order),
+/// or `i = i + K; br_if 0 i` (a count down to zero),
 /// with `i` assigned only there, `n` a constant or a local the loop never
 /// assigns, and a small step: it cannot run more than 2^32 iterations
 /// (for `ne`, when the distance is a multiple of the step, as in the code
 /// compilers emit for counting and unrolled counting loops).
 fn is_counted(ops: &[(u32, Operator<'_>)], header: usize, end: usize, facts: &LoopFacts) -> bool {
-    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 8 {
+    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 6 {
+        return false;
+    }
+    // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
+    if let [(_, get), (_, k), (_, Operator::I32Add), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
+        &ops[end - 5..end]
+    {
+        if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
+            (get, tee)
+        {
+            if a == b && is_small_step(k) && facts.assigned.get(a) == Some(&1) {
+                return true;
+            }
+        }
+    }
+    if end < header + 8 {
         return false;
     }
     let tail = &ops[end - 7..end];
@@ -115,7 +131,7 @@ fn is_counted(ops: &[(u32, Operator<'_>)], header: usize, end: usize, facts: &Lo
         Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
         _ => false,
     };
-    let step_ok = |op: &Operator<'_>| matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16);
+    let step_ok = is_small_step;
     let cmp_ok = matches!(
         tail[5].1,
         Operator::I32Ne
@@ -145,6 +161,11 @@ fn is_counted(ops: &[(u32, Operator<'_>)], header: usize, end: usize, facts: &Lo
     // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
     (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
         || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
+}
+
+/// A counter step `K` with `0 < |K| <= 16`.
+fn is_small_step(op: &Operator<'_>) -> bool {
+    matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16)
 }
 
 enum Frame {
