@@ -185,6 +185,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `return_call function`.
     pub(super) fn translate_return_call(&mut self, function: u32) -> Result<()> {
         let ty_index = self.env.info.functions[function as usize];
+        if self.cr.is_some() && self.env.defined_function(function).is_none() {
+            // Under `--cr` a host call is a migration point that saves its
+            // caller's frame to re-issue the call after a restore, so the
+            // frame must stay: an ordinary call, then return.
+            self.translate_call(function)?;
+            return self.translate_return();
+        }
         self.prepare_tail_call()?;
         let call = if let Some(callee) = self.env.defined_function(function) {
             let args = self.pop_call_args(ty_index, self.vmctx);
