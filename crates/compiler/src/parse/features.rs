@@ -1,7 +1,7 @@
 //! Which WebAssembly features tern compiles, and how a validation failure is
 //! told apart from the use of a proposal tern does not implement.
 //!
-//! tern validates against WebAssembly 2.0. When a module fails that but
+//! tern validates against [`SUPPORTED`]. When a module fails that but
 //! validates with every feature wasmparser knows, the module is fine and tern
 //! is the one lacking: the error becomes [`CompileError::Unsupported`] naming
 //! the proposal(s) it needs.
