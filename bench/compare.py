@@ -41,8 +41,9 @@ def main():
         src = ROOT / "bench" / "programs" / f"{prog}.c"
         native, wasm = work / f"{prog}.native", work / f"{prog}.wasm"
         subprocess.run(["clang-22", "-O2", str(src), "-o", str(native), "-lm"], check=True)
+        extra = next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
         subprocess.run(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated",
-                        "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"], check=True)
+                        "-O2", *extra, str(src), "-o", str(wasm), "-Wl,--strip-all"], check=True)
         cmds, compile_s = {"native": [str(native)]}, {}
         for name, tern, opt in configs:
             exe = work / f"{prog}.{name}"

@@ -86,7 +86,8 @@ def main():
     for name in names:
         src = PROGRAMS / f"{name}.c"
         wasm, plain, cr = work / f"{name}.wasm", work / f"{name}.plain", work / f"{name}.cr"
-        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        extra = next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
+        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *extra, str(src), "-o", str(wasm), "-Wl,--strip-all"])
         sh([args.tern, "compile", str(wasm), "-o", str(plain)])
         sh([args.tern, "compile", "--cr", str(wasm), "-o", str(cr)])
         times = {"plain": [], "cr": []}

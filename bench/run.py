@@ -83,7 +83,9 @@ def main():
         src = PROGRAMS / f"{name}.c"
         native, wasm, tern_exe, cwasm = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern", work / f"{name}.cwasm"
         sh(["clang-22", "-O2", str(src), "-o", str(native), "-lm"])
-        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        # Extra flags for the Wasm build, from a `BENCH_WASM_FLAGS: ...` line (e.g. -mtail-call).
+        extra = next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
+        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *extra, str(src), "-o", str(wasm), "-Wl,--strip-all"])
         t0 = time.perf_counter()
         sh([args.tern, "compile", str(wasm), "-o", str(tern_exe), "-O", args.opt])
         compile_s = time.perf_counter() - t0

@@ -7,6 +7,10 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 bash scripts/build-runtimes.sh
+# The spec suites of the spec test target (one line per suite; see crates/cli/tests/spec/mod.rs).
+TERN_SPEC_SUITES=v2
+TERN_SPEC_SUITES+=,v3,tail-call,function-references
+export TERN_SPEC_SUITES
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
 cargo test --workspace --release --no-fail-fast 2>&1

@@ -244,13 +244,14 @@ fn unsupported_features_are_named() {
     let cases: &[(&str, &str)] = &[
         ("gc", "(module (type $s (struct (field i32))) (func (export \"f\") (result anyref) i32.const 1 struct.new $s))"),
         ("gc", "(module (type $a (array (mut i8))) (func (result i32) i32.const 4 array.new_default $a array.len))"),
-        ("tail-call", "(module (func $f (export \"f\") return_call $f))"),
         ("memory64", "(module (memory i64 1))"),
         ("threads", "(module (memory 1 1 shared))"),
         ("exceptions", "(module (tag $t) (func (export \"f\") throw $t))"),
         ("multi-memory", "(module (memory 1) (memory 1))"),
         ("extended-const", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"),
-        ("function-references", "(module (type $t (func)) (func (param (ref $t)) local.get 0 call_ref $t))"),
+        ("gc", "(module (type $t (sub (func))) (type (sub $t (func))))"),
+        ("gc", "(module (func (param anyref)))"),
+        ("gc", "(module (func (param i32) (result i31ref) local.get 0 ref.i31))"),
         ("exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
     ];
     for (feature, text) in cases {

@@ -680,3 +680,79 @@ fn cpython_long_loop_moves_from_x86_to_aarch64() {
         "CPython after x86-64 -> AArch64 differs from the uninterrupted run"
     );
 }
+
+/// Checkpoints in the middle of deep tail recursion (`tests/cr/tail_calls.wat`:
+/// 3 x 10^6 tail calls through `return_call`, `return_call_indirect` and
+/// `return_call_ref`, and a chain of two signatures), stopped on x86-64 and
+/// resumed on AArch64, and a chain x86-64 -> AArch64 -> x86-64 whose later
+/// legs stop right after the restore, while the restored tail caller's
+/// tail-resume frame is on the stack: the printed fold of every step must
+/// equal the uninterrupted run's.
+#[test]
+fn tail_call_recursion_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-tail");
+    let wat = common::repo_root().join("tests/cr/tail_calls.wat");
+    let cache = dir.join("cache");
+    let exes = compile_for_both(&cache, &wat, &dir, "tail");
+    let invoke = |target: &str, extra: &[&str], at: Option<u64>| {
+        let mut cmd = common::target_command(target, &exes[target]);
+        cmd.args(["--invoke", "run"]).args(extra).arg("--");
+        if let Some(at) = at {
+            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
+        }
+        run_timed(&mut cmd)
+    };
+    let reference = invoke(X86, &[], None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let counted = run_timed(
+        common::target_command(X86, &exes[X86])
+            .args(["--invoke", "run", "--"])
+            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
+            .env("TERN_CHECKPOINT_REPORT", "1"),
+    );
+    let points: u64 = points_reached(&counted.stderr).expect("point count");
+    assert!(points > 3_000_000, "only {points} points");
+    for k in [1u64, 3, 5, 6] {
+        // Odd points too, so that the innermost frame is sometimes the other
+        // function of the pair than the one the caller called.
+        let at = points * k / 7 + k % 2;
+        let snap = dir.join(&format!("tail-{at}.tsnap")).display().to_string();
+        let stopped = invoke(X86, &["--checkpoint-to", &snap], Some(at));
+        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+        let resumed = invoke(ARM, &["--restore", &snap], None);
+        assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+        assert_eq!(
+            resumed.stdout, reference.stdout,
+            "result after a checkpoint at point {at}"
+        );
+        // Again, stopping right after the restore, then once more.
+        let snap2 = dir
+            .join(&format!("tail-{at}-2.tsnap"))
+            .display()
+            .to_string();
+        let snap3 = dir
+            .join(&format!("tail-{at}-3.tsnap"))
+            .display()
+            .to_string();
+        let second = invoke(
+            ARM,
+            &["--restore", &snap, "--checkpoint-to", &snap2],
+            Some(10),
+        );
+        assert_eq!(second.code(), CHECKPOINTED, "{}", second.describe());
+        let third = invoke(
+            X86,
+            &["--restore", &snap2, "--checkpoint-to", &snap3],
+            Some(7),
+        );
+        assert_eq!(third.code(), CHECKPOINTED, "{}", third.describe());
+        let last = invoke(ARM, &["--restore", &snap3], None);
+        assert_eq!(last.code(), 0, "{}", last.describe());
+        assert_eq!(
+            last.stdout, reference.stdout,
+            "result after checkpoints at point {at}, then 10, then 7 points after each restore"
+        );
+    }
+}

@@ -20,6 +20,16 @@ use serde::{Deserialize, Serialize};
 /// identity: a snapshot restores only into code with the same scheme.
 pub const MIGRATION_SCHEME: u32 = 1;
 
+/// Set in the position of a [`PointKind::TailResume`] point (whose low bits
+/// are the function body's position): no operator sits there, and modules
+/// are far smaller than 2 GiB.
+pub const TAIL_RESUME_FLAG: u32 = 1 << 31;
+
+/// What `cr_enter` answers a function that makes tail calls when the frame
+/// to restore belongs to another function (one it, or its tail callees,
+/// tail-called): call that function through its array-call trampoline.
+pub const TAIL_RESUME_ANSWER: i64 = -2;
+
 /// Size of one frame-record slot in bytes.
 pub const SLOT_SIZE: usize = 16;
 
@@ -47,6 +57,11 @@ pub enum PointKind {
         /// The imported function (function index space).
         callee: u32,
     },
+    /// The tail-resume call of a function that makes tail calls: on a
+    /// restore, its frame may have been replaced by a tail callee's, which
+    /// it then calls itself (any type, through the array-call trampoline)
+    /// and returns the results of. A frame here saves nothing.
+    TailResume,
 }
 
 impl PointKind {
@@ -55,7 +70,7 @@ impl PointKind {
     pub fn calls_wasm(self) -> bool {
         matches!(
             self,
-            PointKind::Call { .. } | PointKind::CallIndirect { .. }
+            PointKind::Call { .. } | PointKind::CallIndirect { .. } | PointKind::TailResume
         )
     }
 }
@@ -102,6 +117,11 @@ impl FuncMigration {
             .binary_search_by_key(&position, |p| p.position)
             .ok()
             .map(|i| &self.points[i])
+    }
+
+    /// Whether the function makes tail calls (it has a tail-resume point).
+    pub fn makes_tail_calls(&self) -> bool {
+        self.points.iter().any(|p| p.kind == PointKind::TailResume)
     }
 }
 

@@ -171,6 +171,10 @@ pub struct ModuleInfo {
     pub name: Option<String>,
     /// The type section's function types, by type index.
     pub types: Vec<FuncType>,
+    /// The size of each rec group of the type section, in order (a type
+    /// outside an explicit `rec` is a group of one): type identity is
+    /// per group (iso-recursive canonicalisation).
+    pub rec_groups: Vec<u32>,
     /// Imports in order.
     pub imports: Vec<Import>,
     /// Type index of every function (imported first).

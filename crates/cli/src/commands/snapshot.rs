@@ -77,12 +77,17 @@ pub fn describe(s: &Snapshot) -> String {
         s.frames.len()
     );
     for (i, f) in s.frames.iter().enumerate().rev() {
+        let flag = tern_environ::migration::TAIL_RESUME_FLAG;
+        let at = if f.position & flag != 0 {
+            format!("@{:#x} (resuming a tail call)", f.position & !flag)
+        } else {
+            format!("@{:#x}", f.position)
+        };
         let _ = writeln!(
             out,
-            "  #{i} {} (func {}) at @{:#x}",
+            "  #{i} {} (func {}) at {at}",
             s.func_name(f.func),
-            f.func,
-            f.position
+            f.func
         );
         for (l, v) in &f.locals {
             let _ = writeln!(out, "      local {l} = {}", value(v));

@@ -50,10 +50,13 @@ pub fn heap_type(ty: wasmparser::HeapType) -> Result<HeapType> {
             A::NoExn => Ok(HeapType::NoExn),
             other => Err(unsupported(format!("gc (heap type {other:?})"))),
         },
-        wasmparser::HeapType::Concrete(idx) | wasmparser::HeapType::Exact(idx) => idx
+        // Sections give module type indices. Types the validator hands out
+        // (locals, operand types) are canonicalised to its own ids; those
+        // only decide the LLVM type and the kind of a saved value, so any
+        // function type will do (tern has no other concrete types).
+        wasmparser::HeapType::Concrete(idx) | wasmparser::HeapType::Exact(idx) => Ok(idx
             .as_module_index()
-            .map(HeapType::Concrete)
-            .ok_or_else(|| unsupported("gc (rec-group type reference)".into())),
+            .map_or(HeapType::Func, HeapType::Concrete)),
         wasmparser::HeapType::Abstract { shared: true, .. } => {
             Err(unsupported("shared-everything-threads".into()))
         }
@@ -142,6 +145,9 @@ pub fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr> {
             O::I64Sub => ConstOp::I64Sub,
             O::I64Mul => ConstOp::I64Mul,
             O::End => break,
+            other if super::gc::is_gc_operator(&other) => {
+                return Err(super::gc::gc_operator(&other))
+            }
             other => {
                 return Err(CompileError::Invalid {
                     offset,

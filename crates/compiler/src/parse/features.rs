@@ -1,7 +1,7 @@
 //! Which WebAssembly features tern compiles, and how a validation failure is
 //! told apart from the use of a proposal tern does not implement.
 //!
-//! tern validates against WebAssembly 2.0. When a module fails that but
+//! tern validates against [`SUPPORTED`]. When a module fails that but
 //! validates with every feature wasmparser knows, the module is fine and tern
 //! is the one lacking: the error becomes [`CompileError::Unsupported`] naming
 //! the proposal(s) it needs.
@@ -11,8 +11,17 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
-/// reference types, SIMD).
-pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2;
+/// reference types, SIMD), plus the Wasm 3.0 proposals listed below.
+///
+/// `GC` is on for validation only: Wasm 3.0 moved rec groups, type
+/// canonicalisation and `global.get` of defined globals in constant
+/// expressions into it. What really needs a collector (struct/array/i31
+/// types, `any`/`eq`/`none` references, subtyping, casts) is refused
+/// afterwards as "unsupported feature: gc" (`parse::gc`).
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
+    .union(WasmFeatures::GC)
+    .union(WasmFeatures::FUNCTION_REFERENCES)
+    .union(WasmFeatures::TAIL_CALL);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[

@@ -3,6 +3,7 @@
 
 mod convert;
 mod features;
+pub(crate) mod gc;
 mod module_environ;
 
 pub(crate) use convert::val_type;

@@ -4,7 +4,7 @@
 //! operator as it lowers it.
 
 use super::{convert, features, invalid, malformed};
-use crate::error::Result;
+use crate::error::{CompileError, Result};
 use sha2::{Digest, Sha256};
 use tern_environ::{
     ConstExpr, ConstOp, DataMode, DataSegment, ElementMode, ElementSegment, EntityType, Export,
@@ -47,6 +47,7 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
         ..Default::default()
     };
     let mut functions = Vec::new();
+    let mut unsupported = None;
     let mut parser = Parser::new(0);
     // Decode with the supported features too: e.g. memory limits are u32
     // LEBs without memory64, and an overlong one is malformed.
@@ -54,8 +55,16 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
     for payload in parser.parse_all(wasm) {
         let payload = payload.map_err(malformed)?;
         // Read the section ourselves first so that undecodable bytes are
-        // reported as malformed, then let the validator judge it.
-        read_payload(&mut info, &payload)?;
+        // reported as malformed, then let the validator judge it. A use of
+        // an unsupported feature is reported only once the module is known
+        // to be valid (an invalid module is invalid whatever it uses).
+        match read_payload(&mut info, &payload) {
+            Ok(()) => {}
+            Err(err @ CompileError::Unsupported { .. }) => {
+                unsupported.get_or_insert(err);
+            }
+            Err(err) => return Err(err),
+        }
         match validator.payload(&payload).map_err(invalid)? {
             ValidPayload::Func(validator, body) => {
                 functions.push(FunctionInput { body, validator })
@@ -63,6 +72,9 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
             ValidPayload::End(_) => break,
             ValidPayload::Ok | ValidPayload::Parser(_) => {}
         }
+    }
+    if let Some(err) = unsupported {
+        return Err(err);
     }
     info.func_names.resize(info.functions.len(), None);
     Ok(ParsedModule { info, functions })
@@ -72,9 +84,10 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
 fn read_payload(info: &mut ModuleInfo, payload: &Payload<'_>) -> Result<()> {
     match payload {
         Payload::TypeSection(reader) => {
-            for ty in reader.clone().into_iter_err_on_gc_types() {
-                info.types
-                    .push(convert::func_type(&ty.map_err(malformed)?)?);
+            for group in reader.clone() {
+                let types = super::gc::rec_group_func_types(&group.map_err(malformed)?)?;
+                info.rec_groups.push(types.len() as u32);
+                info.types.extend(types);
             }
         }
         Payload::ImportSection(reader) => {

@@ -5,6 +5,8 @@ use super::checkpoint::CrCallee;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
+use inkwell::attributes::AttributeLoc;
+use inkwell::llvm_sys::LLVMTailCallKind;
 use inkwell::types::FunctionType;
 use inkwell::values::{BasicMetadataValueEnum, BasicValueEnum, CallSiteValue, PointerValue};
 use inkwell::IntPredicate;
@@ -105,8 +107,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.push_call_results(ty_index, call)
     }
 
-    /// `call_indirect (type ty_index) table`.
-    pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
+    /// The callee of `call_indirect (type ty_index) table`: pops the index,
+    /// checks it against the table length, the entry against null and its
+    /// signature against `ty_index`; returns the native entry and context.
+    fn checked_table_callee(
+        &mut self,
+        ty_index: u32,
+        table: u32,
+    ) -> Result<(PointerValue<'ctx>, PointerValue<'ctx>)> {
         let index = self.pop_int();
         let index = self.to_i64(index)?;
         let length = self.table_length(table)?;
@@ -127,6 +135,38 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.builder
                 .build_int_compare(IntPredicate::NE, actual, expected, "mismatch")?;
         self.trap_if(mismatch, TrapCode::IndirectCallTypeMismatch)?;
+        Ok((native, callee_vmctx))
+    }
+
+    /// The callee of `call_ref`: pops the reference and traps if it is null
+    /// (its type is static, so there is no signature check).
+    fn checked_ref_callee(&mut self) -> Result<(PointerValue<'ctx>, PointerValue<'ctx>)> {
+        let funcref = self.pop().into_pointer_value();
+        let is_null = self.builder.build_is_null(funcref, "is_null")?;
+        self.trap_if(is_null, TrapCode::NullFunctionReference)?;
+        let (native, callee_vmctx, _) = self.funcref_fields(funcref)?;
+        Ok((native, callee_vmctx))
+    }
+
+    /// `call_indirect (type ty_index) table`.
+    pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
+        let callee = self.checked_table_callee(ty_index, table)?;
+        self.translate_call_through(ty_index, callee)
+    }
+
+    /// `call_ref ty_index`.
+    pub(super) fn translate_call_ref(&mut self, ty_index: u32) -> Result<()> {
+        let callee = self.checked_ref_callee()?;
+        self.translate_call_through(ty_index, callee)
+    }
+
+    /// Calls native entry `native` with context `callee_vmctx` and the
+    /// arguments of type `ty_index` (a migration point under `--cr`).
+    fn translate_call_through(
+        &mut self,
+        ty_index: u32,
+        (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
+    ) -> Result<()> {
         let args = self.pop_call_args(ty_index, callee_vmctx);
         let fn_ty = self.env.native_fn_type(ty_index);
         if self.cr.is_some() {
@@ -140,5 +180,94 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .builder
             .build_indirect_call(fn_ty, native, &args, "call")?;
         self.push_call_results(ty_index, call)
+    }
+
+    /// `return_call function`.
+    pub(super) fn translate_return_call(&mut self, function: u32) -> Result<()> {
+        let ty_index = self.env.info.functions[function as usize];
+        if self.cr.is_some() && self.env.defined_function(function).is_none() {
+            // Under `--cr` a host call is a migration point that saves its
+            // caller's frame to re-issue the call after a restore, so the
+            // frame must stay: an ordinary call, then return.
+            self.translate_call(function)?;
+            return self.translate_return();
+        }
+        self.prepare_tail_call()?;
+        let call = if let Some(callee) = self.env.defined_function(function) {
+            let args = self.pop_call_args(ty_index, self.vmctx);
+            self.builder.build_call(callee, &args, "tail_call")?
+        } else {
+            let (native, callee_vmctx) = self.imported_callee(function)?;
+            let args = self.pop_call_args(ty_index, callee_vmctx);
+            let fn_ty = self.env.native_fn_type(ty_index);
+            self.builder
+                .build_indirect_call(fn_ty, native, &args, "tail_call")?
+        };
+        self.finish_tail_call(ty_index, call)
+    }
+
+    /// `return_call_indirect (type ty_index) table`.
+    pub(super) fn translate_return_call_indirect(
+        &mut self,
+        ty_index: u32,
+        table: u32,
+    ) -> Result<()> {
+        self.prepare_tail_call()?;
+        let callee = self.checked_table_callee(ty_index, table)?;
+        self.translate_tail_call_through(ty_index, callee)
+    }
+
+    /// `return_call_ref ty_index`.
+    pub(super) fn translate_return_call_ref(&mut self, ty_index: u32) -> Result<()> {
+        self.prepare_tail_call()?;
+        let callee = self.checked_ref_callee()?;
+        self.translate_tail_call_through(ty_index, callee)
+    }
+
+    fn translate_tail_call_through(
+        &mut self,
+        ty_index: u32,
+        (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
+    ) -> Result<()> {
+        let args = self.pop_call_args(ty_index, callee_vmctx);
+        let fn_ty = self.env.native_fn_type(ty_index);
+        let call = self
+            .builder
+            .build_indirect_call(fn_ty, native, &args, "tail_call")?;
+        self.finish_tail_call(ty_index, call)
+    }
+
+    /// Before the first tail call of a function: lets LLVM make tail calls
+    /// in it (they are disabled by default, see `ModuleEnv::new`), and under
+    /// `--cr` gives it the tail-resume path (`checkpoint/tail.rs`).
+    fn prepare_tail_call(&mut self) -> Result<()> {
+        self.function
+            .remove_string_attribute(AttributeLoc::Function, "disable-tail-calls");
+        if self.cr.is_some() {
+            self.ensure_tail_resume()?;
+        }
+        Ok(())
+    }
+
+    /// Makes `call` a tail call and returns its result. With the same
+    /// native signature as the caller it is a `musttail` call, which LLVM
+    /// guarantees on every target (constant stack in unbounded tail
+    /// recursion); otherwise a `tail` call, which the x86-64 and AArch64
+    /// back ends perform whenever the callee's stack arguments fit in the
+    /// caller's (always when every argument is in a register).
+    fn finish_tail_call(&mut self, ty_index: u32, call: CallSiteValue<'ctx>) -> Result<()> {
+        let caller_ty = self.function.get_type();
+        let callee_ty = self.env.native_fn_type(ty_index);
+        call.set_tail_call_kind(if caller_ty == callee_ty {
+            LLVMTailCallKind::LLVMTailCallKindMustTail
+        } else {
+            LLVMTailCallKind::LLVMTailCallKindTail
+        });
+        match call.try_as_basic_value().basic() {
+            Some(value) => self.builder.build_return(Some(&value))?,
+            None => self.builder.build_return(None)?,
+        };
+        self.reachable = false;
+        Ok(())
     }
 }

@@ -391,6 +391,36 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// `br_on_null depth`: branches with the values below the reference
+    /// when it is null, else leaves it (now non-null) on the stack.
+    pub(super) fn translate_br_on_null(&mut self, depth: u32) -> Result<()> {
+        let reference = self.pop().into_pointer_value();
+        let is_null = self.builder.build_is_null(reference, "is_null")?;
+        let (target, phis, args) = self.branch_edge(depth);
+        self.add_incoming(&phis, &args);
+        let cont = self.new_block("br_on_null_cont");
+        self.builder
+            .build_conditional_branch(is_null, target, cont)?;
+        self.builder.position_at_end(cont);
+        self.push(reference.into());
+        Ok(())
+    }
+
+    /// `br_on_non_null depth`: branches with the reference on top when it
+    /// is not null, else drops it.
+    pub(super) fn translate_br_on_non_null(&mut self, depth: u32) -> Result<()> {
+        let reference = self.peek_n(1)[0].into_pointer_value();
+        let is_null = self.builder.build_is_null(reference, "is_null")?;
+        let (target, phis, args) = self.branch_edge(depth);
+        self.add_incoming(&phis, &args);
+        let cont = self.new_block("br_on_non_null_cont");
+        self.builder
+            .build_conditional_branch(is_null, cont, target)?;
+        self.builder.position_at_end(cont);
+        self.pop();
+        Ok(())
+    }
+
     /// `br_table`.
     pub(super) fn translate_br_table(&mut self, table: &BrTable<'_>) -> Result<()> {
         let index: IntValue<'ctx> = self.pop_int();

@@ -157,6 +157,7 @@ pub fn translate_function(
                 wasmparser::Operator::Loop { .. }
                     | wasmparser::Operator::Call { .. }
                     | wasmparser::Operator::CallIndirect { .. }
+                    | wasmparser::Operator::CallRef { .. }
             )
         {
             this.stack_types = operand_types(&validator)?;

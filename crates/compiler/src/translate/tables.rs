@@ -161,6 +161,15 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// `ref.as_non_null`: traps on null, else leaves the reference.
+    pub(super) fn translate_ref_as_non_null(&mut self) -> Result<()> {
+        let value = self.pop().into_pointer_value();
+        let is_null = self.builder.build_is_null(value, "is_null")?;
+        self.trap_if(is_null, TrapCode::NullReference)?;
+        self.push(value.into());
+        Ok(())
+    }
+
     /// `ref.func`.
     pub(super) fn translate_ref_func(&mut self, function: u32) -> Result<()> {
         let funcref = self.funcref(function)?;

@@ -28,6 +28,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if self.translate_control_or_variable(op)? || self.translate_memory_operator(op)? {
             return Ok(());
         }
+        if crate::parse::gc::is_gc_operator(op) {
+            return Err(crate::parse::gc::gc_operator(op));
+        }
         Err(CompileError::Unsupported {
             feature: format!(
                 "operator `{}` (at byte offset {offset:#x})",
@@ -70,6 +73,16 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 type_index,
                 table_index,
             } => self.translate_call_indirect(*type_index, *table_index)?,
+            O::CallRef { type_index } => self.translate_call_ref(*type_index)?,
+            O::ReturnCall { function_index } => self.translate_return_call(*function_index)?,
+            O::ReturnCallIndirect {
+                type_index,
+                table_index,
+            } => self.translate_return_call_indirect(*type_index, *table_index)?,
+            O::ReturnCallRef { type_index } => self.translate_return_call_ref(*type_index)?,
+            O::RefAsNonNull => self.translate_ref_as_non_null()?,
+            O::BrOnNull { relative_depth } => self.translate_br_on_null(*relative_depth)?,
+            O::BrOnNonNull { relative_depth } => self.translate_br_on_non_null(*relative_depth)?,
             O::Drop => self.translate_drop(),
             O::Select | O::TypedSelect { .. } => self.translate_select()?,
             O::LocalGet { local_index } => self.translate_local_get(*local_index)?,

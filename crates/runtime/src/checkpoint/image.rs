@@ -231,7 +231,11 @@ pub fn check_frames(
         }
         if let Some(next) = snapshot.frames.get(i + 1) {
             match point.kind {
-                PointKind::Call { callee } if callee != next.func => {
+                // A tail call may have replaced the callee's frame.
+                PointKind::Call { callee }
+                    if callee != next.func
+                        && !index.function(callee).is_some_and(|f| f.makes_tail_calls()) =>
+                {
                     return Err(format!(
                         "frame {i} calls function {callee}, but frame {} is function {}",
                         i + 1,
@@ -244,9 +248,29 @@ pub fn check_frames(
                         .functions
                         .get(next.func as usize)
                         .map(|t| &info.types[*t as usize]);
-                    if got != Some(want) || next.func < info.num_imported_functions {
+                    // After tail calls, only the results are the same.
+                    let tail_called = migration.functions.iter().any(|f| f.makes_tail_calls())
+                        && got.is_some_and(|g| g.results == want.results);
+                    if (got != Some(want) && !tail_called)
+                        || next.func < info.num_imported_functions
+                    {
                         return Err(format!(
                             "frame {i}: indirect call target function {} has the wrong type",
+                            next.func
+                        ));
+                    }
+                }
+                PointKind::TailResume => {
+                    let results = |f: u32| {
+                        info.functions
+                            .get(f as usize)
+                            .map(|t| &info.types[*t as usize].results)
+                    };
+                    if results(next.func) != results(frame.func)
+                        || next.func < info.num_imported_functions
+                    {
+                        return Err(format!(
+                            "frame {i}: tail-called function {} has the wrong results",
                             next.func
                         ));
                     }

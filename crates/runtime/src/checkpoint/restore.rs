@@ -12,6 +12,8 @@
 
 use std::cell::RefCell;
 
+use tern_environ::migration::TAIL_RESUME_ANSWER;
+
 use super::route_steps;
 
 /// A frame to restore, with its slots in the point's layout.
@@ -91,14 +93,23 @@ pub fn enter(func: u32) -> i64 {
         let Some(frame) = state.frames.get(next) else {
             mismatch(format!("function {func} entered past the innermost frame"))
         };
+        let index = super::active();
         if frame.func != func {
+            // The frame of `func` was replaced by a tail call: `func` calls
+            // the frame's function itself (its tail-resume path).
+            if index
+                .as_ref()
+                .and_then(|i| i.function(func))
+                .is_some_and(|f| f.makes_tail_calls())
+            {
+                return TAIL_RESUME_ANSWER;
+            }
             mismatch(format!(
                 "frame {next} is function {} but function {func} was entered",
                 frame.func
             ));
         }
         let position = frame.position;
-        let index = super::active();
         let point = index
             .as_ref()
             .and_then(|i| i.point(position).map(|(_, p)| p.clone()));
@@ -163,7 +174,7 @@ pub fn next_func() -> u32 {
             .and_then(|st| st.frames.get(st.current? + 1))
             .map(|f| f.func);
         next.unwrap_or_else(|| {
-            mismatch("an indirect call was re-issued past the innermost frame".into())
+            mismatch("an indirect or tail call was re-issued past the innermost frame".into())
         })
     })
 }

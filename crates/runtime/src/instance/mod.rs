@@ -61,7 +61,7 @@ impl Module {
         if trampolines.len() != info.types.len() {
             return Err("descriptor type count does not match metadata".into());
         }
-        let type_ids = types::canonicalize_module_types(&info.types);
+        let type_ids = types::canonicalize_module_types(&info.types, &info.rec_groups);
         let names = Arc::new(ModuleNames {
             module: info.name.clone(),
             funcs: (0..info.functions.len() as u32)

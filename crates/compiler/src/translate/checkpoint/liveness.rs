@@ -286,7 +286,9 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 let t = target(&mut frames, *relative_depth, i);
                 flow = Flow::Jump(t.into_iter().collect());
             }
-            Operator::BrIf { relative_depth } => {
+            Operator::BrIf { relative_depth }
+            | Operator::BrOnNull { relative_depth }
+            | Operator::BrOnNonNull { relative_depth } => {
                 if let Some(t) = target(&mut frames, *relative_depth, i) {
                     node.succ.push(t);
                 }
@@ -305,8 +307,12 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 }
                 flow = Flow::Jump(succ);
             }
-            Operator::Return | Operator::Unreachable => flow = Flow::Jump(Vec::new()),
-            Operator::Call { .. } | Operator::CallIndirect { .. } => {
+            Operator::Return
+            | Operator::Unreachable
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. } => flow = Flow::Jump(Vec::new()),
+            Operator::Call { .. } | Operator::CallIndirect { .. } | Operator::CallRef { .. } => {
                 node.point = true;
                 for f in frames.iter_mut() {
                     if let Frame::Loop { facts, .. } = f {

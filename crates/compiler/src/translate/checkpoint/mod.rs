@@ -21,6 +21,7 @@
 
 mod liveness;
 mod scan;
+mod tail;
 
 pub use liveness::{analyze as analyze_liveness, Liveness};
 
@@ -73,6 +74,8 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     loops: Vec<PollLoop<'ctx>>,
     /// Live locals at each point, and the loops that need no poll.
     liveness: Liveness,
+    /// Whether the tail-resume path exists (see `tail.rs`).
+    tail_resume: bool,
 }
 
 impl<'ctx> CrFunc<'ctx> {
@@ -84,6 +87,7 @@ impl<'ctx> CrFunc<'ctx> {
             entry_switch: None,
             loops: Vec::new(),
             liveness,
+            tail_resume: false,
         }
     }
 }
@@ -107,7 +111,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Some(FuncMigration { locals, points })
     }
 
-    fn cr(&mut self) -> &mut CrFunc<'ctx> {
+    pub(super) fn cr(&mut self) -> &mut CrFunc<'ctx> {
         self.cr
             .as_mut()
             .expect("checkpoint instrumentation is active")
@@ -499,7 +503,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// A cleanup landing pad at the builder's position (after any phis):
     /// stores every saved local and `stack` into `cr_capture`'s slots and
     /// resumes the unwind.
-    fn emit_capture(
+    pub(super) fn emit_capture(
         &mut self,
         position: u32,
         locals: &[u32],
@@ -616,7 +620,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    fn load_slot(
+    pub(super) fn load_slot(
         &self,
         slots: PointerValue<'ctx>,
         index: usize,
@@ -633,7 +637,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// Records `point` and routes restores to `restore`: the entry dispatch
     /// and each enclosing polling loop's dispatch send its position one
     /// level further in (the next loop's header, or `restore`).
-    fn register_point(&mut self, mut point: MigrationPoint, restore: BasicBlock<'ctx>) {
+    pub(super) fn register_point(&mut self, mut point: MigrationPoint, restore: BasicBlock<'ctx>) {
         let cr = self
             .cr
             .as_mut()

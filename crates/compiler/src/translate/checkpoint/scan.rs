@@ -2,7 +2,9 @@
 //!
 //! A function is *checkpointable* when it contains a loop, calls an import
 //! (a host call may block and is re-issued after restore), makes an indirect
-//! call, or calls a checkpointable function. Everything else is a leaf whose
+//! call or a tail call of any kind, or calls a checkpointable function. (A
+//! tail call needs the tail-resume path, and unbounded tail recursion must
+//! reach points: see `tail.rs`.) Everything else is a leaf whose
 //! run time is bounded by its size: it gets no points, no landing pads and no
 //! restore dispatch, and a checkpoint requested while it runs is taken at the
 //! caller's next point. This keeps small helpers (and whatever LLVM inlines
@@ -30,7 +32,11 @@ fn summarize(input: &FunctionInput<'_>, num_imports: u32) -> Result<BodySummary>
                 summary.calls_host_or_indirect = true
             }
             Operator::Call { function_index } => summary.direct_callees.push(function_index),
-            Operator::CallIndirect { .. } => summary.calls_host_or_indirect = true,
+            Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. } => summary.calls_host_or_indirect = true,
             _ => {}
         }
     }
