@@ -38,11 +38,16 @@ pub enum TrapCode {
     UnalignedAtomic = 13,
     /// A host function asked to trap (for example an unknown import stub).
     HostTrap = 14,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    ExpectedSharedMemory = 15,
+    /// `memory.atomic.wait32/64` without a timeout in a program that has no
+    /// other thread to notify it: it would block forever.
+    WaitDeadlock = 16,
 }
 
 impl TrapCode {
     /// Every trap code, in numeric order.
-    pub const ALL: [TrapCode; 14] = [
+    pub const ALL: [TrapCode; 16] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -57,6 +62,8 @@ impl TrapCode {
         TrapCode::UncaughtException,
         TrapCode::UnalignedAtomic,
         TrapCode::HostTrap,
+        TrapCode::ExpectedSharedMemory,
+        TrapCode::WaitDeadlock,
     ];
 
     /// The message printed after `wasm trap: `; the specification's wording.
@@ -76,6 +83,10 @@ impl TrapCode {
             TrapCode::UncaughtException => "uncaught exception",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::HostTrap => "host function trapped",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::WaitDeadlock => {
+                "deadlock: wait with no timeout and no other thread to notify"
+            }
         }
     }
 

@@ -12,7 +12,11 @@ use wasmparser::{Validator, WasmFeatures};
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
 /// reference types, SIMD).
-pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2;
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
+    .union(WasmFeatures::MEMORY64)
+    .union(WasmFeatures::MULTI_MEMORY)
+    .union(WasmFeatures::EXTENDED_CONST)
+    .union(WasmFeatures::THREADS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[

@@ -5,6 +5,7 @@
 //! lowering is split by family; the purely computational operators live in
 //! [`ops`] behind the [`ops::LoweringCx`] trait.
 
+mod atomics;
 mod calls;
 pub mod checkpoint;
 mod control;
