@@ -11,7 +11,8 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
-/// reference types, SIMD).
+/// reference types, SIMD), plus memory64, multi-memory, extended constant
+/// expressions and threads (atomics, shared memories).
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::MEMORY64)
     .union(WasmFeatures::MULTI_MEMORY)
