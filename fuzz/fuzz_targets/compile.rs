@@ -34,15 +34,15 @@ fuzz_target!(|data: &[u8]| {
         exceptions_enabled: false,
         gc_enabled: false,
         custom_page_sizes_enabled: false,
-        memory64_enabled: false,
+        memory64_enabled: true,
         relaxed_simd_enabled: false,
         shared_everything_threads_enabled: false,
         tail_call_enabled: false,
-        threads_enabled: false,
+        threads_enabled: true,
         wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
+        extended_const_enabled: true,
         compact_imports_enabled: false,
-        max_memories: 1,
+        max_memories: 3,
         ..Default::default()
     };
     config.max_funcs = config.max_funcs.min(50);
