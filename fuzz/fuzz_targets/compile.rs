@@ -1,5 +1,5 @@
 //! Fuzz target: `tern_compiler::compile_module` must return `Ok` or `Err`,
-//! never panic, both on raw input bytes and on a WebAssembly 2.0 module that
+//! never panic, both on raw input bytes and on a generated module (Wasm 2.0 and the memory proposals) that
 //! wasm-smith builds from them. A valid generated module must compile.
 
 #![no_main]
@@ -55,6 +55,6 @@ fuzz_target!(|data: &[u8]| {
         .validate_all(&wasm)
         .is_ok();
     if let Err(err) = tern_compiler::compile_module(&wasm, &options) {
-        assert!(!valid, "a valid WebAssembly 2.0 module was refused: {err}");
+        assert!(!valid, "a valid generated module was refused: {err}");
     }
 });
