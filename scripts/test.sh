@@ -16,3 +16,6 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 cargo test --workspace --release --no-fail-fast 2>&1
 # The spec suite again, compiled for checkpoint/restore: instrumentation must not change semantics.
 TERN_SPEC_CR=1 cargo test -p tern --release --test spec 2>&1
+# Wasm 3.0 memory proposals (memory64, multi-memory, extended-const, threads): both ISAs, and x86-64 with --cr.
+TERN_SPEC_SUITES=memory64,multi-memory,extended-const,threads cargo test -p tern --release --test spec 2>&1
+TERN_SPEC_CR=1 TERN_SPEC_TARGETS=x86_64 TERN_SPEC_SUITES=memory64,multi-memory,extended-const,threads cargo test -p tern --release --test spec 2>&1

@@ -1,5 +1,5 @@
 //! Fuzz target: `tern_compiler::compile_module` must return `Ok` or `Err`,
-//! never panic, both on raw input bytes and on a WebAssembly 2.0 module that
+//! never panic, both on raw input bytes and on a generated module (Wasm 2.0 and the memory proposals) that
 //! wasm-smith builds from them. A valid generated module must compile.
 
 #![no_main]
@@ -34,15 +34,15 @@ fuzz_target!(|data: &[u8]| {
         exceptions_enabled: false,
         gc_enabled: false,
         custom_page_sizes_enabled: false,
-        memory64_enabled: false,
+        memory64_enabled: true,
         relaxed_simd_enabled: false,
         shared_everything_threads_enabled: false,
         tail_call_enabled: false,
-        threads_enabled: false,
+        threads_enabled: true,
         wide_arithmetic_enabled: false,
-        extended_const_enabled: false,
+        extended_const_enabled: true,
         compact_imports_enabled: false,
-        max_memories: 1,
+        max_memories: 3,
         ..Default::default()
     };
     config.max_funcs = config.max_funcs.min(50);
@@ -55,6 +55,6 @@ fuzz_target!(|data: &[u8]| {
         .validate_all(&wasm)
         .is_ok();
     if let Err(err) = tern_compiler::compile_module(&wasm, &options) {
-        assert!(!valid, "a valid WebAssembly 2.0 module was refused: {err}");
+        assert!(!valid, "a valid generated module was refused: {err}");
     }
 });

@@ -244,11 +244,7 @@ fn unsupported_features_are_named() {
     let cases: &[(&str, &str)] = &[
         ("gc", "(module (type $s (struct (field i32))) (func (export \"f\") (result anyref) i32.const 1 struct.new $s))"),
         ("gc", "(module (type $a (array (mut i8))) (func (result i32) i32.const 4 array.new_default $a array.len))"),
-        ("memory64", "(module (memory i64 1))"),
-        ("threads", "(module (memory 1 1 shared))"),
         ("exceptions", "(module (tag $t) (func (export \"f\") throw $t))"),
-        ("multi-memory", "(module (memory 1) (memory 1))"),
-        ("extended-const", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"),
         ("gc", "(module (type $t (sub (func))) (type (sub $t (func))))"),
         ("gc", "(module (func (param anyref)))"),
         ("gc", "(module (func (param i32) (result i31ref) local.get 0 ref.i31))"),
@@ -577,6 +573,41 @@ const TRAPS: &[(&str, &str, &str)] = &[
         "table.get out of bounds",
         "out of bounds table access",
         "(module (table 1 funcref) (func (export \"_start\") i32.const 5 table.get 0 drop))",
+    ),
+    (
+        "misaligned atomic load on a non-shared memory",
+        "unaligned atomic",
+        "(module (memory 1) (func (export \"_start\") i32.const 2 i32.atomic.load drop))",
+    ),
+    (
+        "atomic rmw past the end of memory",
+        "out of bounds memory access",
+        "(module (memory 1) (func (export \"_start\") i32.const 65536 i32.const 1 i32.atomic.rmw.add drop))",
+    ),
+    (
+        "memory.atomic.wait32 on a non-shared memory",
+        "expected shared memory",
+        "(module (memory 1) (func (export \"_start\") i32.const 0 i32.const 0 i64.const 0 memory.atomic.wait32 drop))",
+    ),
+    (
+        "infinite memory.atomic.wait64 with no other thread",
+        "deadlock",
+        "(module (memory 1 1 shared) (func (export \"_start\") i32.const 0 i64.const 0 i64.const -1 memory.atomic.wait64 drop))",
+    ),
+    (
+        "memory64 access whose offset wraps 2^64",
+        "out of bounds memory access",
+        "(module (memory i64 1) (func (export \"_start\") i64.const 8 i64.load offset=0xfffffffffffffffc drop))",
+    ),
+    (
+        "memory64 access past the length",
+        "out of bounds memory access",
+        "(module (memory i64 1) (func (export \"_start\") i64.const 65533 i32.load drop))",
+    ),
+    (
+        "second memory past its length",
+        "out of bounds memory access",
+        "(module (memory 4) (memory 1) (func (export \"_start\") i32.const 65536 i32.load8_u 1 drop))",
     ),
     (
         "deep recursion",

@@ -519,6 +519,62 @@ fn wasm_features_and_traps_across_isas() {
     );
 }
 
+/// `tests/cr/memories.wat`: two 32-bit memories (one shared, used through
+/// atomics) and a growing 64-bit memory, with `memory.copy` between them and
+/// extended constant expressions, stopped mid-loop on x86-64, resumed on
+/// AArch64 and stopped again, then finished on x86-64; and x86-64 → AArch64
+/// directly. Every memory's size and contents must survive: the printed
+/// checksum equals the uninterrupted run's.
+#[test]
+fn multiple_and_64_bit_memories_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-memories");
+    let wat = common::repo_root().join("tests/cr/memories.wat");
+    let cache = dir.join("cache");
+    let exes = compile_for_both(&cache, &wat, &dir, "memories");
+    let invoke = |target: &str, extra: &[&str], at: Option<u64>| {
+        let mut cmd = common::target_command(target, &exes[target]);
+        cmd.args(["--invoke", "run"]).args(extra).arg("--");
+        if let Some(at) = at {
+            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
+        }
+        run_timed(&mut cmd)
+    };
+    let reference = invoke(X86, &[], None);
+    assert_eq!(reference.code(), 0, "{}", reference.describe());
+    let counted = run_timed(
+        common::target_command(X86, &exes[X86])
+            .args(["--invoke", "run", "--"])
+            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
+            .env("TERN_CHECKPOINT_REPORT", "1"),
+    );
+    let points: u64 = points_reached(&counted.stderr).expect("point count");
+    assert!(points > 10_000, "only {points} points");
+    for at in [points / 3, points * 2 / 3] {
+        let snap = |leg: u32| {
+            dir.join(&format!("mem-{at}-{leg}.tsnap"))
+                .display()
+                .to_string()
+        };
+        let stopped = invoke(X86, &["--checkpoint-to", &snap(0)], Some(at));
+        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+        let direct = invoke(ARM, &["--restore", &snap(0)], None);
+        assert_eq!(direct.code(), 0, "{}", direct.describe());
+        assert_eq!(direct.stdout, reference.stdout, "x86-64 -> AArch64 at {at}");
+        let second = ((points - at) / 2).max(1);
+        let args = ["--restore", &snap(0), "--checkpoint-to", &snap(1)];
+        let hop = invoke(ARM, &args, Some(second));
+        assert_eq!(hop.code(), CHECKPOINTED, "{}", hop.describe());
+        let back = invoke(X86, &["--restore", &snap(1)], None);
+        assert_eq!(back.code(), 0, "{}", back.describe());
+        assert_eq!(
+            back.stdout, reference.stdout,
+            "x86-64 -> AArch64 -> x86-64 at {at} then {second}"
+        );
+    }
+}
+
 /// The CLI path: `tern run --cr --checkpoint-to` stops, `tern snapshot
 /// inspect` shows the stack with names and positions, `tern run --target
 /// aarch64-linux-gnu --restore` finishes under qemu with the same output.

@@ -40,11 +40,16 @@ pub enum TrapCode {
     HostTrap = 14,
     /// `call_ref` or `return_call_ref` of a null function reference.
     NullFunctionReference = 15,
+    /// `memory.atomic.wait32/64` on a memory that is not shared.
+    ExpectedSharedMemory = 16,
+    /// `memory.atomic.wait32/64` without a timeout in a program that has no
+    /// other thread to notify it: it would block forever.
+    WaitDeadlock = 17,
 }
 
 impl TrapCode {
     /// Every trap code, in numeric order.
-    pub const ALL: [TrapCode; 15] = [
+    pub const ALL: [TrapCode; 17] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -60,6 +65,8 @@ impl TrapCode {
         TrapCode::UnalignedAtomic,
         TrapCode::HostTrap,
         TrapCode::NullFunctionReference,
+        TrapCode::ExpectedSharedMemory,
+        TrapCode::WaitDeadlock,
     ];
 
     /// The message printed after `wasm trap: `; the specification's wording.
@@ -80,6 +87,10 @@ impl TrapCode {
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::HostTrap => "host function trapped",
             TrapCode::NullFunctionReference => "null function reference",
+            TrapCode::ExpectedSharedMemory => "expected shared memory",
+            TrapCode::WaitDeadlock => {
+                "deadlock: wait with no timeout and no other thread to notify"
+            }
         }
     }
 

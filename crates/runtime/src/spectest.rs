@@ -1,5 +1,5 @@
 //! The spec interpreter's `spectest` module: `print*` functions that print
-//! nothing, four globals, a table and a memory.
+//! nothing, four globals, a table, a memory and a shared memory.
 
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -93,5 +93,17 @@ pub fn exports() -> Result<HashMap<String, Extern>, String> {
     })
     .map_err(|e| e.0)?;
     m.insert("memory".into(), Extern::Memory(Rc::new(memory)));
+    let shared_memory = Memory::new(MemoryType {
+        minimum: 1,
+        maximum: Some(2),
+        memory64: false,
+        shared: true,
+        page_size_log2: 16,
+    })
+    .map_err(|e| e.0)?;
+    m.insert(
+        "shared_memory".into(),
+        Extern::Memory(Rc::new(shared_memory)),
+    );
     Ok(m)
 }

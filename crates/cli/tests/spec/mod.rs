@@ -21,6 +21,12 @@
 //! | `TERN_SPEC_VERBOSE` | `1`: name each module on stderr before compiling it |
 //! | `TERN_SPEC_QEMU_SYSROOT` | qemu's `-L` folder (default: the first of `/usr/aarch64-linux-gnu`, `/` that works) |
 //!
+//! An assertion of an older suite that a newer feature made wrong (a module
+//! with two memories, a memory index where a zero byte was reserved, memory
+//! limits as 64-bit LEBs must be rejected) is reported as *superseded* when
+//! the module fails validation with the suite's own features but passes with
+//! tern's: neither passed nor failed (`run.rs`, `superseded_rejection`).
+//!
 //! Positional arguments (what `cargo test NAME` passes) are filters too;
 //! arguments starting with `-` are ignored. Build artifacts (objects,
 //! executables, scripts, stderr, and `failures.txt` listing every failure)

@@ -11,7 +11,9 @@ use wasmparser::{Validator, WasmFeatures};
 
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
-/// reference types, SIMD), plus the Wasm 3.0 proposals listed below.
+/// reference types, SIMD), plus the Wasm 3.0 proposals listed below:
+/// function references, tail calls, memory64, multi-memory, extended
+/// constant expressions and threads (atomics, shared memories).
 ///
 /// `GC` is on for validation only: Wasm 3.0 moved rec groups, type
 /// canonicalisation and `global.get` of defined globals in constant
@@ -21,7 +23,11 @@ use wasmparser::{Validator, WasmFeatures};
 pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::GC)
     .union(WasmFeatures::FUNCTION_REFERENCES)
-    .union(WasmFeatures::TAIL_CALL);
+    .union(WasmFeatures::TAIL_CALL)
+    .union(WasmFeatures::MEMORY64)
+    .union(WasmFeatures::MULTI_MEMORY)
+    .union(WasmFeatures::EXTENDED_CONST)
+    .union(WasmFeatures::THREADS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[

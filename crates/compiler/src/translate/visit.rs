@@ -25,7 +25,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
         }
-        if self.translate_control_or_variable(op)? || self.translate_memory_operator(op)? {
+        if self.translate_control_or_variable(op)?
+            || self.translate_memory_operator(op)?
+            || self.translate_atomic_operator(op)?
+        {
             return Ok(());
         }
         if crate::parse::gc::is_gc_operator(op) {

@@ -353,7 +353,14 @@ pub fn apply_state(snapshot: &Snapshot, instance: &Instance) -> Result<(), Strin
     }
     for (i, image) in snapshot.memories.iter().enumerate() {
         let memory = instance.memory(i as u32).ok_or("missing memory")?;
-        let max = memory.ty().maximum.unwrap_or(65536).min(65536);
+        // A 32-bit memory has at most 2^16 pages, a 64-bit one 2^48 (the
+        // reservation limits it further: `grow` below fails beyond it).
+        let limit = if memory.ty().memory64 {
+            1 << 48
+        } else {
+            1 << 16
+        };
+        let max = memory.ty().maximum.unwrap_or(limit).min(limit);
         if image.pages < memory.pages() || image.pages > max {
             return Err(format!(
                 "memory {i}: {} pages do not fit its limits",

@@ -194,18 +194,28 @@ extern "C" fn memory_atomic_notify_impl(vmctx: *mut u8, mem: i32, addr: i64, _co
 }
 
 /// `memory.atomic.wait*` on one thread: nobody can notify, so a matching
-/// value waits out the timeout (an infinite wait returns "timed out" at once).
-fn wait(m: &Memory, current: u64, expected: u64, timeout: i64) -> Result<i32, TrapCode> {
-    if !m.ty().shared {
-        return Err(TrapCode::HostTrap);
-    }
+/// value waits out the timeout and returns 2 ("timed out"); a wait without a
+/// timeout (negative) could never end and traps instead of hanging.
+fn wait(current: u64, expected: u64, timeout: i64) -> Result<i32, TrapCode> {
     if current != expected {
         return Ok(1);
+    }
+    if timeout < 0 {
+        return Err(TrapCode::WaitDeadlock);
     }
     if timeout > 0 {
         std::thread::sleep(Duration::from_nanos(timeout as u64));
     }
     Ok(2)
+}
+
+/// `memory.atomic.wait*` traps on a non-shared memory before anything else.
+fn shared(m: &Memory) -> Result<&Memory, TrapCode> {
+    if m.ty().shared {
+        Ok(m)
+    } else {
+        Err(TrapCode::ExpectedSharedMemory)
+    }
 }
 
 extern "C" fn memory_atomic_wait32_impl(
@@ -216,10 +226,10 @@ extern "C" fn memory_atomic_wait32_impl(
     timeout: i64,
 ) -> i32 {
     run(vmctx, |i| {
-        let m = memory(i, mem)?;
+        let m = shared(memory(i, mem)?)?;
         check_atomic(m, addr, 4)?;
         let current = m.load_u32_atomic(addr as u64).map_err(|_| MOOB)?;
-        wait(m, current as u64, expected as u32 as u64, timeout)
+        wait(current as u64, expected as u32 as u64, timeout)
     })
 }
 
@@ -231,10 +241,10 @@ extern "C" fn memory_atomic_wait64_impl(
     timeout: i64,
 ) -> i32 {
     run(vmctx, |i| {
-        let m = memory(i, mem)?;
+        let m = shared(memory(i, mem)?)?;
         check_atomic(m, addr, 8)?;
         let current = m.load_u64_atomic(addr as u64).map_err(|_| MOOB)?;
-        wait(m, current, expected as u64, timeout)
+        wait(current, expected as u64, timeout)
     })
 }
 
