@@ -38,11 +38,13 @@ pub enum TrapCode {
     UnalignedAtomic = 13,
     /// A host function asked to trap (for example an unknown import stub).
     HostTrap = 14,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 15,
 }
 
 impl TrapCode {
     /// Every trap code, in numeric order.
-    pub const ALL: [TrapCode; 14] = [
+    pub const ALL: [TrapCode; 15] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -57,6 +59,7 @@ impl TrapCode {
         TrapCode::UncaughtException,
         TrapCode::UnalignedAtomic,
         TrapCode::HostTrap,
+        TrapCode::NullExceptionReference,
     ];
 
     /// The message printed after `wasm trap: `; the specification's wording.
@@ -76,6 +79,7 @@ impl TrapCode {
             TrapCode::UncaughtException => "uncaught exception",
             TrapCode::UnalignedAtomic => "unaligned atomic",
             TrapCode::HostTrap => "host function trapped",
+            TrapCode::NullExceptionReference => "null exception reference",
         }
     }
 

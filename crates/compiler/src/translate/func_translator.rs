@@ -71,6 +71,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     /// With `--cr`: the validator's operand types after the current `loop` or
     /// call, bottom first (the types of the values a migration point saves).
     pub(super) stack_types: Vec<ValType>,
+    /// The open `try_table`s, innermost last.
+    pub(super) handlers: Vec<super::exceptions::Handler>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -126,6 +128,7 @@ pub fn translate_function(
         position: body_position,
         cr: None,
         stack_types: Vec::new(),
+        handlers: Vec::new(),
     };
     if env
         .cr
