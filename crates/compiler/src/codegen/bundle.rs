@@ -15,8 +15,7 @@ use inkwell::values::{BasicValueEnum, FunctionValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 use tern_environ::descriptor::{
     BUNDLE_MODULES_SYMBOL, BUNDLE_MODULE_COUNT_SYMBOL, CATCH_TRAPS_SYMBOL, EH_PERSONALITY_SYMBOL,
-    EXCEPTION_ESCAPED_SYMBOL, JMP_BUF_SIZE,
-    RUNTIME_MAIN_SYMBOL,
+    EXCEPTION_ESCAPED_SYMBOL, JMP_BUF_SIZE, RUNTIME_MAIN_SYMBOL,
 };
 
 /// Builds the bundle object for modules compiled with `prefixes` (in order:

@@ -12,8 +12,7 @@ use wasmparser::{Validator, WasmFeatures};
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
 /// reference types, SIMD), plus the proposals listed below it.
-pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
-    .union(WasmFeatures::EXCEPTIONS);
+pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2.union(WasmFeatures::EXCEPTIONS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[

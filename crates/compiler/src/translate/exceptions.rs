@@ -21,7 +21,8 @@ use super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
 use inkwell::types::{BasicTypeEnum, FunctionType};
 use inkwell::values::{
-    BasicMetadataValueEnum, BasicValue, BasicValueEnum, CallSiteValue, FunctionValue, IntValue, PointerValue,
+    BasicMetadataValueEnum, BasicValue, BasicValueEnum, CallSiteValue, FunctionValue, IntValue,
+    PointerValue,
 };
 use inkwell::{AddressSpace, IntPredicate};
 use tern_environ::builtins::Builtin;
@@ -219,13 +220,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         } else {
             Vec::new()
         };
-        let token = self.builder.build_landing_pad(
-            token_ty,
-            personality,
-            &clauses,
-            cleanup,
-            "landing",
-        )?;
+        let token =
+            self.builder
+                .build_landing_pad(token_ty, personality, &clauses, cleanup, "landing")?;
         let token = token.into_struct_value();
         let exception = self
             .builder
@@ -263,9 +260,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             match clause.tag {
                 Some(index) => {
                     let identity = self.tag_identity(index)?;
-                    let same =
-                        self.builder
-                            .build_int_compare(IntPredicate::EQ, tag, identity, "is_tag")?;
+                    let same = self.builder.build_int_compare(
+                        IntPredicate::EQ,
+                        tag,
+                        identity,
+                        "is_tag",
+                    )?;
                     self.builder.build_conditional_branch(same, matched, next)?;
                 }
                 None => {

@@ -202,9 +202,7 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                     facts.backedges += 1;
                     Some(*header)
                 }
-                Frame::Block { ends }
-                | Frame::TryTable { ends, .. }
-                | Frame::If { ends, .. } => {
+                Frame::Block { ends } | Frame::TryTable { ends, .. } | Frame::If { ends, .. } => {
                     ends.push(from);
                     None
                 }
@@ -216,7 +214,11 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
             let mut absolute = Vec::new();
             for (k, f) in frames.iter().enumerate() {
                 if let Frame::TryTable { catches, .. } = f {
-                    absolute.extend(catches.iter().filter_map(|d| k.checked_sub(1 + *d as usize)));
+                    absolute.extend(
+                        catches
+                            .iter()
+                            .filter_map(|d| k.checked_sub(1 + *d as usize)),
+                    );
                 }
             }
             let mut succ = Vec::new();
