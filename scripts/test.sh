@@ -12,3 +12,6 @@ cargo clippy -q --workspace --all-targets -- -D warnings
 cargo test --workspace --release --no-fail-fast 2>&1
 # The spec suite again, compiled for checkpoint/restore: instrumentation must not change semantics.
 TERN_SPEC_CR=1 cargo test -p tern --release --test spec 2>&1
+# Exception handling: the proposal's files and tern's own (tests/eh), plain and --cr.
+TERN_SPEC_SUITES=exceptions,$PWD/tests/eh cargo test -p tern --release --test spec 2>&1
+TERN_SPEC_SUITES=exceptions,$PWD/tests/eh TERN_SPEC_CR=1 cargo test -p tern --release --test spec 2>&1

@@ -215,3 +215,28 @@ fn uncaught_exception_exits_like_a_trap_and_traps_are_not_caught() {
         }
     }
 }
+
+#[test]
+fn checkpoint_with_a_live_exnref_is_refused_cleanly() {
+    common::require_runtimes();
+    let dir = TempDir::new("eh-exnref-live");
+    let cache = dir.join("cache");
+    let module = eh_source("exnref_live.wat");
+    for target in common::targets() {
+        let exe = dir.join(&format!("exnref_live-{target}"));
+        compile(&cache, &module, &exe, target, true);
+        let whole = common::run(common::target_command(target, &exe).arg("--"));
+        whole.assert_trap("uncaught exception");
+        assert_eq!(whole.stdout, "hi\n".repeat(5));
+        let snapshot = dir.join(&format!("{target}.tsnap"));
+        common::run(
+            common::target_command(target, &exe)
+                .arg("--checkpoint-to")
+                .arg(&snapshot)
+                .arg("--")
+                .env("TERN_CHECKPOINT_AT", "3"),
+        )
+        .assert_error(&["unsupported feature", "exnref"]);
+        assert!(!snapshot.exists(), "no snapshot may be written");
+    }
+}
