@@ -24,7 +24,7 @@ __attribute__((noinline)) static int top(int v) {
 
 int main(void) {
     volatile unsigned sum = 0;
-    for (int i = 0; i < 1000000; i++) {
+    for (int i = 0; i < 200000; i++) {
         int r = setjmp(env);
         if (r == 0)
             top(i & 1023);

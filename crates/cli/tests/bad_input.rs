@@ -247,11 +247,10 @@ fn unsupported_features_are_named() {
         ("tail-call", "(module (func $f (export \"f\") return_call $f))"),
         ("memory64", "(module (memory i64 1))"),
         ("threads", "(module (memory 1 1 shared))"),
-        ("exceptions", "(module (tag $t) (func (export \"f\") throw $t))"),
         ("multi-memory", "(module (memory 1) (memory 1))"),
         ("extended-const", "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))"),
         ("function-references", "(module (type $t (func)) (func (param (ref $t)) local.get 0 call_ref $t))"),
-        ("exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
+        ("legacy-exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
     ];
     for (feature, text) in cases {
         let bytes = common::wat_to_wasm(text);

@@ -76,7 +76,6 @@ fn unsupported_features_are_named() {
     let cases = [
         ("(module (memory i64 1))", "memory64"),
         ("(module (memory 1 1 shared))", "threads"),
-        ("(module (tag))", "exceptions"),
         ("(module (memory 1) (memory 1))", "multi-memory"),
         (
             "(module (global i32 (i32.add (i32.const 1) (i32.const 2))))",

@@ -44,8 +44,8 @@ use tern_environ::{TrapCode, ValType};
 pub struct CrModule<'ctx> {
     /// Whether each function (index space) can reach a migration point.
     pub checkpointable: Vec<bool>,
-    /// The personality of every instrumented function (`__gcc_personality_v0`:
-    /// landing pads are cleanups only).
+    /// The personality of every instrumented function (`tern_eh_personality`:
+    /// checkpoint cleanups, and Wasm exception handlers inside `try_table`).
     pub personality: FunctionValue<'ctx>,
 }
 
