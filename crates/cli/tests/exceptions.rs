@@ -103,11 +103,31 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
     common::require_aarch64();
     let dir = TempDir::new("eh-sjlj-cr");
     let wasm = build_sjlj(&dir, "sjlj_cr");
-    let expected = wasmtime_output(&wasm);
+    // _start, main (in its try_table), descend, mix (names are stripped):
+    // the checkpoint is deep in calls, before the longjmp.
+    check_routes(&dir, &wasm, "sjlj_cr", 4);
+}
+
+#[test]
+fn checkpoint_in_a_try_table_keeps_what_only_the_handler_reads() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("eh-handler-local");
+    // _start and work (its loop): points a bit past a third and two thirds
+    // are inside `work`, not in the handler's prints.
+    check_routes(&dir, &eh_source("handler_local.wat"), "handler_local", 2);
+}
+
+/// Compiles `module` with `--cr` for both ISAs, then checkpoints 500 points
+/// after a third and two thirds of its migration points and restores on the other ISA
+/// (both ways): the joined output must be Wasmtime's, and each snapshot must
+/// hold at least `min_frames` frames.
+fn check_routes(dir: &TempDir, module: &Path, stem: &str, min_frames: usize) {
+    let expected = wasmtime_output(module);
     let cache = dir.join("cache");
-    let exe = |t: &str| dir.join(&format!("sjlj_cr-{t}"));
+    let exe = |t: &str| dir.join(&format!("{stem}-{t}"));
     for target in [X86, ARM] {
-        compile(&cache, &wasm, &exe(target), target, true);
+        compile(&cache, module, &exe(target), target, true);
     }
     let counted = common::run(
         Command::new(exe(X86))
@@ -126,7 +146,7 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
                 .ok()
         })
         .unwrap_or_else(|| panic!("no point count\n{}", counted.describe()));
-    for at in [points / 3, points * 2 / 3] {
+    for at in [points / 3 + 500, points * 2 / 3 + 500] {
         for (from, to) in [(X86, ARM), (ARM, X86)] {
             let snapshot = dir.join(&format!("{from}-{at}.tsnap"));
             let first = common::run(
@@ -142,8 +162,6 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
                     .args(["snapshot", "inspect"])
                     .arg(&snapshot),
             );
-            // _start, main (in its try_table), descend, mix (names are
-            // stripped): the checkpoint is deep in calls, before the longjmp.
             let frames: usize = inspect
                 .stdout
                 .lines()
@@ -156,8 +174,8 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
                 })
                 .unwrap_or(0);
             assert!(
-                frames >= 4,
-                "the checkpoint should be deep in calls below main's setjmp\n{}",
+                frames >= min_frames,
+                "the checkpoint should be deep in calls inside the try_table\n{}",
                 inspect.describe()
             );
             let second = common::run(
@@ -170,7 +188,7 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
             assert_eq!(
                 format!("{}{}", first.stdout, second.stdout),
                 expected,
-                "{from} -> {to} with a checkpoint at point {at} of {points}"
+                "{stem}: {from} -> {to} with a checkpoint at point {at} of {points}"
             );
         }
     }
