@@ -82,17 +82,23 @@ def main():
     for name in names:
         src = PROGRAMS / f"{name}.c"
         native, wasm, tern_exe, cwasm = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern", work / f"{name}.cwasm"
-        sh(["clang-22", "-O2", str(src), "-o", str(native), "-lm"])
+        sjlj = "BENCH_SJLJ" in src.read_text()
+        # setjmp/longjmp as Wasm exceptions: tern's test runtime for it (tests/eh).
+        eh_dir = ROOT / "tests" / "eh"
+        extra = [f"-I{eh_dir}"] if sjlj else []
+        wasm_extra = extra + ["-mexception-handling", "-mllvm", "-wasm-enable-sjlj", "-mllvm", "-wasm-use-legacy-eh=false", str(eh_dir / "sjlj_runtime.c")] if sjlj else []
+        wasmtime_flags = ["-W", "exceptions=y"] if sjlj else []
         # Extra flags for the Wasm build, from a `BENCH_WASM_FLAGS: ...` line (e.g. -mtail-call).
-        extra = next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
-        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *extra, str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        wasm_extra += next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
+        sh(["clang-22", "-O2", *extra, str(src), "-o", str(native), "-lm"])
+        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *wasm_extra, str(src), "-o", str(wasm), "-Wl,--strip-all"])
         t0 = time.perf_counter()
         sh([args.tern, "compile", str(wasm), "-o", str(tern_exe), "-O", args.opt])
         compile_s = time.perf_counter() - t0
         configs = {"native": [str(native)], "tern": [str(tern_exe)]}
         if wasmtime.exists():
-            sh([str(wasmtime), "compile", str(wasm), "-o", str(cwasm)])
-            configs["wasmtime"] = [str(wasmtime), "run", "--allow-precompiled", str(cwasm)]
+            sh([str(wasmtime), "compile", *wasmtime_flags, str(wasm), "-o", str(cwasm)])
+            configs["wasmtime"] = [str(wasmtime), "run", *wasmtime_flags, "--allow-precompiled", str(cwasm)]
         if "BENCH_NEEDS_DIR" in src.read_text():
             # A scratch folder: its path natively, preopened as /work under both runtimes.
             # On tmpfs when there is one, so the disk's journal does not drown the

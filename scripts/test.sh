@@ -10,12 +10,11 @@ bash scripts/build-runtimes.sh
 # The spec suites of the spec test target (one line per suite; see crates/cli/tests/spec/mod.rs).
 TERN_SPEC_SUITES=v2
 TERN_SPEC_SUITES+=,v3,tail-call,function-references
+TERN_SPEC_SUITES+=,memory64,multi-memory,extended-const,threads
+TERN_SPEC_SUITES+=,exceptions,$PWD/tests/eh
 export TERN_SPEC_SUITES
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings
 cargo test --workspace --release --no-fail-fast 2>&1
 # The spec suite again, compiled for checkpoint/restore: instrumentation must not change semantics.
 TERN_SPEC_CR=1 cargo test -p tern --release --test spec 2>&1
-# Wasm 3.0 memory proposals (memory64, multi-memory, extended-const, threads): both ISAs, and x86-64 with --cr.
-TERN_SPEC_SUITES=memory64,multi-memory,extended-const,threads cargo test -p tern --release --test spec 2>&1
-TERN_SPEC_CR=1 TERN_SPEC_TARGETS=x86_64 TERN_SPEC_SUITES=memory64,multi-memory,extended-const,threads cargo test -p tern --release --test spec 2>&1

@@ -244,11 +244,10 @@ fn unsupported_features_are_named() {
     let cases: &[(&str, &str)] = &[
         ("gc", "(module (type $s (struct (field i32))) (func (export \"f\") (result anyref) i32.const 1 struct.new $s))"),
         ("gc", "(module (type $a (array (mut i8))) (func (result i32) i32.const 4 array.new_default $a array.len))"),
-        ("exceptions", "(module (tag $t) (func (export \"f\") throw $t))"),
         ("gc", "(module (type $t (sub (func))) (type (sub $t (func))))"),
         ("gc", "(module (func (param anyref)))"),
         ("gc", "(module (func (param i32) (result i31ref) local.get 0 ref.i31))"),
-        ("exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
+        ("legacy-exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
     ];
     for (feature, text) in cases {
         let bytes = common::wat_to_wasm(text);

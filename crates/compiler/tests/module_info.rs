@@ -73,7 +73,10 @@ fn sections_fill_module_info() {
 
 #[test]
 fn unsupported_features_are_named() {
-    let cases = [("(module (tag))", "exceptions")];
+    let cases = [(
+        "(module (tag $t) (func try catch $t end))",
+        "legacy-exceptions",
+    )];
     for (wat, feature) in cases {
         let wasm = wasm_bytes(wat.as_bytes()).expect("assembles");
         match parse_module(&wasm) {

@@ -117,6 +117,14 @@ builtins! {
     /// `cr_restore_callee(position) -> ptr`: the `VMFuncRef` a restored
     /// `call_indirect` at `position` re-enters (the next frame's function).
     CrRestoreCallee = "cr_restore_callee"(I32) -> Pointer;
+    /// `exn_new(tag: ptr, count: i32) -> ptr`: a new exception of tag identity
+    /// `tag` with `count` value slots (layout: [`crate::exceptions`]).
+    ExnNew = "exn_new"(Pointer, I32) -> Pointer;
+    /// `exn_throw(exception: ptr) -> !`: raises the exception (unwinds).
+    ExnThrow = "exn_throw"(Pointer), noreturn;
+    /// `exn_release(exception: ptr)`: a plain `catch` is done with the
+    /// exception's values; frees it unless it was exposed as an exnref.
+    ExnRelease = "exn_release"(Pointer);
 }
 
 /// What `cr_poll` returns when the polling frame must save itself for a

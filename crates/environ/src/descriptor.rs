@@ -41,6 +41,11 @@ pub type RuntimeMainFn = unsafe extern "C" fn(
 ) -> i32;
 /// Symbol of the trap-catching entry function.
 pub const CATCH_TRAPS_SYMBOL: &str = "tern_catch_traps";
+/// The personality routine of compiled Wasm code and `tern_catch_traps`
+/// (runtime `exceptions::personality`).
+pub const EH_PERSONALITY_SYMBOL: &str = "tern_eh_personality";
+/// Called by `tern_catch_traps` when a Wasm exception reaches the host.
+pub const EXCEPTION_ESCAPED_SYMBOL: &str = "tern_exception_escaped";
 /// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).
 pub const JMP_BUF_SIZE: u32 = 512;
 /// Version of [`VMModuleDescriptor`]'s layout and of the metadata encoding.

@@ -16,6 +16,7 @@
 
 pub mod builtins;
 pub mod descriptor;
+pub mod exceptions;
 pub mod migration;
 pub mod module;
 pub mod trap;

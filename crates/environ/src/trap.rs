@@ -45,11 +45,13 @@ pub enum TrapCode {
     /// `memory.atomic.wait32/64` without a timeout in a program that has no
     /// other thread to notify it: it would block forever.
     WaitDeadlock = 17,
+    /// `throw_ref` of a null exception reference.
+    NullExceptionReference = 18,
 }
 
 impl TrapCode {
     /// Every trap code, in numeric order.
-    pub const ALL: [TrapCode; 17] = [
+    pub const ALL: [TrapCode; 18] = [
         TrapCode::Unreachable,
         TrapCode::MemoryOutOfBounds,
         TrapCode::TableOutOfBounds,
@@ -67,6 +69,7 @@ impl TrapCode {
         TrapCode::NullFunctionReference,
         TrapCode::ExpectedSharedMemory,
         TrapCode::WaitDeadlock,
+        TrapCode::NullExceptionReference,
     ];
 
     /// The message printed after `wasm trap: `; the specification's wording.
@@ -91,6 +94,7 @@ impl TrapCode {
             TrapCode::WaitDeadlock => {
                 "deadlock: wait with no timeout and no other thread to notify"
             }
+            TrapCode::NullExceptionReference => "null exception reference",
         }
     }
 

@@ -22,6 +22,7 @@
 #![deny(missing_docs)]
 
 pub mod checkpoint;
+pub mod exceptions;
 pub mod instance;
 pub mod libcalls;
 pub mod memory;

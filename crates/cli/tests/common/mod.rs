@@ -525,6 +525,38 @@ pub fn build_c_to_wasm(src: &Path, out: &Path) {
     );
 }
 
+/// Builds the C sources `srcs` (including `tests/eh/`'s headers) to a
+/// wasm32-wasi module `out` with clang-22 -O2 and setjmp/longjmp lowered to
+/// Wasm exceptions in their final (exnref) form.
+pub fn build_c_to_wasm_sjlj(srcs: &[PathBuf], out: &Path) {
+    require_tool("clang-22", "LLVM 22 C compiler");
+    let result = run(Command::new("clang-22")
+        .arg("--target=wasm32-wasi")
+        .arg(format!("--sysroot={}", wasi_sysroot().display()))
+        .arg(format!("-I{}", repo_root().join("tests/eh").display()))
+        .args([
+            "-O2",
+            "-Wall",
+            "-Wextra",
+            "-Werror",
+            "-Wno-deprecated",
+            "-mexception-handling",
+            "-mllvm",
+            "-wasm-enable-sjlj",
+            "-mllvm",
+            "-wasm-use-legacy-eh=false",
+            "-Wl,--strip-all",
+        ])
+        .args(srcs)
+        .arg("-o")
+        .arg(out));
+    assert!(
+        result.status.success() && out.is_file(),
+        "building {srcs:?} to wasm failed (tools: run scripts/setup.sh)\n{}",
+        result.describe()
+    );
+}
+
 /// Builds the C program `src` natively into `out` with clang-22 -O2.
 pub fn build_c_native(src: &Path, out: &Path) {
     require_tool("clang-22", "LLVM 22 C compiler");

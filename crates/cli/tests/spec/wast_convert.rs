@@ -449,14 +449,11 @@ impl Converter {
                     Action::Skip("custom-section assertions are not supported".into()),
                 );
             }
-            WastDirective::AssertException { .. } => {
-                self.push(
-                    line,
-                    "assert_exception",
-                    Action::Skip(
-                        "assert_exception (exception-handling proposal) is not supported".into(),
-                    ),
-                );
+            WastDirective::AssertException { exec, .. } => {
+                // tern reports an exception that reaches the host as the
+                // trap `uncaught exception` (`trap uncaught exception`).
+                let what = describe_exec("assert_exception", &exec);
+                self.execute(line, what, exec, Expect::Trap("uncaught exception".into()));
             }
             WastDirective::AssertSuspension { .. } => {
                 self.push(

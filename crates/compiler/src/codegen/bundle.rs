@@ -14,8 +14,8 @@ use inkwell::targets::FileType;
 use inkwell::values::{BasicValueEnum, FunctionValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 use tern_environ::descriptor::{
-    BUNDLE_MODULES_SYMBOL, BUNDLE_MODULE_COUNT_SYMBOL, CATCH_TRAPS_SYMBOL, JMP_BUF_SIZE,
-    RUNTIME_MAIN_SYMBOL,
+    BUNDLE_MODULES_SYMBOL, BUNDLE_MODULE_COUNT_SYMBOL, CATCH_TRAPS_SYMBOL, EH_PERSONALITY_SYMBOL,
+    EXCEPTION_ESCAPED_SYMBOL, JMP_BUF_SIZE, RUNTIME_MAIN_SYMBOL,
 };
 
 /// Builds the bundle object for modules compiled with `prefixes` (in order:
@@ -125,14 +125,45 @@ fn emit_catch_traps<'ctx>(
 
     builder.position_at_end(run);
     let tramp_ty = context.void_type().fn_type(&[ptr_ty.into(); 3], false);
-    builder.build_indirect_call(
+    let returned = context.append_basic_block(function, "returned");
+    let escaped = context.append_basic_block(function, "exception_escaped");
+    builder.build_indirect_invoke(
         tramp_ty,
         tramp,
         &[callee.into(), vmctx.into(), values.into()],
+        returned,
+        escaped,
         "",
     )?;
+    builder.position_at_end(returned);
     builder.build_store(slot, saved)?;
     builder.build_return(Some(&i32_ty.const_zero()))?;
+
+    // A Wasm exception nobody caught: the host entry is its handler of last
+    // resort (the personality never stops a checkpoint unwind here).
+    let personality = module.add_function(
+        EH_PERSONALITY_SYMBOL,
+        i32_ty.fn_type(&[], true),
+        Some(Linkage::External),
+    );
+    function.set_personality_function(personality);
+    builder.position_at_end(escaped);
+    let token_ty = context.struct_type(&[ptr_ty.into(), i32_ty.into()], false);
+    let null = ptr_ty.const_null();
+    let token = builder.build_landing_pad(token_ty, personality, &[null.into()], false, "exn")?;
+    let exception = builder.build_extract_value(token.into_struct_value(), 0, "exception")?;
+    let escaped_fn = module.add_function(
+        EXCEPTION_ESCAPED_SYMBOL,
+        i32_ty.fn_type(&[ptr_ty.into()], false),
+        Some(Linkage::External),
+    );
+    let escaped_code = builder
+        .build_call(escaped_fn, &[exception.into()], "code")?
+        .try_as_basic_value()
+        .basic()
+        .expect("tern_exception_escaped returns i32");
+    builder.build_store(slot, saved)?;
+    builder.build_return(Some(&escaped_code))?;
 
     builder.position_at_end(trapped);
     builder.build_store(slot, saved)?;

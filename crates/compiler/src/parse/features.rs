@@ -12,7 +12,7 @@ use wasmparser::{Validator, WasmFeatures};
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
 /// reference types, SIMD), plus the Wasm 3.0 proposals listed below:
-/// function references, tail calls, memory64, multi-memory, extended
+/// exception handling, function references, tail calls, memory64, multi-memory, extended
 /// constant expressions and threads (atomics, shared memories).
 ///
 /// `GC` is on for validation only: Wasm 3.0 moved rec groups, type
@@ -27,7 +27,8 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::MEMORY64)
     .union(WasmFeatures::MULTI_MEMORY)
     .union(WasmFeatures::EXTENDED_CONST)
-    .union(WasmFeatures::THREADS);
+    .union(WasmFeatures::THREADS)
+    .union(WasmFeatures::EXCEPTIONS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[

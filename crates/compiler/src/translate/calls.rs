@@ -2,6 +2,7 @@
 //! `VMFuncRef`, `call_indirect` with its three checks, and calls to builtins.
 
 use super::checkpoint::CrCallee;
+use super::exceptions::Callee;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -96,13 +97,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         }
         let call = if let Some(callee) = self.env.defined_function(function) {
             let args = self.pop_call_args(ty_index, self.vmctx);
-            self.builder.build_call(callee, &args, "call")?
+            self.build_throwing_call(Callee::Direct(callee), &args)?
         } else {
             let (native, callee_vmctx) = self.imported_callee(function)?;
             let args = self.pop_call_args(ty_index, callee_vmctx);
             let fn_ty: FunctionType<'ctx> = self.env.native_fn_type(ty_index);
-            self.builder
-                .build_indirect_call(fn_ty, native, &args, "call")?
+            self.build_throwing_call(Callee::Indirect(fn_ty, native), &args)?
         };
         self.push_call_results(ty_index, call)
     }
@@ -176,9 +176,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let result = self.translate_cr_call(kind, fn_ty, CrCallee::Indirect(native), args)?;
             return self.push_results(ty_index, result);
         }
-        let call = self
-            .builder
-            .build_indirect_call(fn_ty, native, &args, "call")?;
+        let call = self.build_throwing_call(Callee::Indirect(fn_ty, native), &args)?;
         self.push_call_results(ty_index, call)
     }
 

@@ -30,6 +30,8 @@ pub(super) enum FrameKind<'ctx> {
     Function,
     /// `block`.
     Block,
+    /// `try_table` (a block whose body's exceptions go to its clauses).
+    TryTable,
     /// `loop`; branches go to `header`.
     Loop {
         /// The loop header, with one phi per carried value and parameter.
@@ -155,13 +157,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// `block`.
     pub(super) fn translate_block(&mut self, ty: BlockType) -> Result<()> {
+        self.translate_block_of_kind(ty, FrameKind::Block)
+    }
+
+    /// A `block`-like frame of `kind` (`Block` or `TryTable`).
+    pub(super) fn translate_block_of_kind(
+        &mut self,
+        ty: BlockType,
+        kind: FrameKind<'ctx>,
+    ) -> Result<()> {
         let (params, results) = self.block_signature(ty);
         let next = self.new_block("block_end");
         let height = self.stack.len() - params.len();
         let (carried, types) = self.carried_types(height, &results);
         let end_phis = self.make_phis(next, &types)?;
         self.control.push(ControlFrame {
-            kind: FrameKind::Block,
+            kind,
             next,
             end_phis,
             carried,
@@ -279,6 +290,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if matches!(frame.kind, FrameKind::Loop { polls: true, .. }) {
             self.end_polling_loop();
         }
+        if matches!(frame.kind, FrameKind::TryTable) {
+            self.end_try_table();
+        }
         let results = frame.end_phis.len() - frame.carried;
         if self.reachable {
             frame.next_reachable = true;
@@ -367,6 +381,26 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         args.splice(0..0, self.stack[height - carried..height].iter().copied());
         (target, phis, args)
     }
+    /// The frame at control-stack `index`, marked as branched to: its target
+    /// block, phis and the carried values (the caller adds the rest).
+    pub(super) fn frame_edge(
+        &mut self,
+        index: usize,
+    ) -> (
+        BasicBlock<'ctx>,
+        Vec<PhiValue<'ctx>>,
+        Vec<BasicValueEnum<'ctx>>,
+    ) {
+        let frame = &mut self.control[index];
+        if !matches!(frame.kind, FrameKind::Loop { .. }) {
+            frame.next_reachable = true;
+        }
+        let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
+        let (height, carried) = (frame.height, frame.carried);
+        let args = self.stack[height - carried..height].to_vec();
+        (target, phis, args)
+    }
+
     /// `br depth`.
     pub(super) fn translate_br(&mut self, depth: u32) -> Result<()> {
         let (target, phis, args) = self.branch_edge(depth);

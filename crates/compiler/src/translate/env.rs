@@ -32,6 +32,9 @@ pub struct ModuleEnv<'m, 'ctx> {
     pub tbaa: Tbaa<'ctx>,
     /// Checkpoint/restore instrumentation, when compiling with `--cr`.
     pub cr: Option<CrModule<'ctx>>,
+    /// `tern_eh_personality`, the personality of every function with a
+    /// landing pad (exception handlers and checkpoint captures).
+    pub personality: FunctionValue<'ctx>,
 }
 
 impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
@@ -45,20 +48,23 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         prefix: &str,
         checkpointable: Option<Vec<bool>>,
     ) -> Self {
+        let personality = module.add_function(
+            tern_environ::descriptor::EH_PERSONALITY_SYMBOL,
+            context.i32_type().fn_type(&[], true),
+            Some(Linkage::External),
+        );
         let cr = checkpointable.map(|checkpointable| CrModule {
             checkpointable,
-            personality: module.add_function(
-                "__gcc_personality_v0",
-                context.i32_type().fn_type(&[], true),
-                Some(Linkage::External),
-            ),
+            personality,
         });
         // Unwind tables everywhere in a `--cr` module: a checkpoint unwinds
         // through every Wasm frame.
         let uwtable =
             context.create_enum_attribute(Attribute::get_named_enum_kind_id("uwtable"), 2);
         let frame_pointer = context.create_string_attribute("frame-pointer", "all");
-        let nounwind = enum_attribute(context, "nounwind");
+        // No function is `nounwind`: a Wasm exception may unwind through any
+        // of them (also through functions of modules without tags, when an
+        // imported function throws), so all of them get unwind tables.
         // Tail calls (and tail recursion elimination) would turn unbounded
         // Wasm recursion into a loop that never reaches the stack limit, and
         // drop frames from backtraces.
@@ -75,11 +81,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                         function.set_personality_function(cr.personality);
                         function.add_attribute(AttributeLoc::Function, uwtable);
                     }
-                    Some(_) => {
-                        function.add_attribute(AttributeLoc::Function, nounwind);
-                        function.add_attribute(AttributeLoc::Function, uwtable);
-                    }
-                    None => function.add_attribute(AttributeLoc::Function, nounwind),
+                    _ => function.add_attribute(AttributeLoc::Function, uwtable),
                 }
                 function
             })
@@ -92,6 +94,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             functions,
             tbaa: Tbaa::new(context),
             cr,
+            personality,
         }
     }
 
@@ -152,8 +155,12 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
         }
-        if !matches!(builtin, Builtin::CrEnter | Builtin::CrUnwind) {
-            // Only the checkpoint slow paths unwind (to take a checkpoint).
+        if !matches!(
+            builtin,
+            Builtin::CrEnter | Builtin::CrUnwind | Builtin::ExnThrow
+        ) {
+            // Only the checkpoint slow paths (to take a checkpoint) and
+            // `exn_throw` unwind.
             function.add_attribute(
                 AttributeLoc::Function,
                 enum_attribute(self.context, "nounwind"),

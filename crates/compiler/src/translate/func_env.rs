@@ -100,7 +100,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// A pointer loaded (invariantly, in the entry block) from vmctx `offset`.
-    fn vmctx_ptr(&mut self, name: &'static str, offset: u32) -> Result<PointerValue<'ctx>> {
+    pub(super) fn vmctx_ptr(
+        &mut self,
+        name: &'static str,
+        offset: u32,
+    ) -> Result<PointerValue<'ctx>> {
         let ty = self.ptr_type();
         Ok(self
             .entry_load((name, offset), self.vmctx, offset, ty)?

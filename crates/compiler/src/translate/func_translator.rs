@@ -73,6 +73,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) stack_types: Vec<ValType>,
     /// Which `i32` values are proven memory addresses (for `add nuw`).
     pub(super) address_facts: super::address_facts::AddressFacts,
+    /// The open `try_table`s, innermost last.
+    pub(super) handlers: Vec<super::exceptions::Handler>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -129,6 +131,7 @@ pub fn translate_function(
         cr: None,
         stack_types: Vec::new(),
         address_facts: Default::default(),
+        handlers: Vec::new(),
     };
     if env
         .cr

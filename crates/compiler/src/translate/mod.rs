@@ -11,6 +11,7 @@ mod calls;
 pub mod checkpoint;
 mod control;
 mod env;
+mod exceptions;
 mod func_env;
 mod func_translator;
 mod memory;

@@ -46,7 +46,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// the `else`/`end` of the frame that became unreachable.
     fn translate_unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::TryTable { .. } => {
                 self.dead_depth += 1;
             }
             Operator::Else if self.dead_depth == 0 => self.translate_else()?,
@@ -107,6 +110,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             } => self.translate_table_copy(*dst_table, *src_table)?,
             O::TableInit { elem_index, table } => self.translate_table_init(*table, *elem_index)?,
             O::ElemDrop { elem_index } => self.translate_elem_drop(*elem_index)?,
+            O::TryTable { try_table } => self.translate_try_table(try_table)?,
+            O::Throw { tag_index } => self.translate_throw(*tag_index)?,
+            O::ThrowRef => self.translate_throw_ref()?,
             _ => return Ok(false),
         }
         Ok(true)

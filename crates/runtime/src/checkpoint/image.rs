@@ -43,6 +43,17 @@ fn to_value(raw: u128, ty: ValType, funcs: &HashMap<usize, u32>) -> Result<Value
         ValType::F64 => Value::F64(raw as u64),
         ValType::V128 => Value::V128(raw),
         ty if is_extern(ty) => Value::ExternRef((raw != 0).then_some(raw as u64)),
+        // A caught exception lives in the runtime's heap, not in the module's
+        // state: a snapshot cannot hold one (yet). Null is a null reference.
+        ValType::Ref(r) if matches!(r.heap, HeapType::Exn | HeapType::NoExn) => {
+            if raw != 0 {
+                return Err(
+                    "unsupported feature: checkpoint while an exception reference (exnref) is live"
+                        .into(),
+                );
+            }
+            Value::FuncRef(None)
+        }
         ValType::Ref(_) => {
             let addr = raw as u64 as usize;
             if addr == 0 {

@@ -339,6 +339,16 @@ pub fn raise_from_builtin(code: TrapCode) -> ! {
     jump(code as i32)
 }
 
+/// Records trap `code` (without a backtrace) as the reason the innermost
+/// host entry returns; for `tern_catch_traps`' own landing pad, which returns
+/// instead of jumping.
+pub fn set_pending_trap(code: TrapCode) {
+    STATE.with(|s| {
+        s.num_frames.set(0);
+        s.pending.set(Pending::Trap(code));
+    });
+}
+
 /// Records the Wasm caller's frame; called by every builtin's entry shim.
 pub extern "C" fn record_exit_frame(fp: usize, pc: usize) {
     let _ = STATE.try_with(|s| s.exit_frame.set((fp, pc)));

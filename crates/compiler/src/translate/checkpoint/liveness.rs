@@ -10,7 +10,9 @@
 //! `live_out = ∪ live_in(successors)`, iterated to a fixed point (loops
 //! converge in a few rounds). Successors follow Wasm's structured control:
 //! `br`/`br_if`/`br_table` go to a loop's header or past a block's `end`,
-//! `if` to its `else` or `end`, `return` and `unreachable` nowhere.
+//! `if` to its `else` or `end`, `return` and `unreachable` nowhere. Inside a
+//! `try_table`, a call (which may throw) and `throw`/`throw_ref` also lead to
+//! every catch clause's label of every enclosing `try_table`.
 
 use crate::error::Result;
 use crate::parse::malformed;
@@ -172,6 +174,12 @@ enum Frame {
     Block {
         ends: Vec<usize>,
     },
+    /// A `try_table`: a block whose calls and throws may also branch to the
+    /// catch labels (depths relative to the frames outside the `try_table`).
+    TryTable {
+        ends: Vec<usize>,
+        catches: Vec<u32>,
+    },
     Loop {
         header: usize,
         facts: LoopFacts,
@@ -215,11 +223,31 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                     facts.backedges += 1;
                     Some(*header)
                 }
-                Frame::Block { ends } | Frame::If { ends, .. } => {
+                Frame::Block { ends } | Frame::TryTable { ends, .. } | Frame::If { ends, .. } => {
                     ends.push(from);
                     None
                 }
             }
+        };
+        // The catch labels of every enclosing `try_table` (loop headers
+        // returned; block ends recorded in their frames).
+        let handler_targets = |frames: &mut Vec<Frame>, from: usize| -> Vec<usize> {
+            let mut absolute = Vec::new();
+            for (k, f) in frames.iter().enumerate() {
+                if let Frame::TryTable { catches, .. } = f {
+                    absolute.extend(
+                        catches
+                            .iter()
+                            .filter_map(|d| k.checked_sub(1 + *d as usize)),
+                    );
+                }
+            }
+            let mut succ = Vec::new();
+            for index in absolute {
+                let depth = (frames.len() - 1 - index) as u32;
+                succ.extend(target(frames, depth, from));
+            }
+            succ
         };
         match op {
             Operator::LocalGet { local_index } => node.uses = Some(*local_index),
@@ -232,6 +260,25 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 }
             }
             Operator::Block { .. } => frames.push(Frame::Block { ends: Vec::new() }),
+            Operator::TryTable { try_table } => {
+                let catches = try_table
+                    .catches
+                    .iter()
+                    .map(|c| match c {
+                        wasmparser::Catch::One { label, .. }
+                        | wasmparser::Catch::OneRef { label, .. }
+                        | wasmparser::Catch::All { label }
+                        | wasmparser::Catch::AllRef { label } => *label,
+                    })
+                    .collect();
+                frames.push(Frame::TryTable {
+                    ends: Vec::new(),
+                    catches,
+                })
+            }
+            Operator::Throw { .. } | Operator::ThrowRef => {
+                flow = Flow::Jump(handler_targets(&mut frames, i));
+            }
             Operator::Loop { .. } => {
                 node.point = true;
                 for f in frames.iter_mut() {
@@ -257,7 +304,7 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 flow = Flow::Jump(Vec::new());
             }
             Operator::End => match frames.pop() {
-                Some(Frame::Block { ends }) => {
+                Some(Frame::Block { ends } | Frame::TryTable { ends, .. }) => {
                     for e in ends {
                         nodes_push_succ(&mut nodes, e, i + 1);
                     }
@@ -314,6 +361,8 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
             | Operator::ReturnCallRef { .. } => flow = Flow::Jump(Vec::new()),
             Operator::Call { .. } | Operator::CallIndirect { .. } | Operator::CallRef { .. } => {
                 node.point = true;
+                let handlers = handler_targets(&mut frames, i);
+                node.succ.extend(handlers);
                 for f in frames.iter_mut() {
                     if let Frame::Loop { facts, .. } = f {
                         facts.calls = true;

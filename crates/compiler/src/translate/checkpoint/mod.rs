@@ -37,7 +37,6 @@ use inkwell::values::{
     AsValueRef, BasicMetadataValueEnum, BasicValue, BasicValueEnum, FunctionValue,
     InstructionValue, IntValue, PhiValue, PointerValue,
 };
-use inkwell::AddressSpace;
 use tern_environ::builtins::{Builtin, CR_POLL_CAPTURE};
 use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind, SLOT_SIZE};
 use tern_environ::vmctx::VMCTX_INTERRUPT;
@@ -47,8 +46,8 @@ use tern_environ::{TrapCode, ValType};
 pub struct CrModule<'ctx> {
     /// Whether each function (index space) can reach a migration point.
     pub checkpointable: Vec<bool>,
-    /// The personality of every instrumented function (`__gcc_personality_v0`:
-    /// landing pads are cleanups only).
+    /// The personality of every instrumented function (`tern_eh_personality`:
+    /// checkpoint cleanups, and Wasm exception handlers inside `try_table`).
     pub personality: FunctionValue<'ctx>,
 }
 
@@ -427,10 +426,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             saved_values.extend_from_slice(&call_args[1..]);
         }
         self.builder.position_at_end(pad);
+        // The pad sees the merged stack (the only values valid at the call).
+        self.stack = stack;
         self.emit_capture(position, &locals, &saved_values)?;
 
         self.builder.position_at_end(cont);
-        self.stack = stack;
         let point = MigrationPoint {
             position,
             kind,
@@ -509,19 +509,25 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         locals: &[u32],
         stack: &[BasicValueEnum<'ctx>],
     ) -> Result<()> {
-        let ptr_ty = self.context().ptr_type(AddressSpace::default());
-        let token_ty = self
-            .context()
-            .struct_type(&[ptr_ty.into(), self.context().i32_type().into()], false);
-        let personality = self
-            .env
-            .cr
-            .as_ref()
-            .map(|m| m.personality)
-            .ok_or_else(|| CompileError::Codegen("no personality".into()))?;
-        let token =
+        let caught = self.build_landing_pad(true)?;
+        if self.in_handler_scope() {
+            // Selector 0: a checkpoint; otherwise a Wasm exception.
+            let capture = self.new_block("checkpoint");
+            let exception = self.new_block("exception");
+            let zero = self.context().i32_type().const_zero();
+            let is_checkpoint = self.builder.build_int_compare(
+                inkwell::IntPredicate::EQ,
+                caught.selector,
+                zero,
+                "is_checkpoint",
+            )?;
             self.builder
-                .build_landing_pad(token_ty, personality, &[], true, "checkpoint")?;
+                .build_conditional_branch(is_checkpoint, capture, exception)?;
+            self.builder.position_at_end(exception);
+            self.dispatch(caught.exception)?;
+            self.builder.position_at_end(capture);
+        }
+        let token = caught.token;
         self.emit_frame_save(position, locals, stack)?;
         self.builder.build_resume(token)?;
         Ok(())

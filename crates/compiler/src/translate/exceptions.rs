@@ -1,0 +1,334 @@
+//! Exception handling (the final exnref form): tags, `throw`, `throw_ref`
+//! and `try_table` with its four kinds of catch clause, lowered to native
+//! unwinding through `tern_eh_personality` (runtime `exceptions`).
+//!
+//! * `throw` fills an exception object (`exn_new`, then stores into its
+//!   16-byte value slots, layout in `tern_environ::exceptions`) and calls
+//!   `exn_throw`, which raises it with `_Unwind_RaiseException`.
+//! * Inside a `try_table` every call (and every throw) is an `invoke` with a
+//!   landing pad of its own (LLVM 22 misplaces landing-pad phi copies on
+//!   x86-64 when a pad is shared). The pad has a `catch ptr null` clause, so
+//!   the personality stops there for any Wasm exception; the pad then
+//!   compares the exception's tag with each clause in order, branches to the
+//!   clause's label with the values (and the exnref for `_ref` clauses), and
+//!   rethrows to the enclosing handlers when nothing matches. In a `--cr`
+//!   function the same pad is also the checkpoint cleanup (selector 0).
+//! * Outside any `try_table` calls stay plain calls: nothing is paid until
+//!   an exception is thrown.
+
+use super::func_translator::FuncTranslator;
+use super::ops::LoweringCx;
+use crate::error::{CompileError, Result};
+use inkwell::types::{BasicTypeEnum, FunctionType};
+use inkwell::values::{
+    BasicMetadataValueEnum, BasicValue, BasicValueEnum, CallSiteValue, FunctionValue, IntValue,
+    PointerValue,
+};
+use inkwell::{AddressSpace, IntPredicate};
+use tern_environ::builtins::Builtin;
+use tern_environ::exceptions::{
+    EXN_EXPOSED_OFFSET, EXN_PAYLOAD_OFFSET, EXN_SLOT_SIZE, EXN_TAG_OFFSET,
+};
+use tern_environ::TrapCode;
+use wasmparser::{Catch, TryTable};
+
+/// One catch clause of a `try_table`, resolved.
+#[derive(Clone, Copy)]
+struct Clause {
+    /// The tag caught, or `None` for `catch_all`/`catch_all_ref`.
+    tag: Option<u32>,
+    /// Whether the exnref is passed too (`catch_ref`, `catch_all_ref`).
+    by_ref: bool,
+    /// The index (in the control stack) of the label's frame.
+    frame: usize,
+}
+
+/// The catch clauses of an open `try_table`.
+pub(super) struct Handler {
+    clauses: Vec<Clause>,
+}
+
+/// The exception and selector a landing pad receives.
+pub(super) struct Caught<'ctx> {
+    /// The landing pad's token (for `resume`).
+    pub token: BasicValueEnum<'ctx>,
+    /// The exception object.
+    pub exception: PointerValue<'ctx>,
+    /// 0 for a checkpoint cleanup, positive for a Wasm exception.
+    pub selector: IntValue<'ctx>,
+}
+
+impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
+    /// Whether the current position is inside a `try_table` body of this
+    /// function (calls there need landing pads).
+    pub(super) fn in_handler_scope(&self) -> bool {
+        !self.handlers.is_empty()
+    }
+
+    /// `try_table`: a block whose body's exceptions go to its clauses.
+    pub(super) fn translate_try_table(&mut self, try_table: &TryTable) -> Result<()> {
+        let outside = self.control.len();
+        let clauses = try_table
+            .catches
+            .iter()
+            .map(|c| {
+                let (tag, by_ref, label) = match *c {
+                    Catch::One { tag, label } => (Some(tag), false, label),
+                    Catch::OneRef { tag, label } => (Some(tag), true, label),
+                    Catch::All { label } => (None, false, label),
+                    Catch::AllRef { label } => (None, true, label),
+                };
+                Clause {
+                    tag,
+                    by_ref,
+                    frame: outside - 1 - label as usize,
+                }
+            })
+            .collect();
+        self.translate_block_of_kind(try_table.ty, super::control::FrameKind::TryTable)?;
+        self.handlers.push(Handler { clauses });
+        Ok(())
+    }
+
+    /// Leaves the innermost `try_table` (at its `end`).
+    pub(super) fn end_try_table(&mut self) {
+        self.handlers.pop();
+    }
+
+    /// The identity of tag `index` (loaded invariantly in the entry block).
+    fn tag_identity(&mut self, index: u32) -> Result<PointerValue<'ctx>> {
+        let offset = self.env.offsets.tag(index);
+        self.vmctx_ptr("tag", offset)
+    }
+
+    /// The address of field `offset` of exception object `exception`.
+    fn exception_field(
+        &self,
+        exception: PointerValue<'ctx>,
+        offset: u32,
+    ) -> Result<PointerValue<'ctx>> {
+        let offset = self
+            .context()
+            .i64_type()
+            .const_int(u64::from(offset), false);
+        self.byte_offset(exception, offset)
+    }
+
+    /// `throw tag`.
+    pub(super) fn translate_throw(&mut self, tag: u32) -> Result<()> {
+        let ty = self.env.info.tags[tag as usize];
+        let count = self.env.info.types[ty as usize].params.len();
+        let values = self.pop_n(count);
+        let identity = self.tag_identity(tag)?;
+        let count_value = self.context().i32_type().const_int(count as u64, false);
+        let exception = self
+            .call_builtin(Builtin::ExnNew, &[identity.into(), count_value.into()])?
+            .ok_or_else(|| CompileError::Codegen("exn_new returns an exception".into()))?
+            .into_pointer_value();
+        for (i, value) in values.iter().enumerate() {
+            let addr =
+                self.exception_field(exception, EXN_PAYLOAD_OFFSET + i as u32 * EXN_SLOT_SIZE)?;
+            let store = self.builder.build_store(addr, *value)?;
+            let _ = store.set_alignment(16);
+        }
+        self.raise(exception)
+    }
+
+    /// `throw_ref`: traps on null.
+    pub(super) fn translate_throw_ref(&mut self) -> Result<()> {
+        let exception = self.pop().into_pointer_value();
+        let is_null = self.builder.build_is_null(exception, "is_null")?;
+        self.trap_if(is_null, TrapCode::NullExceptionReference)?;
+        self.raise(exception)
+    }
+
+    /// Raises `exception` from the current position; it becomes unreachable.
+    fn raise(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
+        let throw = self.env.builtin(Builtin::ExnThrow);
+        let args: [BasicMetadataValueEnum<'ctx>; 2] = [self.vmctx.into(), exception.into()];
+        if self.in_handler_scope() {
+            let dead = self.new_block("thrown");
+            let pad = self.new_block("throw_pad");
+            self.builder.build_invoke(
+                throw,
+                &[self.vmctx.into(), exception.into()],
+                dead,
+                pad,
+                "",
+            )?;
+            self.builder.position_at_end(pad);
+            let caught = self.build_landing_pad(false)?;
+            self.dispatch(caught.exception)?;
+            self.builder.position_at_end(dead);
+        } else {
+            self.builder.build_call(throw, &args, "")?;
+        }
+        self.builder.build_unreachable()?;
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// A call at the current position that may throw: an `invoke` whose pad
+    /// dispatches to the enclosing `try_table`'s clauses when inside one,
+    /// otherwise a plain call. `function` (direct) or `pointer` (indirect,
+    /// of type `fn_ty`) is the callee.
+    pub(super) fn build_throwing_call(
+        &mut self,
+        callee: Callee<'ctx>,
+        args: &[BasicMetadataValueEnum<'ctx>],
+    ) -> Result<CallSiteValue<'ctx>> {
+        if !self.in_handler_scope() {
+            return Ok(match callee {
+                Callee::Direct(f) => self.builder.build_call(f, args, "call")?,
+                Callee::Indirect(ty, p) => self.builder.build_indirect_call(ty, p, args, "call")?,
+            });
+        }
+        let args: Vec<BasicValueEnum<'ctx>> = args
+            .iter()
+            .map(|a| {
+                BasicValueEnum::try_from(*a)
+                    .map_err(|_| CompileError::Codegen("call argument".into()))
+            })
+            .collect::<Result<_>>()?;
+        let cont = self.new_block("call_cont");
+        let pad = self.new_block("call_pad");
+        let site = match callee {
+            Callee::Direct(f) => self.builder.build_invoke(f, &args, cont, pad, "call")?,
+            Callee::Indirect(ty, p) => self
+                .builder
+                .build_indirect_invoke(ty, p, &args, cont, pad, "call")?,
+        };
+        self.builder.position_at_end(pad);
+        let caught = self.build_landing_pad(false)?;
+        self.dispatch(caught.exception)?;
+        self.builder.position_at_end(cont);
+        Ok(site)
+    }
+
+    /// A landing pad at the builder's position: `cleanup` (a checkpoint
+    /// capture) and/or, inside a `try_table`, `catch ptr null`.
+    pub(super) fn build_landing_pad(&mut self, cleanup: bool) -> Result<Caught<'ctx>> {
+        let ptr_ty = self.context().ptr_type(AddressSpace::default());
+        let i32_ty = self.context().i32_type();
+        let token_ty = self
+            .context()
+            .struct_type(&[ptr_ty.into(), i32_ty.into()], false);
+        let personality = self.env.personality;
+        self.function.set_personality_function(personality);
+        let clauses: Vec<BasicValueEnum<'ctx>> = if self.in_handler_scope() {
+            vec![ptr_ty.const_null().into()]
+        } else {
+            Vec::new()
+        };
+        let token =
+            self.builder
+                .build_landing_pad(token_ty, personality, &clauses, cleanup, "landing")?;
+        let token = token.into_struct_value();
+        let exception = self
+            .builder
+            .build_extract_value(token, 0, "exception")?
+            .into_pointer_value();
+        let selector = self
+            .builder
+            .build_extract_value(token, 1, "selector")?
+            .into_int_value();
+        Ok(Caught {
+            token: token.into(),
+            exception,
+            selector,
+        })
+    }
+
+    /// In a landing pad (of a `try_table` body): branches `exception` to the
+    /// first matching clause of the innermost handler, or rethrows it to the
+    /// enclosing ones. Uses the current operand stack (the call site's).
+    pub(super) fn dispatch(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
+        let handler = self
+            .handlers
+            .last()
+            .map(|h| h.clauses.clone())
+            .ok_or_else(|| CompileError::Codegen("dispatch outside try_table".into()))?;
+        let ptr_ty = self.context().ptr_type(AddressSpace::default());
+        let tag_addr = self.exception_field(exception, EXN_TAG_OFFSET)?;
+        let tag = self
+            .builder
+            .build_load(ptr_ty, tag_addr, "tag")?
+            .into_pointer_value();
+        for clause in handler {
+            let matched = self.new_block("catch");
+            let next = self.new_block("catch_next");
+            match clause.tag {
+                Some(index) => {
+                    let identity = self.tag_identity(index)?;
+                    let same = self.builder.build_int_compare(
+                        IntPredicate::EQ,
+                        tag,
+                        identity,
+                        "is_tag",
+                    )?;
+                    self.builder.build_conditional_branch(same, matched, next)?;
+                }
+                None => {
+                    self.builder.build_unconditional_branch(matched)?;
+                }
+            }
+            self.builder.position_at_end(matched);
+            let mut values = Vec::new();
+            if let Some(index) = clause.tag {
+                let ty = self.env.info.tags[index as usize];
+                let params = self.env.info.types[ty as usize].params.clone();
+                for (i, p) in params.iter().enumerate() {
+                    let llvm_ty: BasicTypeEnum<'ctx> = self.llvm_type(*p);
+                    let addr = self.exception_field(
+                        exception,
+                        EXN_PAYLOAD_OFFSET + i as u32 * EXN_SLOT_SIZE,
+                    )?;
+                    let value = self.builder.build_load(llvm_ty, addr, "caught")?;
+                    if let Some(inst) = value.as_instruction_value() {
+                        let _ = inst.set_alignment(16);
+                    }
+                    values.push(value);
+                }
+            }
+            if clause.by_ref {
+                let flag = self.exception_field(exception, EXN_EXPOSED_OFFSET)?;
+                let one = self.context().i64_type().const_int(1, false);
+                self.builder.build_store(flag, one)?;
+                values.push(exception.into());
+            } else {
+                self.call_builtin(Builtin::ExnRelease, &[exception.into()])?;
+            }
+            self.branch_to_frame(clause.frame, &values)?;
+            self.builder.position_at_end(next);
+            if clause.tag.is_none() {
+                self.builder.build_unreachable()?;
+                return Ok(());
+            }
+        }
+        // No clause matched: rethrow to the enclosing handlers.
+        let handler = self.handlers.pop();
+        let reachable = self.reachable;
+        let result = self.raise(exception);
+        self.reachable = reachable;
+        if let Some(handler) = handler {
+            self.handlers.push(handler);
+        }
+        result
+    }
+
+    /// Branches to the label of the control frame at `index` with `values`
+    /// on top of the current stack (and the carried values below).
+    fn branch_to_frame(&mut self, index: usize, values: &[BasicValueEnum<'ctx>]) -> Result<()> {
+        let (target, phis, mut args) = self.frame_edge(index);
+        args.extend_from_slice(values);
+        self.branch_with(target, &phis, &args)
+    }
+}
+
+/// The callee of a call that may throw.
+pub(super) enum Callee<'ctx> {
+    /// A defined function.
+    Direct(FunctionValue<'ctx>),
+    /// A native entry of the given type.
+    Indirect(FunctionType<'ctx>, PointerValue<'ctx>),
+}
