@@ -32,6 +32,34 @@ def sysroot(work):
     return root
 
 
+class BuildFlags:
+    """Per-program build flags, from markers in the source: `BENCH_SJLJ`
+    (setjmp/longjmp as Wasm exceptions, with tern's test runtime for it in
+    tests/eh) and `BENCH_WASM_FLAGS: ...` (extra clang flags for the Wasm
+    build, e.g. -mtail-call)."""
+
+    def __init__(self, src):
+        text = src.read_text()
+        sjlj = "BENCH_SJLJ" in text
+        eh_dir = ROOT / "tests" / "eh"
+        self.native = [f"-I{eh_dir}"] if sjlj else []
+        self.wasm = self.native + ["-mexception-handling", "-mllvm", "-wasm-enable-sjlj", "-mllvm",
+                                   "-wasm-use-legacy-eh=false", str(eh_dir / "sjlj_runtime.c")] if sjlj else []
+        self.wasm += next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in text.splitlines() if "BENCH_WASM_FLAGS:" in l), [])
+        self.wasmtime = ["-W", "exceptions=y"] if sjlj else []
+        self.needs_dir = "BENCH_NEEDS_DIR" in text
+        # Feature cases (exceptions, tail calls) are shown but kept out of the
+        # compute suite's geomean: native code does not pay for the feature.
+        self.in_geomean = "BENCH_FEATURE_CASE" not in text
+
+
+def build_wasm(src, wasm, root, flags=None):
+    """Builds `src` to wasm32-wasi (clang-22 -O2) with its marker flags."""
+    flags = flags or BuildFlags(src)
+    sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *flags.wasm,
+        str(src), "-o", str(wasm), "-Wl,--strip-all"])
+
+
 def timed(cmd):
     start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True)
@@ -82,16 +110,10 @@ def main():
     for name in names:
         src = PROGRAMS / f"{name}.c"
         native, wasm, tern_exe, cwasm = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern", work / f"{name}.cwasm"
-        sjlj = "BENCH_SJLJ" in src.read_text()
-        # setjmp/longjmp as Wasm exceptions: tern's test runtime for it (tests/eh).
-        eh_dir = ROOT / "tests" / "eh"
-        extra = [f"-I{eh_dir}"] if sjlj else []
-        wasm_extra = extra + ["-mexception-handling", "-mllvm", "-wasm-enable-sjlj", "-mllvm", "-wasm-use-legacy-eh=false", str(eh_dir / "sjlj_runtime.c")] if sjlj else []
-        wasmtime_flags = ["-W", "exceptions=y"] if sjlj else []
-        # Extra flags for the Wasm build, from a `BENCH_WASM_FLAGS: ...` line (e.g. -mtail-call).
-        wasm_extra += next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
-        sh(["clang-22", "-O2", *extra, str(src), "-o", str(native), "-lm"])
-        sh(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated", "-O2", *wasm_extra, str(src), "-o", str(wasm), "-Wl,--strip-all"])
+        flags = BuildFlags(src)
+        wasmtime_flags = flags.wasmtime
+        sh(["clang-22", "-O2", *flags.native, str(src), "-o", str(native), "-lm"])
+        build_wasm(src, wasm, root, flags)
         t0 = time.perf_counter()
         sh([args.tern, "compile", str(wasm), "-o", str(tern_exe), "-O", args.opt])
         compile_s = time.perf_counter() - t0
@@ -99,7 +121,7 @@ def main():
         if wasmtime.exists():
             sh([str(wasmtime), "compile", *wasmtime_flags, str(wasm), "-o", str(cwasm)])
             configs["wasmtime"] = [str(wasmtime), "run", *wasmtime_flags, "--allow-precompiled", str(cwasm)]
-        if "BENCH_NEEDS_DIR" in src.read_text():
+        if flags.needs_dir:
             # A scratch folder: its path natively, preopened as /work under both runtimes.
             # On tmpfs when there is one, so the disk's journal does not drown the
             # runtimes' own cost of each call.
@@ -121,16 +143,18 @@ def main():
         if not agree:
             print(f"OUTPUT MISMATCH in {name}: {outputs}", file=sys.stderr)
         med = {cfg: statistics.median(ts) for cfg, ts in times.items()}
-        rows.append((name, med, compile_s, agree, tern_exe.stat().st_size))
+        rows.append((name, med, compile_s, agree, tern_exe.stat().st_size, flags.in_geomean))
         print(f"  {name}: " + ", ".join(f"{c} {t:.3f}s" for c, t in med.items()), file=sys.stderr)
     cfgs = ["native", "tern", "wasmtime"]
     lines = ["| program | native (s) | tern (s) | tern / native | wasmtime (s) | wasmtime / native | tern compile (s) | outputs agree |",
              "|---|---|---|---|---|---|---|---|"]
     ratios = {c: [] for c in cfgs}
-    for name, med, comp, agree, _size in rows:
+    for name, med, comp, agree, _size, in_geomean in rows:
         r = {c: med[c] / med["native"] for c in med}
         for c in r:
-            ratios[c].append(r[c])
+            if in_geomean:
+                ratios[c].append(r[c])
+        name = name if in_geomean else f"{name} (feature case, not in geomean)"
         wt = med.get("wasmtime")
         lines.append(f"| {name} | {med['native']:.3f} | {med['tern']:.3f} | {r['tern']:.2f}x | "
                      + (f"{wt:.3f} | {r['wasmtime']:.2f}x" if wt else "- | -")

@@ -1,7 +1,7 @@
 /* Exception-heavy: setjmp/longjmp in a loop, lowered to Wasm exceptions
  * (clang's exnref sjlj lowering; runtime in tests/eh). Each iteration sets a
  * buffer, descends a few calls and jumps back: one throw, a handler search
- * through the frames and a catch per iteration. BENCH_SJLJ */
+ * through the frames and a catch per iteration. BENCH_SJLJ BENCH_FEATURE_CASE */
 #include <stdio.h>
 
 #include "sjlj_runtime.h"

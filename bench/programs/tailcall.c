@@ -4,6 +4,7 @@
 // and fast interpreters are written, plus direct mutual recursion
 // (return_call) that would need ~10^8 frames without tail calls.
 // BENCH_WASM_FLAGS: -mtail-call
+// BENCH_FEATURE_CASE
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
