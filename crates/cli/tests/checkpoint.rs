@@ -681,23 +681,35 @@ fn cpython_long_loop_moves_from_x86_to_aarch64() {
     )
     .unwrap();
     let cache = dir.join("cache");
-    let mut exes = BTreeMap::new();
-    for target in [X86, ARM] {
-        let exe = dir.join(&format!("python-{target}"));
-        common::run_with_timeout(
-            common::tern(&cache)
-                .arg("compile")
-                .arg("--cr")
-                .arg("-O1")
-                .arg(&wasm)
-                .arg("-o")
-                .arg(&exe)
-                .args(["--target", target]),
-            Duration::from_secs(1800),
-        )
-        .assert_success();
-        exes.insert(target, exe);
-    }
+    // Both builds at once: each is single-threaded and takes minutes.
+    let exes: BTreeMap<&str, PathBuf> = std::thread::scope(|scope| {
+        let builds: Vec<_> = [X86, ARM]
+            .into_iter()
+            .map(|target| {
+                let (wasm, cache) = (&wasm, &cache);
+                let exe = dir.join(&format!("python-{target}"));
+                scope.spawn(move || {
+                    common::run_with_timeout(
+                        common::tern(cache)
+                            .arg("compile")
+                            .arg("--cr")
+                            .arg("-O1")
+                            .arg(wasm)
+                            .arg("-o")
+                            .arg(&exe)
+                            .args(["--target", target]),
+                        Duration::from_secs(1800),
+                    )
+                    .assert_success();
+                    (target, exe)
+                })
+            })
+            .collect();
+        builds
+            .into_iter()
+            .map(|b| b.join().expect("a build thread"))
+            .collect()
+    });
     let python = |target: &str, options: &[String]| {
         let mut cmd = common::target_command(target, &exes[target]);
         cmd.arg("--dir")
