@@ -11,12 +11,12 @@ means. Used for the -O level comparison in the README:
   bench/compare.py --runs 5 o1=target/release/tern:1 o2=target/release/tern:2 \\
       o3=target/release/tern:3
 """
-import argparse, math, shutil, statistics, subprocess, sys, tempfile, time
+import argparse, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-from run import sysroot, timed  # noqa: E402
+from run import PROGRAMS, BuildFlags, build_wasm, geomean, program_names, sysroot, timed  # noqa: E402
 
 
 def main():
@@ -32,18 +32,18 @@ def main():
         configs.append((name, tern, opt))
     work = Path(tempfile.mkdtemp(prefix="tern-compare-"))
     root = sysroot(work)
-    names = sorted(p.stem for p in (ROOT / "bench" / "programs").glob("*.c"))
-    if args.only:
-        names = [n for n in names if n in args.only.split(",")]
+    names = program_names(args.only)
     ratios = {name: [] for name, _, _ in configs}
     compile_total = {name: 0.0 for name, _, _ in configs}
     for prog in names:
-        src = ROOT / "bench" / "programs" / f"{prog}.c"
+        src = PROGRAMS / f"{prog}.c"
+        flags = BuildFlags(src)
+        if flags.needs_dir or not flags.in_geomean:
+            # The WASI case needs a folder; feature cases stay out of the geomean.
+            continue
         native, wasm = work / f"{prog}.native", work / f"{prog}.wasm"
-        subprocess.run(["clang-22", "-O2", str(src), "-o", str(native), "-lm"], check=True)
-        extra = next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in src.read_text().splitlines() if "BENCH_WASM_FLAGS:" in l), [])
-        subprocess.run(["clang-22", "--target=wasm32-wasi", f"--sysroot={root}", "-Wno-deprecated",
-                        "-O2", *extra, str(src), "-o", str(wasm), "-Wl,--strip-all"], check=True)
+        subprocess.run(["clang-22", "-O2", *flags.native, str(src), "-o", str(native), "-lm"], check=True)
+        build_wasm(src, wasm, root, flags)
         cmds, compile_s = {"native": [str(native)]}, {}
         for name, tern, opt in configs:
             exe = work / f"{prog}.{name}"
@@ -67,8 +67,7 @@ def main():
             cells.append(f"{name} {r:.2f}x (compile {compile_s[name]:.2f}s)")
         print(f"{prog:10} native {med['native']:.3f}s  " + "  ".join(cells) + agree, flush=True)
     for name, _, _ in configs:
-        g = math.exp(sum(math.log(r) for r in ratios[name]) / len(ratios[name]))
-        print(f"geomean {name}: {g:.3f}x, total compile {compile_total[name]:.2f}s")
+        print(f"geomean {name}: {geomean(ratios[name]):.3f}x, total compile {compile_total[name]:.2f}s")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -17,11 +17,11 @@ compiles it with tern twice (plain and --cr), and measures
 Prints a markdown table and writes target/bench/cr.{md,png}.
 Usage: bench/cr.sh [--runs N] [--only a,b] [--out DIR] [--instructions]
 """
-import argparse, os, re, signal, statistics, subprocess, sys, tempfile, time
+import os, re, signal, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from run import PROGRAMS, ROOT, BuildFlags, build_wasm, ensure_matplotlib, sh, sysroot, timed  # noqa: E402
+from run import PROGRAMS, BuildFlags, bench_parser, build_wasm, ensure_matplotlib, program_names, sh, sysroot, timed  # noqa: E402
 
 
 def func_bytes(exe):
@@ -68,20 +68,14 @@ def restore_once(exe, snap):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--only", default="")
-    ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
-    ap.add_argument("--tern", default=str(ROOT / "target" / "release" / "tern"))
+    ap = bench_parser()
     ap.add_argument("--instructions", action="store_true", help="also count instructions with callgrind")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tern-crbench-"))
     root = sysroot(work)
-    names = sorted(p.stem for p in PROGRAMS.glob("*.c"))
-    if args.only:
-        names = [n for n in names if n in args.only.split(",")]
+    names = program_names(args.only)
     rows = []
     for name in names:
         src = PROGRAMS / f"{name}.c"

@@ -90,12 +90,24 @@ def ensure_matplotlib():
     return plt
 
 
-def main():
+def bench_parser():
+    """The options every bench command takes: --runs, --only, --out, --tern."""
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--only", default="")
     ap.add_argument("--out", default=str(ROOT / "target" / "bench"))
     ap.add_argument("--tern", default=str(ROOT / "target" / "release" / "tern"))
+    return ap
+
+
+def program_names(only):
+    """The programs of bench/programs, or those of the comma list `only`."""
+    names = sorted(p.stem for p in PROGRAMS.glob("*.c"))
+    return [n for n in names if n in only.split(",")] if only else names
+
+
+def main():
+    ap = bench_parser()
     ap.add_argument("-O", dest="opt", default="2")
     args = ap.parse_args()
     out = Path(args.out)
@@ -103,9 +115,7 @@ def main():
     work = Path(tempfile.mkdtemp(prefix="tern-bench-"))
     root = sysroot(work)
     wasmtime = TOOLS / "wasmtime" / "bin" / "wasmtime"
-    names = sorted(p.stem for p in PROGRAMS.glob("*.c"))
-    if args.only:
-        names = [n for n in names if n in args.only.split(",")]
+    names = program_names(args.only)
     rows = []
     for name in names:
         src = PROGRAMS / f"{name}.c"

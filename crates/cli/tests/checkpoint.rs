@@ -114,6 +114,49 @@ fn points_reached(stderr: &str) -> Option<u64> {
     })
 }
 
+/// A `--cr` module of `tests/cr/` built for both targets and driven through
+/// `--invoke`.
+struct InvokedModule {
+    exes: BTreeMap<&'static str, PathBuf>,
+}
+
+impl InvokedModule {
+    /// Builds `tests/cr/FILE` (`stem` names the executables) in `dir`.
+    fn build(dir: &TempDir, file: &str, stem: &str) -> InvokedModule {
+        let module = common::repo_root().join("tests/cr").join(file);
+        InvokedModule {
+            exes: compile_for_both(&dir.join("cache"), &module, dir, stem),
+        }
+    }
+
+    /// Runs export `name` on `target` with `extra` options, checkpointing at
+    /// point `at` when given.
+    fn invoke(&self, target: &str, name: &str, extra: &[&str], at: Option<u64>) -> Run {
+        let mut cmd = common::target_command(target, &self.exes[target]);
+        cmd.args(["--invoke", name]).args(extra).arg("--");
+        if let Some(at) = at {
+            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
+        }
+        run_timed(&mut cmd)
+    }
+
+    /// The uninterrupted run of `name` on x86-64 (which must succeed) and
+    /// the number of migration points it reaches.
+    fn reference(&self, name: &str) -> (Run, u64) {
+        let reference = self.invoke(X86, name, &[], None);
+        assert_eq!(reference.code(), 0, "{}", reference.describe());
+        let counted = run_timed(
+            common::target_command(X86, &self.exes[X86])
+                .args(["--invoke", name, "--"])
+                .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
+                .env("TERN_CHECKPOINT_REPORT", "1"),
+        );
+        let points = points_reached(&counted.stderr)
+            .unwrap_or_else(|| panic!("no point count from {name}:\n{}", counted.describe()));
+        (reference, points)
+    }
+}
+
 /// Everything a run leaves behind that must match the reference.
 #[derive(Debug, PartialEq, Eq)]
 struct Outcome {
@@ -471,46 +514,28 @@ fn wasm_features_and_traps_across_isas() {
     common::require_runtimes();
     common::require_aarch64();
     let dir = TempDir::new("cr-features");
-    let wat = common::repo_root().join("tests/cr/features.wat");
-    let cache = dir.join("cache");
-    let exes = compile_for_both(&cache, &wat, &dir, "features");
-    let invoke = |target: &str, name: &str, extra: &[&str], at: Option<u64>| {
-        let mut cmd = common::target_command(target, &exes[target]);
-        cmd.args(["--invoke", name]).args(extra).arg("--");
-        if let Some(at) = at {
-            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
-        }
-        run_timed(&mut cmd)
-    };
-    let reference = invoke(X86, "run", &[], None);
-    assert_eq!(reference.code(), 0, "{}", reference.describe());
-    let counted = run_timed(
-        common::target_command(X86, &exes[X86])
-            .args(["--invoke", "run", "--"])
-            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
-            .env("TERN_CHECKPOINT_REPORT", "1"),
-    );
-    let points: u64 = points_reached(&counted.stderr).expect("point count");
+    let module = InvokedModule::build(&dir, "features.wat", "features");
+    let (reference, points) = module.reference("run");
     assert!(points > 100, "only {points} points");
     for k in 1..=6u64 {
         let at = points * k / 7;
         let snap = dir.join(&format!("run-{at}.tsnap"));
         let snap_arg = snap.display().to_string();
-        let stopped = invoke(X86, "run", &["--checkpoint-to", &snap_arg], Some(at));
+        let stopped = module.invoke(X86, "run", &["--checkpoint-to", &snap_arg], Some(at));
         assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-        let resumed = invoke(ARM, "run", &["--restore", &snap_arg], None);
+        let resumed = module.invoke(ARM, "run", &["--restore", &snap_arg], None);
         assert_eq!(resumed.code(), 0, "{}", resumed.describe());
         assert_eq!(
             resumed.stdout, reference.stdout,
             "result after a checkpoint at point {at}"
         );
     }
-    let trapped = invoke(X86, "trap_later", &[], None);
+    let trapped = module.invoke(X86, "trap_later", &[], None);
     assert_eq!(trapped.code(), 134);
     let snap = dir.join("trap.tsnap").display().to_string();
-    let stopped = invoke(X86, "trap_later", &["--checkpoint-to", &snap], Some(300));
+    let stopped = module.invoke(X86, "trap_later", &["--checkpoint-to", &snap], Some(300));
     assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-    let resumed = invoke(ARM, "trap_later", &["--restore", &snap], None);
+    let resumed = module.invoke(ARM, "trap_later", &["--restore", &snap], None);
     assert_eq!(resumed.code(), 134, "{}", resumed.describe());
     assert!(
         resumed.stderr.contains("wasm trap: integer divide by zero"),
@@ -530,26 +555,8 @@ fn multiple_and_64_bit_memories_across_isas() {
     common::require_runtimes();
     common::require_aarch64();
     let dir = TempDir::new("cr-memories");
-    let wat = common::repo_root().join("tests/cr/memories.wat");
-    let cache = dir.join("cache");
-    let exes = compile_for_both(&cache, &wat, &dir, "memories");
-    let invoke = |target: &str, extra: &[&str], at: Option<u64>| {
-        let mut cmd = common::target_command(target, &exes[target]);
-        cmd.args(["--invoke", "run"]).args(extra).arg("--");
-        if let Some(at) = at {
-            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
-        }
-        run_timed(&mut cmd)
-    };
-    let reference = invoke(X86, &[], None);
-    assert_eq!(reference.code(), 0, "{}", reference.describe());
-    let counted = run_timed(
-        common::target_command(X86, &exes[X86])
-            .args(["--invoke", "run", "--"])
-            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
-            .env("TERN_CHECKPOINT_REPORT", "1"),
-    );
-    let points: u64 = points_reached(&counted.stderr).expect("point count");
+    let module = InvokedModule::build(&dir, "memories.wat", "memories");
+    let (reference, points) = module.reference("run");
     assert!(points > 10_000, "only {points} points");
     for at in [points / 3, points * 2 / 3] {
         let snap = |leg: u32| {
@@ -557,16 +564,16 @@ fn multiple_and_64_bit_memories_across_isas() {
                 .display()
                 .to_string()
         };
-        let stopped = invoke(X86, &["--checkpoint-to", &snap(0)], Some(at));
+        let stopped = module.invoke(X86, "run", &["--checkpoint-to", &snap(0)], Some(at));
         assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-        let direct = invoke(ARM, &["--restore", &snap(0)], None);
+        let direct = module.invoke(ARM, "run", &["--restore", &snap(0)], None);
         assert_eq!(direct.code(), 0, "{}", direct.describe());
         assert_eq!(direct.stdout, reference.stdout, "x86-64 -> AArch64 at {at}");
         let second = ((points - at) / 2).max(1);
         let args = ["--restore", &snap(0), "--checkpoint-to", &snap(1)];
-        let hop = invoke(ARM, &args, Some(second));
+        let hop = module.invoke(ARM, "run", &args, Some(second));
         assert_eq!(hop.code(), CHECKPOINTED, "{}", hop.describe());
-        let back = invoke(X86, &["--restore", &snap(1)], None);
+        let back = module.invoke(X86, "run", &["--restore", &snap(1)], None);
         assert_eq!(back.code(), 0, "{}", back.describe());
         assert_eq!(
             back.stdout, reference.stdout,
@@ -761,35 +768,17 @@ fn tail_call_recursion_across_isas() {
     common::require_runtimes();
     common::require_aarch64();
     let dir = TempDir::new("cr-tail");
-    let wat = common::repo_root().join("tests/cr/tail_calls.wat");
-    let cache = dir.join("cache");
-    let exes = compile_for_both(&cache, &wat, &dir, "tail");
-    let invoke = |target: &str, extra: &[&str], at: Option<u64>| {
-        let mut cmd = common::target_command(target, &exes[target]);
-        cmd.args(["--invoke", "run"]).args(extra).arg("--");
-        if let Some(at) = at {
-            cmd.env("TERN_CHECKPOINT_AT", at.to_string());
-        }
-        run_timed(&mut cmd)
-    };
-    let reference = invoke(X86, &[], None);
-    assert_eq!(reference.code(), 0, "{}", reference.describe());
-    let counted = run_timed(
-        common::target_command(X86, &exes[X86])
-            .args(["--invoke", "run", "--"])
-            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
-            .env("TERN_CHECKPOINT_REPORT", "1"),
-    );
-    let points: u64 = points_reached(&counted.stderr).expect("point count");
+    let module = InvokedModule::build(&dir, "tail_calls.wat", "tail");
+    let (reference, points) = module.reference("run");
     assert!(points > 3_000_000, "only {points} points");
     for k in [1u64, 3, 5, 6] {
         // Odd points too, so that the innermost frame is sometimes the other
         // function of the pair than the one the caller called.
         let at = points * k / 7 + k % 2;
         let snap = dir.join(&format!("tail-{at}.tsnap")).display().to_string();
-        let stopped = invoke(X86, &["--checkpoint-to", &snap], Some(at));
+        let stopped = module.invoke(X86, "run", &["--checkpoint-to", &snap], Some(at));
         assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-        let resumed = invoke(ARM, &["--restore", &snap], None);
+        let resumed = module.invoke(ARM, "run", &["--restore", &snap], None);
         assert_eq!(resumed.code(), 0, "{}", resumed.describe());
         assert_eq!(
             resumed.stdout, reference.stdout,
@@ -804,19 +793,21 @@ fn tail_call_recursion_across_isas() {
             .join(&format!("tail-{at}-3.tsnap"))
             .display()
             .to_string();
-        let second = invoke(
+        let second = module.invoke(
             ARM,
+            "run",
             &["--restore", &snap, "--checkpoint-to", &snap2],
             Some(10),
         );
         assert_eq!(second.code(), CHECKPOINTED, "{}", second.describe());
-        let third = invoke(
+        let third = module.invoke(
             X86,
+            "run",
             &["--restore", &snap2, "--checkpoint-to", &snap3],
             Some(7),
         );
         assert_eq!(third.code(), CHECKPOINTED, "{}", third.describe());
-        let last = invoke(ARM, &["--restore", &snap3], None);
+        let last = module.invoke(ARM, "run", &["--restore", &snap3], None);
         assert_eq!(last.code(), 0, "{}", last.describe());
         assert_eq!(
             last.stdout, reference.stdout,
