@@ -116,6 +116,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .expect("checkpoint instrumentation is active")
     }
 
+    /// An `i32` constant (a position or function index passed to a builtin).
+    fn i32_const(&self, v: u32) -> IntValue<'ctx> {
+        self.context().i32_type().const_int(u64::from(v), false)
+    }
+
     fn i64_const(&self, v: i64) -> IntValue<'ctx> {
         self.context().i64_type().const_int(v as u64, true)
     }
@@ -144,17 +149,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         below: IntValue<'ctx>,
         position: u32,
     ) -> Result<()> {
-        let slow = self.new_block("cr_enter");
-        let body = self.new_block("body");
-        let branch = self.builder.build_conditional_branch(below, slow, body)?;
-        self.mark_unlikely(branch);
-        self.builder.position_at_end(slow);
+        let body = self.branch_to_entry_slow_path(below)?;
         let cont = self.new_block("cr_enter_cont");
         let pad = self.new_block("cr_entry_pad");
-        let func = self
-            .context()
-            .i32_type()
-            .const_int(u64::from(self.cr().func_index), false);
+        let func_index = self.cr().func_index;
+        let func = self.i32_const(func_index);
         let target = self
             .builder
             .build_invoke(
@@ -194,6 +193,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// Branches to a new `cr_enter` slow-path block when `below` (unlikely)
+    /// and positions the builder there; returns the function body's block.
+    fn branch_to_entry_slow_path(&mut self, below: IntValue<'ctx>) -> Result<BasicBlock<'ctx>> {
+        let slow = self.new_block("cr_enter");
+        let body = self.new_block("body");
+        let branch = self.builder.build_conditional_branch(below, slow, body)?;
+        self.mark_unlikely(branch);
+        self.builder.position_at_end(slow);
+        Ok(body)
+    }
+
     /// The entry check of a leaf function in a `--cr` module: the stack
     /// limit may be raised to request a checkpoint, which a leaf leaves to
     /// its caller, so the slow path asks `cr_enter` (which only traps on a
@@ -203,12 +213,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         below: IntValue<'ctx>,
         func: u32,
     ) -> Result<()> {
-        let slow = self.new_block("cr_enter");
-        let body = self.new_block("body");
-        let branch = self.builder.build_conditional_branch(below, slow, body)?;
-        self.mark_unlikely(branch);
-        self.builder.position_at_end(slow);
-        let func = self.context().i32_type().const_int(u64::from(func), false);
+        let body = self.branch_to_entry_slow_path(below)?;
+        let func = self.i32_const(func);
         self.call_builtin(Builtin::CrEnter, &[func.into()])?;
         self.builder.build_unconditional_branch(body)?;
         self.builder.position_at_end(body);
@@ -246,10 +252,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let _ = branch;
 
         self.builder.position_at_end(poll);
-        let pos = self
-            .context()
-            .i32_type()
-            .const_int(u64::from(position), false);
+        let pos = self.i32_const(position);
         let slow = self.env.cr_poll_preserving()?;
         let call = self
             .builder
@@ -366,10 +369,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         match &callee {
             CrCallee::Direct(_) | CrCallee::Host(_) => restored_args.push(args[0]),
             CrCallee::Indirect(_) => {
-                let pos = self
-                    .context()
-                    .i32_type()
-                    .const_int(u64::from(position), false);
+                let pos = self.i32_const(position);
                 let funcref = self
                     .call_builtin(Builtin::CrRestoreCallee, &[pos.into()])?
                     .ok_or_else(|| {
@@ -556,10 +556,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         locals: &[u32],
         stack: &[BasicValueEnum<'ctx>],
     ) -> Result<()> {
-        let pos = self
-            .context()
-            .i32_type()
-            .const_int(u64::from(position), false);
+        let pos = self.i32_const(position);
         let slots = self
             .call_builtin(Builtin::CrCapture, &[pos.into()])?
             .ok_or_else(|| CompileError::Codegen("cr_capture returns slots".into()))?

@@ -44,10 +44,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
         let block = self.new_block("cr_tail_resume");
         self.builder.position_at_end(block);
-        let pos = self
-            .context()
-            .i32_type()
-            .const_int(u64::from(position), false);
+        let pos = self.i32_const(position);
         let funcref = self
             .call_builtin(Builtin::CrRestoreCallee, &[pos.into()])?
             .ok_or_else(|| CompileError::Codegen("cr_restore_callee returns a funcref".into()))?
