@@ -502,51 +502,35 @@ pub fn wasi_sysroot() -> &'static Path {
 
 /// Builds the C program `src` to a wasm32-wasi module `out` with clang-22 -O2.
 pub fn build_c_to_wasm(src: &Path, out: &Path) {
-    require_tool("clang-22", "LLVM 22 C compiler");
-    let result = run(Command::new("clang-22")
-        .arg("--target=wasm32-wasi")
-        .arg(format!("--sysroot={}", wasi_sysroot().display()))
-        .args([
-            "-O2",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-Wno-deprecated",
-            "-Wl,--strip-all",
-        ])
-        .arg(src)
-        .arg("-o")
-        .arg(out));
-    assert!(
-        result.status.success() && out.is_file(),
-        "building {} to wasm failed (tools: run scripts/setup.sh)\n{}",
-        src.display(),
-        result.describe()
-    );
+    build_wasm(&[src.to_path_buf()], &[], out);
 }
 
 /// Builds the C sources `srcs` (including `tests/eh/`'s headers) to a
 /// wasm32-wasi module `out` with clang-22 -O2 and setjmp/longjmp lowered to
 /// Wasm exceptions in their final (exnref) form.
 pub fn build_c_to_wasm_sjlj(srcs: &[PathBuf], out: &Path) {
+    let include = format!("-I{}", repo_root().join("tests/eh").display());
+    let sjlj = [
+        include.as_str(),
+        "-mexception-handling",
+        "-mllvm",
+        "-wasm-enable-sjlj",
+        "-mllvm",
+        "-wasm-use-legacy-eh=false",
+    ];
+    build_wasm(srcs, &sjlj, out);
+}
+
+/// clang-22 -O2 (warnings as errors) of `srcs` with `extra` flags into the
+/// wasm32-wasi module `out`.
+fn build_wasm(srcs: &[PathBuf], extra: &[&str], out: &Path) {
     require_tool("clang-22", "LLVM 22 C compiler");
     let result = run(Command::new("clang-22")
         .arg("--target=wasm32-wasi")
         .arg(format!("--sysroot={}", wasi_sysroot().display()))
-        .arg(format!("-I{}", repo_root().join("tests/eh").display()))
-        .args([
-            "-O2",
-            "-Wall",
-            "-Wextra",
-            "-Werror",
-            "-Wno-deprecated",
-            "-mexception-handling",
-            "-mllvm",
-            "-wasm-enable-sjlj",
-            "-mllvm",
-            "-wasm-use-legacy-eh=false",
-            "-Wl,--strip-all",
-        ])
+        .args(["-O2", "-Wall", "-Wextra", "-Werror", "-Wno-deprecated"])
+        .args(extra)
+        .arg("-Wl,--strip-all")
         .args(srcs)
         .arg("-o")
         .arg(out));
