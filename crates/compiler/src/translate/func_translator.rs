@@ -75,6 +75,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) address_facts: super::address_facts::AddressFacts,
     /// The open `try_table`s, innermost last.
     pub(super) handlers: Vec<super::exceptions::Handler>,
+    /// Which local each address in a leaf loop derives from.
+    pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -132,6 +134,7 @@ pub fn translate_function(
         stack_types: Vec::new(),
         address_facts: Default::default(),
         handlers: Vec::new(),
+        pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
     };
     if env
         .cr

@@ -16,6 +16,7 @@ mod func_env;
 mod func_translator;
 mod memory;
 pub mod ops;
+mod pointer_bases;
 mod tables;
 mod tbaa;
 pub mod trapping_loads;
