@@ -271,6 +271,33 @@ fn unsupported_features_are_named() {
     compile(&dir, &component).assert_error(&["unsupported", "malformed", "component"]);
 }
 
+/// `--wasm-version 2` refuses what Wasm 3.0 added, naming the feature; the
+/// default accepts it.
+#[test]
+fn wasm_version_2_refuses_newer_features() {
+    let dir = TempDir::new("wasm-version");
+    let cases: &[(&str, &str)] = &[
+        ("multi-memory", "(module (memory 1) (memory 1))"),
+        ("memory64", "(module (memory i64 1))"),
+        ("tail-call", "(module (func $f return_call $f))"),
+        ("exceptions", "(module (tag $t))"),
+    ];
+    for (feature, text) in cases {
+        let wat = common::write_file(&dir, "module.wat", text.as_bytes());
+        let out = dir.join("out.exe");
+        let strict = common::run(
+            common::tern(&dir.join("cache"))
+                .args(["compile", "--wasm-version", "2"])
+                .arg(&wat)
+                .arg("-o")
+                .arg(&out),
+        );
+        strict.assert_error(&[feature, "not enabled"]);
+        let default = compile(&dir, &wat);
+        assert_eq!(default.code(), 0, "{feature}\n{}", default.describe());
+    }
+}
+
 #[test]
 fn missing_files_are_reported() {
     let dir = TempDir::new("missing");

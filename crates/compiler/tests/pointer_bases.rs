@@ -55,6 +55,7 @@ fn compile(output: TextOutput) -> String {
         opt_level: 2,
         symbol_prefix: "tern_m0_".into(),
         checkpoint: false,
+        ..Default::default()
     };
     compile_module_text(MODULE.as_bytes(), &options, output).expect("compiles")
 }

@@ -58,23 +58,31 @@ fn validates(wasm: &[u8], features: WasmFeatures) -> bool {
         .is_ok()
 }
 
-/// Turns a failure to parse or validate `wasm` with [`SUPPORTED`] into the
-/// right error: `Unsupported` when the module is valid with more features,
-/// otherwise `fallback` (the original, offset-carrying error). Errors other
-/// than `Malformed`/`Invalid` pass through unchanged.
-pub fn classify_failure(wasm: &[u8], fallback: CompileError) -> CompileError {
+/// Turns a failure to parse or validate `wasm` with `enabled` (a subset of
+/// [`SUPPORTED`]) into the right error: `Unsupported` when the module is
+/// valid with more features, otherwise `fallback` (the original,
+/// offset-carrying error). Errors other than `Malformed`/`Invalid` pass
+/// through unchanged. A feature tern supports but `enabled` leaves out is
+/// named "... (not enabled)".
+pub fn classify_failure(
+    wasm: &[u8],
+    fallback: CompileError,
+    enabled: WasmFeatures,
+) -> CompileError {
     let is_rejection = matches!(
         fallback,
         CompileError::Malformed { .. } | CompileError::Invalid { .. }
     );
-    if !is_rejection || validates(wasm, SUPPORTED) || !validates(wasm, WasmFeatures::all()) {
+    if !is_rejection || validates(wasm, enabled) || !validates(wasm, WasmFeatures::all()) {
         return fallback;
     }
     // A single proposal that suffices names the feature best.
     for (feature, name) in PROPOSALS {
-        if validates(wasm, SUPPORTED | *feature) {
+        if validates(wasm, enabled | *feature) {
+            let disabled = SUPPORTED.contains(*feature) && !enabled.contains(*feature);
+            let suffix = if disabled { " (not enabled)" } else { "" };
             return CompileError::Unsupported {
-                feature: (*name).to_string(),
+                feature: format!("{name}{suffix}"),
             };
         }
     }

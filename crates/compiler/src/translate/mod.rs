@@ -44,9 +44,10 @@ pub fn translate_module(
     wasm: &[u8],
 ) -> Result<Option<MigrationInfo>> {
     let mut functions = Vec::new();
+    let enabled = parsed.features;
     for (index, input) in parsed.functions.into_iter().enumerate() {
         let points = translate_function(env, index as u32, input)
-            .map_err(|err| crate::parse::classify_failure(wasm, err))?;
+            .map_err(|err| crate::parse::classify_failure(wasm, err, enabled))?;
         functions.push(points.unwrap_or_default());
     }
     Ok(env.cr.as_ref().map(|_| MigrationInfo {
