@@ -51,8 +51,8 @@
       (try_table (catch_all_ref $h) (call $throw (i32.const 3)))
       (unreachable))
     (local.set $s (call $work (i32.const 2000)))
-    (block $w (result exnref exnref)
-      (try_table (catch_ref $wrap $w) (throw $wrap))
+    (block $w (param exnref) (result exnref exnref)
+      (try_table (param exnref) (catch_ref $wrap $w) (throw $wrap))
       (unreachable))
     (local.set $s (i32.add (local.get $s) (call $work (i32.const 2000))))
     ;; [payload of $wrap, the $wrap exception]: rethrow the outer one, catch

@@ -4,7 +4,10 @@
 //! with and without `--cr`; a checkpoint taken between a setjmp and its
 //! longjmp (inside the try_table of `main`, deep in calls) restores on the
 //! other ISA and the jump is caught by the restored frame; an exception that
-//! reaches the host is reported like a trap, and a trap is never caught.
+//! reaches the host is reported like a trap (also when a legacy handler
+//! rethrows it or a `delegate` sends it past a handler to the host), and a
+//! trap is never caught; a checkpoint with a live exnref restores on the
+//! other ISA.
 
 mod common;
 
@@ -217,6 +220,21 @@ fn uncaught_exception_exits_like_a_trap_and_traps_are_not_caught() {
             "(block $h (try_table (catch_all $h) (call $boom)))",
             "unreachable",
         ),
+        (
+            "legacy-uncaught",
+            "try (throw $e (i32.const 1)) catch_all rethrow 0 end",
+            "uncaught exception",
+        ),
+        (
+            "legacy-delegated",
+            "try try (throw $e (i32.const 1)) delegate 1 catch_all end",
+            "uncaught exception",
+        ),
+        (
+            "legacy-trap",
+            "try (call $boom) catch_all end",
+            "unreachable",
+        ),
     ];
     for (name, body, message) in cases {
         let wasm = common::write_file(
@@ -234,27 +252,55 @@ fn uncaught_exception_exits_like_a_trap_and_traps_are_not_caught() {
     }
 }
 
+/// A checkpoint while a caught exception is held in a local (an exnref):
+/// the snapshot holds the exception, and the restored program, on the
+/// other ISA, rethrows it (uncaught) after the remaining lines.
 #[test]
-fn checkpoint_with_a_live_exnref_is_refused_cleanly() {
+fn checkpoint_with_a_live_exnref_restores_on_the_other_isa() {
     common::require_runtimes();
+    common::require_aarch64();
     let dir = TempDir::new("eh-exnref-live");
     let cache = dir.join("cache");
     let module = eh_source("exnref_live.wat");
-    for target in common::targets() {
-        let exe = dir.join(&format!("exnref_live-{target}"));
-        compile(&cache, &module, &exe, target, true);
-        let whole = common::run(common::target_command(target, &exe).arg("--"));
+    let exe = |t: &str| dir.join(&format!("exnref_live-{t}"));
+    for target in [X86, ARM] {
+        compile(&cache, &module, &exe(target), target, true);
+        let whole = common::run(common::target_command(target, &exe(target)).arg("--"));
         whole.assert_trap("uncaught exception");
         assert_eq!(whole.stdout, "hi\n".repeat(5));
-        let snapshot = dir.join(&format!("{target}.tsnap"));
-        common::run(
-            common::target_command(target, &exe)
+    }
+    for (from, to) in [(X86, ARM), (ARM, X86)] {
+        let snapshot = dir.join(&format!("{from}.tsnap"));
+        let first = common::run(
+            common::target_command(from, &exe(from))
                 .arg("--checkpoint-to")
                 .arg(&snapshot)
                 .arg("--")
                 .env("TERN_CHECKPOINT_AT", "3"),
-        )
-        .assert_error(&["unsupported feature", "exnref"]);
-        assert!(!snapshot.exists(), "no snapshot may be written");
+        );
+        assert_eq!(first.code(), 75, "{}", first.describe());
+        let inspect = common::run(
+            common::tern(&cache)
+                .args(["snapshot", "inspect"])
+                .arg(&snapshot),
+        );
+        assert!(
+            inspect.stdout.contains("exnref exception[0]")
+                && inspect.stdout.contains("exception[0]: tag 0"),
+            "the exnref local and its exception are in the snapshot\n{}",
+            inspect.describe()
+        );
+        let second = common::run(
+            common::target_command(to, &exe(to))
+                .arg("--restore")
+                .arg(&snapshot)
+                .arg("--"),
+        );
+        second.assert_trap("uncaught exception");
+        assert_eq!(
+            format!("{}{}", first.stdout, second.stdout),
+            "hi\n".repeat(5),
+            "{from} -> {to}"
+        );
     }
 }
