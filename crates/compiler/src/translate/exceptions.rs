@@ -1,4 +1,5 @@
-//! Exception handling (the final exnref form): tags, `throw`, `throw_ref`
+//! Exception handling (the final exnref form; the legacy form builds on it
+//! in `legacy.rs`): tags, `throw`, `throw_ref`
 //! and `try_table` with its four kinds of catch clause, lowered to native
 //! unwinding through `tern_eh_personality` (runtime `exceptions`).
 //!
@@ -11,8 +12,12 @@
 //!   the personality stops there for any Wasm exception; the pad then
 //!   compares the exception's tag with each clause in order, branches to the
 //!   clause's label with the values (and the exnref for `_ref` clauses), and
-//!   rethrows to the enclosing handlers when nothing matches. In a `--cr`
-//!   function the same pad is also the checkpoint cleanup (selector 0).
+//!   passes it on to the enclosing handlers of the function when nothing
+//!   matches (a branch; only with none left is it raised to the caller). In
+//!   a `--cr` function the same pad is also the checkpoint cleanup
+//!   (selector 0).
+//! * Legacy `try` bodies are handler scopes too (`legacy.rs`): their pads
+//!   branch to the try's landing block.
 //! * Outside any `try_table` calls stay plain calls: nothing is paid until
 //!   an exception is thrown.
 
