@@ -1,9 +1,10 @@
 ;; Checkpoints with live exceptions (driven through --invoke by
 ;; crates/cli/tests/checkpoint.rs): an exnref in a local, exnrefs on the
-;; operand stack (one the payload of the other), and the caught exception of
-;; a legacy handler before its `rethrow`. `$work` loops, so every call of it
-;; reaches many migration points; each export folds everything it got back
-;; into one number.
+;; operand stack (one the payload of the other), and the caught exception
+;; of a legacy handler before its `rethrow` (and, earlier, the legacy `try`
+;; body, whose `catch_all` must not stop the checkpoint). `$work` loops, so
+;; every call of it reaches many migration points; each export folds
+;; everything it got back into one number.
 (module
   (tag $e (param i32 f64 v128))
   (tag $wrap (param exnref))
@@ -86,6 +87,9 @@
       end
     catch $e
       (call $fold)
+    catch_all
+      ;; Never runs: a checkpoint's forced unwind is not an exception.
+      (i32.const -9)
     end
     (i32.xor (local.get $s)))
 )
