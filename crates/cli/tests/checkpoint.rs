@@ -548,8 +548,9 @@ fn wasm_features_and_traps_across_isas() {
 /// exnref in a local; two on the operand stack, one the payload of the
 /// other; the caught exception of a legacy handler before its `rethrow`, and
 /// inside the legacy `try` body before the throw), restored x86-64 → AArch64
-/// and AArch64 → x86-64: the result is the uninterrupted run's, and the
-/// snapshots that should hold exceptions do.
+/// and AArch64 → x86-64, and checkpointing every 500 points without
+/// stopping: the result is the uninterrupted run's, and the snapshots that
+/// should hold exceptions do.
 #[test]
 fn live_exceptions_across_isas() {
     common::require_runtimes();
@@ -561,6 +562,32 @@ fn live_exceptions_across_isas() {
     for (name, live_from) in [("local", 1), ("stack", 1), ("legacy", 5)] {
         let (reference, points) = module.reference(name);
         assert!(points > 1000, "{name}: only {points} points");
+        // Checkpoint and continue (the live exceptions stay the same objects).
+        for target in [X86, ARM] {
+            let snap = dir.join(&format!("{name}-every-{target}-%n.tsnap"));
+            let snap_arg = snap.display().to_string();
+            let mut cmd = common::target_command(target, &module.exes[target]);
+            cmd.args(["--invoke", name, "--checkpoint-to", &snap_arg, "--"])
+                .env("TERN_CHECKPOINT_EVERY", "500");
+            let run = run_timed(&mut cmd);
+            assert_eq!(run.code(), 0, "{}", run.describe());
+            assert_eq!(
+                run.stdout, reference.stdout,
+                "{name} on {target}, checkpointing every 500 points"
+            );
+            let prefix = format!("{name}-every-{target}-");
+            let written = std::fs::read_dir(dir.path())
+                .expect("test folder")
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                })
+                .count();
+            assert!(
+                written > 2,
+                "{name} on {target}: {written} snapshots written"
+            );
+        }
         for k in [1u64, 3, 5, 6] {
             let at = points * k / 7;
             for (from, to) in [(X86, ARM), (ARM, X86)] {
