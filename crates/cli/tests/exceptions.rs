@@ -32,6 +32,29 @@ fn build_sjlj(dir: &TempDir, name: &str) -> PathBuf {
     wasm
 }
 
+/// Builds `tests/eh/NAME.c` with the sjlj runtime in the legacy
+/// exception-handling form, and checks that it really is that form.
+fn build_sjlj_legacy(dir: &TempDir, name: &str) -> PathBuf {
+    let wasm = dir.join(&format!("{name}-legacy.wasm"));
+    common::build_c_to_wasm_sjlj_legacy(
+        &[eh_source(&format!("{name}.c")), eh_source("sjlj_runtime.c")],
+        &wasm,
+    );
+    let bytes = std::fs::read(&wasm).expect("the legacy build");
+    let features = wasmparser::WasmFeatures::all();
+    let without = features.difference(wasmparser::WasmFeatures::LEGACY_EXCEPTIONS);
+    assert!(
+        wasmparser::Validator::new_with_features(features)
+            .validate_all(&bytes)
+            .is_ok()
+            && wasmparser::Validator::new_with_features(without)
+                .validate_all(&bytes)
+                .is_err(),
+        "{name}: clang did not emit the legacy form"
+    );
+    wasm
+}
+
 /// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
 fn wasmtime() -> PathBuf {
     let path = std::env::var_os("WASMTIME")
@@ -100,6 +123,34 @@ fn setjmp_longjmp_matches_wasmtime_on_both_isas() {
     }
 }
 
+/// The same program with setjmp/longjmp in the legacy form (which Wasmtime
+/// cannot run: its output is compared with Wasmtime's for the exnref build).
+#[test]
+fn legacy_setjmp_longjmp_matches_wasmtime_on_both_isas() {
+    common::require_toolchain();
+    common::require_aarch64();
+    let dir = TempDir::new("eh-sjlj-legacy");
+    let expected = wasmtime_output(&build_sjlj(&dir, "sjlj"));
+    assert!(
+        expected.contains("1000 jumps"),
+        "unexpected reference:\n{expected}"
+    );
+    let wasm = build_sjlj_legacy(&dir, "sjlj");
+    let cache = dir.join("cache");
+    for target in [X86, ARM] {
+        for cr in [false, true] {
+            let exe = dir.join(&format!("sjlj-legacy-{target}-{cr}"));
+            compile(&cache, &wasm, &exe, target, cr);
+            let run = common::run(common::target_command(target, &exe).arg("--"));
+            assert_eq!(run.code(), 0, "{target} cr={cr}\n{}", run.describe());
+            assert_eq!(
+                run.stdout, expected,
+                "{target} cr={cr} differs from Wasmtime's run of the exnref build"
+            );
+        }
+    }
+}
+
 #[test]
 fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
     common::require_toolchain();
@@ -108,7 +159,19 @@ fn checkpoint_between_setjmp_and_longjmp_restores_on_the_other_isa() {
     let wasm = build_sjlj(&dir, "sjlj_cr");
     // _start, main (in its try_table), descend, mix (names are stripped):
     // the checkpoint is deep in calls, before the longjmp.
-    check_routes(&dir, &wasm, "sjlj_cr", 4);
+    let expected = wasmtime_output(&wasm);
+    check_routes(&dir, &wasm, &expected, "sjlj_cr", 4);
+}
+
+/// The same in the legacy form: the checkpoint is inside main's legacy `try`.
+#[test]
+fn checkpoint_between_setjmp_and_longjmp_in_the_legacy_form_restores_on_the_other_isa() {
+    common::require_toolchain();
+    common::require_aarch64();
+    let dir = TempDir::new("eh-sjlj-cr-legacy");
+    let expected = wasmtime_output(&build_sjlj(&dir, "sjlj_cr"));
+    let wasm = build_sjlj_legacy(&dir, "sjlj_cr");
+    check_routes(&dir, &wasm, &expected, "sjlj_cr_legacy", 4);
 }
 
 #[test]
@@ -118,15 +181,16 @@ fn checkpoint_in_a_try_table_keeps_what_only_the_handler_reads() {
     let dir = TempDir::new("eh-handler-local");
     // _start and work (its loop): points a bit past a third and two thirds
     // are inside `work`, not in the handler's prints.
-    check_routes(&dir, &eh_source("handler_local.wat"), "handler_local", 2);
+    let module = eh_source("handler_local.wat");
+    let expected = wasmtime_output(&module);
+    check_routes(&dir, &module, &expected, "handler_local", 2);
 }
 
 /// Compiles `module` with `--cr` for both ISAs, then checkpoints 500 points
 /// after a third and two thirds of its migration points and restores on the other ISA
-/// (both ways): the joined output must be Wasmtime's, and each snapshot must
-/// hold at least `min_frames` frames.
-fn check_routes(dir: &TempDir, module: &Path, stem: &str, min_frames: usize) {
-    let expected = wasmtime_output(module);
+/// (both ways): the joined output must be `expected` (Wasmtime's), and each
+/// snapshot must hold at least `min_frames` frames.
+fn check_routes(dir: &TempDir, module: &Path, expected: &str, stem: &str, min_frames: usize) {
     let cache = dir.join("cache");
     let exe = |t: &str| dir.join(&format!("{stem}-{t}"));
     for target in [X86, ARM] {
