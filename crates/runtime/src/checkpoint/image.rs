@@ -2,9 +2,10 @@
 //!
 //! Capturing turns raw frame slots into typed values (function references
 //! become function indices, exception references indices into the
-//! snapshot's exception table, each exception object once). Restoring checks everything against the module
-//! first — identity, numbering, every frame's function, position, value
-//! count and types, every function index, table and memory size — so that a
+//! snapshot's exception table, each exception object once). Restoring
+//! checks everything against the module first — identity, numbering, every
+//! frame's function, position, value count and types, every function index,
+//! every exception's tag and values, table and memory size — so that a
 //! truncated, corrupted, mismatched or hostile snapshot is refused with a
 //! message before any of it is applied.
 
