@@ -78,6 +78,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     /// The hidden local holding the caught exception of each legacy `try`
     /// (by byte offset) whose handlers a `rethrow` refers to.
     pub(super) legacy_caught: HashMap<u32, u32>,
+    /// Which local each address in a leaf loop derives from.
+    pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -136,6 +138,7 @@ pub fn translate_function(
         address_facts: Default::default(),
         handlers: Vec::new(),
         legacy_caught: HashMap::new(),
+        pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a
     // `rethrow` raises again.

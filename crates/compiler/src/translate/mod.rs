@@ -17,6 +17,7 @@ mod func_translator;
 pub mod legacy;
 mod memory;
 pub mod ops;
+mod pointer_bases;
 mod tables;
 mod tbaa;
 pub mod trapping_loads;

@@ -15,12 +15,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `Unsupported` for operators tern does not lower; LLVM errors.
     pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         self.address_facts.on_control(op);
+        self.track_pointer_bases(op, offset as u32)?;
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
         self.position = offset as u32;
-        if matches!(op, Operator::I32Add) && self.translate_address_add()? {
-            return Ok(());
+        if matches!(op, Operator::I32Add) {
+            return self.translate_i32_add(op);
         }
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
@@ -40,6 +41,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 operator_name(op)
             ),
         })
+    }
+
+    /// `i32.add`: `add nuw` when the address facts allow it; the pointer
+    /// bases learn what the sum derives from.
+    fn translate_i32_add(&mut self, op: &Operator<'_>) -> Result<()> {
+        let operands = match self.stack[..] {
+            [.., lhs, rhs] => Some((lhs.into_int_value(), rhs.into_int_value())),
+            _ => None,
+        };
+        if !self.translate_address_add()? {
+            numeric::translate_numeric(self, op)?;
+        }
+        if let (Some((lhs, rhs)), Some(sum)) = (operands, self.stack.last()) {
+            self.pointer_bases.on_add(lhs, rhs, sum.into_int_value());
+        }
+        Ok(())
     }
 
     /// In dead code only nesting matters: count opened blocks, and resume at
