@@ -120,7 +120,7 @@ fn call_with_checkpoints(
                     eprintln!("tern: checkpoint without captured frames");
                     return Err(1);
                 };
-                let snapshot =
+                let (snapshot, exceptions) =
                     match image::capture(instance, &cr.index, &captured.frames, entry.clone()) {
                         Ok(s) => s,
                         Err(e) => {
@@ -150,7 +150,8 @@ fn call_with_checkpoints(
                     eprintln!("tern: checkpoint written to {path}");
                     return Err(CHECKPOINT_EXIT);
                 }
-                let frames = match image::check_frames(&snapshot, instance, &cr.index) {
+                let frames = match image::check_frames(&snapshot, instance, &cr.index, &exceptions)
+                {
                     Ok(frames) => frames,
                     Err(e) => {
                         eprintln!("tern: cannot continue after the checkpoint: {e}");
@@ -395,9 +396,11 @@ fn resume(
     let Some(index) = cr.as_ref().map(|c| c.index.clone()) else {
         return 1;
     };
-    let frames = match image::check_frames(snapshot, instance, &index)
-        .and_then(|frames| image::apply_state(snapshot, instance).map(|()| frames))
-    {
+    let frames = match image::restore_exceptions(snapshot, instance).and_then(|exceptions| {
+        let frames = image::check_frames(snapshot, instance, &index, &exceptions)?;
+        image::apply_state(snapshot, instance, &exceptions)?;
+        Ok(frames)
+    }) {
         Ok(frames) => frames,
         Err(e) => {
             eprintln!("tern: cannot restore: {e}");

@@ -20,7 +20,7 @@ use std::path::Path;
 /// The first bytes of every snapshot.
 pub const MAGIC: &[u8; 8] = b"TERNSNAP";
 /// Version of this layout.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Largest snapshot accepted (bytes): bounds allocations for hostile input.
 pub const MAX_SNAPSHOT: u64 = 16 << 30;
 
@@ -44,9 +44,11 @@ pub enum SectionKind {
     Wasi = 7,
     /// Function names of the frames.
     Names = 8,
+    /// The exception objects `exnref` values refer to.
+    Exceptions = 9,
 }
 
-const KINDS: [SectionKind; 8] = [
+const KINDS: [SectionKind; 9] = [
     SectionKind::Module,
     SectionKind::Frames,
     SectionKind::Globals,
@@ -55,6 +57,7 @@ const KINDS: [SectionKind; 8] = [
     SectionKind::Segments,
     SectionKind::Wasi,
     SectionKind::Names,
+    SectionKind::Exceptions,
 ];
 
 /// Why a snapshot cannot be read.
@@ -112,7 +115,7 @@ fn decode<T: DeserializeOwned>(kind: SectionKind, bytes: &[u8]) -> Result<T, Sna
 
 /// The encoded bytes of `snapshot`.
 pub fn to_bytes(snapshot: &Snapshot) -> Vec<u8> {
-    let payloads: [Vec<u8>; 8] = [
+    let payloads: [Vec<u8>; 9] = [
         encode(&(&snapshot.identity, &snapshot.writer_isa, &snapshot.entry)),
         encode(&snapshot.frames),
         encode(&snapshot.globals),
@@ -121,6 +124,7 @@ pub fn to_bytes(snapshot: &Snapshot) -> Vec<u8> {
         encode(&(&snapshot.dropped_data, &snapshot.dropped_elements)),
         encode(&snapshot.wasi),
         encode(&snapshot.names),
+        encode(&snapshot.exceptions),
     ];
     let mut out = Vec::with_capacity(payloads.iter().map(|p| p.len() + 16).sum::<usize>() + 16);
     out.extend_from_slice(MAGIC);
@@ -213,6 +217,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
     let (dropped_data, dropped_elements) = decode(SectionKind::Segments, payloads[5])?;
     let wasi = decode(SectionKind::Wasi, payloads[6])?;
     let names = decode(SectionKind::Names, payloads[7])?;
+    let exceptions = decode(SectionKind::Exceptions, payloads[8])?;
     Ok(Snapshot {
         identity,
         writer_isa,
@@ -225,6 +230,7 @@ pub fn from_bytes(bytes: &[u8]) -> Result<Snapshot, SnapshotError> {
         dropped_elements,
         wasi,
         names,
+        exceptions,
     })
 }
 
@@ -286,6 +292,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), SnapshotError> {
 mod tests {
     use super::*;
     use crate::memory::MemoryImage;
+    use crate::Exception;
 
     fn sample() -> Snapshot {
         Snapshot {
@@ -304,7 +311,12 @@ mod tests {
                 func: 3,
                 position: 0x40,
                 locals: vec![(0, Value::I32(5)), (1, Value::V128(u128::MAX))],
-                stack: vec![Value::F64(1.5f64.to_bits()), Value::FuncRef(None)],
+                stack: vec![
+                    Value::F64(1.5f64.to_bits()),
+                    Value::FuncRef(None),
+                    Value::ExnRef(Some(1)),
+                    Value::ExnRef(None),
+                ],
             }],
             globals: vec![Value::I64(9)],
             tables: vec![TableState {
@@ -315,6 +327,16 @@ mod tests {
             dropped_elements: vec![],
             wasi: None,
             names: vec![(3, "main".into())],
+            exceptions: vec![
+                Exception {
+                    tag: 0,
+                    values: vec![Value::I32(1)],
+                },
+                Exception {
+                    tag: 1,
+                    values: vec![Value::ExnRef(Some(0)), Value::V128(7)],
+                },
+            ],
         }
     }
 

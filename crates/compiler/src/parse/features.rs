@@ -12,7 +12,8 @@ use wasmparser::{Validator, WasmFeatures};
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
 /// reference types, SIMD), plus the Wasm 3.0 proposals listed below:
-/// exception handling, function references, tail calls, memory64, multi-memory, extended
+/// exception handling (the final exnref form and the legacy
+/// `try`/`catch`/`delegate`/`rethrow` form), function references, tail calls, memory64, multi-memory, extended
 /// constant expressions and threads (atomics, shared memories).
 ///
 /// `GC` is on for validation only: Wasm 3.0 moved rec groups, type
@@ -28,12 +29,12 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::MULTI_MEMORY)
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::THREADS)
-    .union(WasmFeatures::EXCEPTIONS);
+    .union(WasmFeatures::EXCEPTIONS)
+    .union(WasmFeatures::LEGACY_EXCEPTIONS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[
     (WasmFeatures::EXCEPTIONS, "exceptions"),
-    (WasmFeatures::LEGACY_EXCEPTIONS, "legacy-exceptions"),
     (WasmFeatures::GC, "gc"),
     (WasmFeatures::FUNCTION_REFERENCES, "function-references"),
     (WasmFeatures::MEMORY64, "memory64"),

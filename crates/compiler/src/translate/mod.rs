@@ -14,6 +14,7 @@ mod env;
 mod exceptions;
 mod func_env;
 mod func_translator;
+pub mod legacy;
 mod memory;
 pub mod ops;
 mod pointer_bases;

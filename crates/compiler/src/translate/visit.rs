@@ -66,12 +66,20 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. } => {
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.dead_depth += 1;
             }
             Operator::Else if self.dead_depth == 0 => self.translate_else()?,
+            Operator::Catch { tag_index } if self.dead_depth == 0 => {
+                self.translate_legacy_catch(Some(*tag_index))?
+            }
+            Operator::CatchAll if self.dead_depth == 0 => self.translate_legacy_catch(None)?,
             Operator::End if self.dead_depth == 0 => self.translate_end()?,
-            Operator::End => self.dead_depth -= 1,
+            Operator::Delegate { relative_depth } if self.dead_depth == 0 => {
+                self.translate_legacy_delegate(*relative_depth)?
+            }
+            Operator::End | Operator::Delegate { .. } => self.dead_depth -= 1,
             _ => {}
         }
         Ok(())
@@ -130,6 +138,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             O::TryTable { try_table } => self.translate_try_table(try_table)?,
             O::Throw { tag_index } => self.translate_throw(*tag_index)?,
             O::ThrowRef => self.translate_throw_ref()?,
+            O::Try { blockty } => self.translate_legacy_try(*blockty)?,
+            O::Catch { tag_index } => self.translate_legacy_catch(Some(*tag_index))?,
+            O::CatchAll => self.translate_legacy_catch(None)?,
+            O::Delegate { relative_depth } => self.translate_legacy_delegate(*relative_depth)?,
+            O::Rethrow { relative_depth } => self.translate_rethrow(*relative_depth)?,
             _ => return Ok(false),
         }
         Ok(true)
