@@ -293,7 +293,8 @@ fn build(
 
 /// The WebAssembly features of `file`'s suite: its modules are validated
 /// with them (see the crate docs). Suites written for Wasm 3.0 (`v3`,
-/// `latest`, local folders) get everything tern implements.
+/// `latest`, `exceptions`, which uses tail calls and rec groups, local
+/// folders) get everything tern implements.
 pub fn suite_features(file: &str) -> tern_compiler::WasmFeatures {
     use tern_compiler::WasmFeatures as F;
     let suite = file.split_once('/').map_or("v2", |(suite, _)| suite);
@@ -307,7 +308,6 @@ pub fn suite_features(file: &str) -> tern_compiler::WasmFeatures {
         "extended-const" => F::WASM2 | F::EXTENDED_CONST,
         "tail-call" => F::WASM2 | F::TAIL_CALL,
         "function-references" => F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL,
-        "exceptions" => F::WASM2 | F::EXCEPTIONS | F::LEGACY_EXCEPTIONS,
         _ => tern_compiler::parse::SUPPORTED,
     }
 }
