@@ -8,6 +8,7 @@ mod common;
 
 use common::{Run, TempDir};
 use std::path::{Path, PathBuf};
+use tern_snapshot::memory::{DataArea, Encoding};
 use tern_snapshot::{file, Snapshot, Value};
 
 const MODULE: &str = r#"
@@ -130,13 +131,242 @@ fn another_modules_snapshot_is_refused() {
     restore(&plain, &f.snapshot).assert_error(&["without --cr"]);
 }
 
-/// Decodes the good snapshot, applies `edit`, re-encodes it (valid checksums)
-/// and checks that restoring it is refused with `needle` in the message.
+/// Decodes the good snapshot, applies `edit` to it and its memory data area,
+/// re-encodes it (valid section checksums) and checks that restoring it is
+/// refused with `needle` in the message.
+fn hostile_data(
+    f: &Fixture,
+    name: &str,
+    edit: impl FnOnce(&mut Snapshot, &mut Vec<u8>),
+    needle: &str,
+) {
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let mut data = opened.data_bytes().expect("memory data reads");
+    let mut s = opened.snapshot;
+    edit(&mut s, &mut data);
+    let p = write(
+        &f.dir,
+        &format!("{name}.tsnap"),
+        &file::to_bytes(&s, &DataArea::from_bytes(&data)),
+    );
+    for mode in ["verify", "lazy", "copy"] {
+        common::run(
+            std::process::Command::new(&f.exe)
+                .arg("--restore")
+                .arg(&p)
+                .arg("--restore-memory")
+                .arg(mode)
+                .arg("--"),
+        )
+        .assert_error(&[needle]);
+    }
+}
+
+/// [`hostile_data`] editing the snapshot only.
 fn hostile(f: &Fixture, name: &str, edit: impl FnOnce(&mut Snapshot), needle: &str) {
-    let mut s = file::read(&f.snapshot).expect("good snapshot decodes");
-    edit(&mut s);
-    let p = write(&f.dir, &format!("{name}.tsnap"), &file::to_bytes(&s));
-    restore(&f.exe, &p).assert_error(&[needle]);
+    hostile_data(f, name, |s, _| edit(s), needle);
+}
+
+/// A fixture whose memory has a raw (incompressible) chunk, a compressed
+/// chunk and zero chunks: the module fills page 1 with pseudo-random bytes.
+fn raw_fixture() -> Fixture {
+    common::require_runtimes();
+    let dir = TempDir::new("bad-snapshot-raw");
+    let wat = common::write_file(&dir, "r.wat", RAW_MODULE.as_bytes());
+    let exe = dir.join("r");
+    common::run(
+        common::tern(&dir.join("cache"))
+            .arg("compile")
+            .arg("--cr")
+            .arg(&wat)
+            .arg("-o")
+            .arg(&exe),
+    )
+    .assert_success();
+    let snapshot = dir.join("good.tsnap");
+    common::run(
+        std::process::Command::new(&exe)
+            .arg("--checkpoint-to")
+            .arg(&snapshot)
+            .arg("--")
+            .env("TERN_CHECKPOINT_AT", "20000"),
+    )
+    .assert_code(75);
+    Fixture { dir, exe, snapshot }
+}
+
+/// Fills page 1 with an LCG's bytes, writes a counter into page 0, then
+/// loops; exits with a checksum of page 1 and the counter, so a restore that
+/// brings back the wrong bytes exits differently.
+const RAW_MODULE: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 4)
+  (global $n (mut i32) (i32.const 0))
+  (func (export "_start") (local $i i32) (local $x i32) (local $sum i32)
+    (local.set $x (i32.const 1))
+    (loop $fill
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store (i32.add (i32.const 65536) (local.get $i)) (local.get $x))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br_if $fill (i32.lt_u (local.get $i) (i32.const 65536))))
+    ;; Counted through a global, so the loop polls (a counted leaf loop would not).
+    (loop $count
+      (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (i32.const 1)))
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (br_if $count (i32.lt_u (global.get $n) (i32.const 100000))))
+    (local.set $i (i32.const 0))
+    (loop $check
+      (local.set $sum (i32.xor (i32.rotl (local.get $sum) (i32.const 5))
+                               (i32.load (i32.add (i32.const 65536) (local.get $i)))))
+      (local.set $i (i32.add (local.get $i) (i32.const 4)))
+      (br_if $check (i32.lt_u (local.get $i) (i32.const 65536))))
+    (call $exit (i32.and (i32.add (local.get $sum) (i32.load (i32.const 64))) (i32.const 127)))))
+"#;
+
+/// The exit status of an uninterrupted run of [`RAW_MODULE`].
+fn raw_reference(f: &Fixture) -> i32 {
+    common::run(&mut std::process::Command::new(&f.exe)).code()
+}
+
+#[test]
+fn raw_chunks_restore_in_every_mode_and_corruption_is_refused() {
+    let f = raw_fixture();
+    let want = raw_reference(&f);
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let image = &opened.snapshot.memories[0];
+    let kinds: Vec<(u64, Encoding)> = image.chunks.iter().map(|c| (c.index, c.encoding)).collect();
+    assert_eq!(
+        kinds,
+        vec![(0, Encoding::Lz4), (1, Encoding::Raw)],
+        "{kinds:?}"
+    );
+    for mode in ["verify", "lazy", "copy"] {
+        let run = common::run(
+            std::process::Command::new(&f.exe)
+                .arg("--restore")
+                .arg(&f.snapshot)
+                .arg("--restore-memory")
+                .arg(mode)
+                .arg("--"),
+        );
+        assert_eq!(run.code(), want, "{mode}: {}", run.describe());
+    }
+    let bytes = std::fs::read(&f.snapshot).unwrap();
+    let run = opened.raw_runs(0)[0];
+    assert_eq!(run.file_offset % 65536, 0, "raw chunks are page-aligned");
+    // A flipped byte in the raw chunk: refused when memory is checked.
+    let mut b = bytes.clone();
+    b[run.file_offset as usize + 4000] ^= 0x20;
+    let p = write(&f.dir, "raw-flipped.tsnap", &b);
+    for mode in ["verify", "copy"] {
+        common::run(
+            std::process::Command::new(&f.exe)
+                .arg("--restore")
+                .arg(&p)
+                .arg("--restore-memory")
+                .arg(mode)
+                .arg("--"),
+        )
+        .assert_error(&["memory 0", "chunk 1 is corrupted"]);
+    }
+    // Truncated inside the raw chunk, and cut before it: refused in every mode.
+    for len in [run.file_offset as usize + 100, bytes.len() - 1] {
+        let p = write(&f.dir, "raw-truncated.tsnap", &bytes[..len]);
+        for mode in ["verify", "lazy", "copy"] {
+            common::run(
+                std::process::Command::new(&f.exe)
+                    .arg("--restore")
+                    .arg(&p)
+                    .arg("--restore-memory")
+                    .arg(mode)
+                    .arg("--"),
+            )
+            .assert_error(&["truncated"]);
+        }
+    }
+    // Non-zero padding before the aligned data area.
+    let mut b = bytes.clone();
+    b[run.file_offset as usize - 1] = 1;
+    let p = write(&f.dir, "padding.tsnap", &b);
+    restore(&f.exe, &p).assert_error(&["padding"]);
+    hostile_data(
+        &f,
+        "raw-misaligned",
+        |s, _| s.memories[0].chunks[1].offset += 4096,
+        "not 64 KiB-aligned",
+    );
+    hostile_data(
+        &f,
+        "raw-out-of-range",
+        |s, _| s.memories[0].chunks[1].offset = 1 << 30,
+        "past the end of the memory data",
+    );
+    hostile_data(
+        &f,
+        "raw-length",
+        |s, _| s.memories[0].chunks[1].len = 100,
+        "raw chunk 1 has 100 bytes",
+    );
+    hostile_data(
+        &f,
+        "chunk-index",
+        |s, _| s.memories[0].chunks[1].index = 4,
+        "past the memory",
+    );
+    hostile_data(
+        &f,
+        "chunk-order",
+        |s, _| s.memories[0].chunks.swap(0, 1),
+        "out of order",
+    );
+    hostile_data(
+        &f,
+        "compressed-data",
+        |s, data| {
+            let c = s.memories[0].chunks[0];
+            data[c.offset as usize + 1] ^= 0xff;
+        },
+        "chunk 0 is corrupted",
+    );
+    hostile_data(
+        &f,
+        "compressed-garbage",
+        |s, data| {
+            // Garbage with a matching checksum: the decoder refuses it.
+            let c = &mut s.memories[0].chunks[0];
+            let at = c.offset as usize;
+            data[at..at + c.len as usize].fill(0xf0);
+            c.crc32 = crc32(&data[at..at + c.len as usize]);
+        },
+        "chunk 0 is corrupted",
+    );
+    hostile_data(
+        &f,
+        "codec",
+        |s, _| s.memories[0].chunks[0].encoding = Encoding::Zstd,
+        "chunk 0 is corrupted",
+    );
+    let mut b = bytes.clone();
+    b.extend_from_slice(&[0; 10]);
+    let p = write(&f.dir, "trailing.tsnap", &b);
+    restore(&f.exe, &p).assert_error(&["10 bytes after the memory data"]);
+}
+
+/// CRC-32 (IEEE), as the format uses.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 #[test]
@@ -181,14 +411,17 @@ fn hostile_contents_are_refused() {
     hostile(&f, "pages", |s| s.memories[0].pages = 1 << 40, "memory 0");
     hostile(
         &f,
-        "runs",
-        |s| s.memories[0].runs = vec![(1 << 30, 5)],
+        "chunks",
+        |s| s.memories[0].chunks[0].index = 1 << 30,
         "memory 0",
     );
     hostile(
         &f,
-        "memory-data",
-        |s| s.memories[0].compressed = vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0],
+        "chunk-table",
+        |s| {
+            let first = s.memories[0].chunks[0];
+            s.memories[0].chunks.push(first);
+        },
         "memory 0",
     );
     hostile(&f, "globals", |s| s.globals.push(Value::I32(1)), "globals");

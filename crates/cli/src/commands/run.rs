@@ -32,6 +32,11 @@ pub struct RunCommand {
     /// Resume from this snapshot instead of starting (implies --cr).
     #[arg(long, value_name = "SNAPSHOT")]
     restore: Option<PathBuf>,
+    /// How a restore brings memory in: `verify` (default: map the snapshot
+    /// and check every chunk before running), `lazy` (map, read on first
+    /// touch, raw chunks unchecked) or `copy` (read and check everything).
+    #[arg(long, value_name = "MODE", value_parser = ["verify", "lazy", "copy"])]
+    restore_memory: Option<String>,
     /// Where checkpoints are written (`%n`: the checkpoint's number; default
     /// checkpoint.tsnap). Implies --cr.
     #[arg(long, value_name = "PATH")]
@@ -91,6 +96,9 @@ impl RunCommand {
         }
         if let Some(path) = &self.restore {
             cmd.arg("--restore").arg(path);
+        }
+        if let Some(mode) = &self.restore_memory {
+            cmd.arg("--restore-memory").arg(mode);
         }
         if let Some(path) = &self.checkpoint_to {
             cmd.arg("--checkpoint-to").arg(path);
