@@ -327,6 +327,10 @@ impl Default for EncodeOptions {
 pub struct DataArea<'a> {
     parts: Vec<Cow<'a, [u8]>>,
     len: u64,
+    /// Bytes at the start that are raw chunks borrowed from linear memory
+    /// (page-aligned in memory and in the file: they can be written with
+    /// direct I/O).
+    raw_len: u64,
 }
 
 impl<'a> DataArea<'a> {
@@ -335,6 +339,7 @@ impl<'a> DataArea<'a> {
         DataArea {
             len: bytes.len() as u64,
             parts: vec![Cow::Borrowed(bytes)],
+            raw_len: 0,
         }
     }
 
@@ -358,6 +363,11 @@ impl<'a> DataArea<'a> {
     /// The bytes, in file order.
     pub fn parts(&self) -> impl Iterator<Item = &[u8]> {
         self.parts.iter().map(|p| &**p)
+    }
+
+    /// Bytes at the start that are raw chunks borrowed from linear memory.
+    pub fn raw_len(&self) -> u64 {
+        self.raw_len
     }
 }
 
@@ -578,6 +588,8 @@ pub fn encode<'a>(memories: &[MemorySource<'a>], options: EncodeOptions) -> Enco
         compressed_next += batch.compressed.len() as u64;
     }
     flush(&mut run, &mut data);
+    data.raw_len = data.len;
+    debug_assert_eq!(data.raw_len, raw_count * CHUNK as u64);
     for batch in batches {
         data.push(Cow::Owned(batch.compressed));
     }
