@@ -124,10 +124,13 @@ fn report_checkpoint(snapshot: &Snapshot, written: &image::Written, captured_at:
     );
 }
 
-/// The writer's encoding: LZ4 on every core (up to 4), or
-/// `TERN_CHECKPOINT_CODEC=none|lz4|zstd` (for measurements).
+/// The writer's encoding: LZ4, or `TERN_CHECKPOINT_CODEC=none|lz4|zstd`
+/// (for measurements); the threads are chosen per checkpoint.
 fn encode_options() -> EncodeOptions {
-    let mut options = EncodeOptions::default();
+    let mut options = EncodeOptions {
+        codec: Codec::Lz4,
+        threads: 1,
+    };
     if let Some(codec) = std::env::var("TERN_CHECKPOINT_CODEC")
         .ok()
         .and_then(|c| Codec::parse(&c))

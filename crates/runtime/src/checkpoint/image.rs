@@ -233,6 +233,11 @@ pub fn write(
                 bytes,
             })
             .collect();
+        let total: u64 = slices.iter().map(|b| b.len() as u64).sum();
+        let options = EncodeOptions {
+            threads: super::worker_threads(total),
+            ..options
+        };
         let t = super::request::now_ns();
         let encoded = tern_snapshot::memory::encode(&sources, options);
         let encode_ns = super::request::now_ns().saturating_sub(t);
@@ -398,11 +403,6 @@ pub struct Applied {
     pub mapped: u64,
 }
 
-/// Threads for checking and decoding chunks.
-fn restore_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-}
-
 /// Brings memory `i` in from `file` as `mode` says: raw chunks mapped from
 /// the file (falling back to reading them if the file cannot be mapped),
 /// compressed ones decoded.
@@ -436,7 +436,10 @@ fn apply_memory(
         }
     }
     let stats = memory
-        .with_bytes(|bytes| file.apply_memory(i, bytes, raw, restore_threads()))
+        .with_bytes(|bytes| {
+            let threads = super::worker_threads(bytes.len() as u64);
+            file.apply_memory(i, bytes, raw, threads)
+        })
         .map_err(|e| match e {
             tern_snapshot::file::SnapshotError::Memory { source, .. } => source.to_string(),
             e => e.to_string(),
