@@ -635,7 +635,8 @@ fn write_direct(
     data: &DataArea<'_>,
 ) -> std::io::Result<Option<u64>> {
     use std::os::unix::fs::OpenOptionsExt;
-    let aligned = |p: &[u8]| (p.as_ptr() as usize) % 4096 == 0 && p.len() % 4096 == 0;
+    let aligned =
+        |p: &[u8]| (p.as_ptr() as usize).is_multiple_of(4096) && p.len().is_multiple_of(4096);
     let mut parts = data.parts();
     let mut raw = Vec::new();
     let mut raw_len = 0u64;
@@ -877,7 +878,8 @@ mod tests {
     #[test]
     fn hostile_chunk_tables_are_rejected() {
         let (_, bytes) = encoded(&memory(), Codec::Lz4);
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut MemoryImage)>)> = vec![
+        type Edit = Box<dyn FnOnce(&mut MemoryImage)>;
+        let cases: Vec<(&str, Edit)> = vec![
             ("misaligned", Box::new(|m| m.chunks[1].offset += 8)),
             ("past the end", Box::new(|m| m.chunks[0].offset = 1 << 40)),
             ("out of order", Box::new(|m| m.chunks.swap(0, 1))),

@@ -155,7 +155,7 @@ impl MemoryImage {
                     if c.len as usize != CHUNK {
                         return Err(bad(format!("raw chunk {} has {} bytes", c.index, c.len)));
                     }
-                    if c.offset % CHUNK as u64 != 0 {
+                    if !c.offset.is_multiple_of(CHUNK as u64) {
                         return Err(bad(format!(
                             "raw chunk {} is at offset {:#x}, not 64 KiB-aligned",
                             c.index, c.offset

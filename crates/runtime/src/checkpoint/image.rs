@@ -420,19 +420,16 @@ fn apply_memory(
         let mapped = runs
             .iter()
             .try_for_each(|r| memory.map_file(r.memory_offset, r.len, f, r.file_offset, populate));
-        match mapped {
-            Ok(()) => {
-                applied.mapped +=
-                    runs.iter().map(|r| r.len).sum::<u64>() / tern_snapshot::memory::CHUNK as u64;
-                raw = if populate {
-                    RawChunks::VerifyInPlace
-                } else {
-                    RawChunks::Trust
-                };
-            }
-            // Not mappable (e.g. a file system without mmap): read instead
-            // (over the runs mapped before the failure, too).
-            Err(_) => {}
+        // Not mappable (e.g. a file system without mmap): the raw chunks are
+        // read instead (over the runs mapped before the failure, too).
+        if mapped.is_ok() {
+            applied.mapped +=
+                runs.iter().map(|r| r.len).sum::<u64>() / tern_snapshot::memory::CHUNK as u64;
+            raw = if populate {
+                RawChunks::VerifyInPlace
+            } else {
+                RawChunks::Trust
+            };
         }
     }
     let stats = memory

@@ -340,7 +340,11 @@ impl Memory {
         let inside = offset
             .checked_add(len)
             .is_some_and(|end| end <= self.accessible.get());
-        if !inside || offset % page != 0 || len % page != 0 || file_offset % page != 0 {
+        if !inside
+            || !offset.is_multiple_of(page)
+            || !len.is_multiple_of(page)
+            || !file_offset.is_multiple_of(page)
+        {
             return Err(MemoryError(format!(
                 "cannot map {len} bytes at {offset:#x} (file offset {file_offset:#x}): outside the memory or not page-aligned"
             )));
