@@ -48,8 +48,9 @@ class BuildFlags:
         self.wasm += next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in text.splitlines() if "BENCH_WASM_FLAGS:" in l), [])
         self.wasmtime = ["-W", "exceptions=y"] if sjlj else []
         self.needs_dir = "BENCH_NEEDS_DIR" in text
-        # Feature cases (exceptions, tail calls) are shown but kept out of the
-        # compute suite's geomean: native code does not pay for the feature.
+        # Feature cases (exceptions, tail calls, WASI I/O) are shown but kept out
+        # of the compute suite's geomean: native code does not pay for the
+        # feature, or (wasi_io) the time is the host's system calls.
         self.in_geomean = "BENCH_FEATURE_CASE" not in text
 
 

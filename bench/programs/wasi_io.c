@@ -1,7 +1,8 @@
 /* WASI-heavy benchmark: file copy and directory walk in the directory given
  * as argv[1] (bench/run.py passes a scratch folder natively and preopens it
  * as /work for tern and Wasmtime; the marker below asks for that).
- * BENCH_NEEDS_DIR
+ * BENCH_NEEDS_DIR BENCH_FEATURE_CASE (it measures the WASI host, not compiled code:
+ * shown in the table, kept out of the compute suite's geomean)
  *
  * 1. writes an 8 MiB file in 64 KiB writes, copies it three times with
  *    read/write of 64 KiB and reads every copy back to check it;

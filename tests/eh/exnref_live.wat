@@ -1,6 +1,6 @@
-;; A checkpoint while a caught exception (exnref) is held in a local: tern
-;; refuses it with a clear error (see docs/exceptions.md); the program itself
-;; prints five lines and then rethrows (uncaught).
+;; A checkpoint while a caught exception (exnref) is held in a local: the
+;; snapshot holds it (docs/snapshot-format.md, "Exceptions"); the program
+;; prints five lines and then rethrows it (uncaught).
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (memory (export "memory") 1)

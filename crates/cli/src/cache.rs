@@ -33,7 +33,11 @@ pub fn executable(wasm: &[u8], codegen: &CodegenOptions) -> Result<PathBuf> {
     let mut hasher = Sha256::new();
     hasher.update(env!("CARGO_PKG_VERSION").as_bytes());
     hasher.update(target.triple().as_bytes());
-    hasher.update([codegen.opt_level, u8::from(codegen.cr)]);
+    hasher.update([
+        codegen.opt_level,
+        u8::from(codegen.cr),
+        codegen.wasm_version,
+    ]);
     // The compiler itself: a rebuilt `tern` must not reuse old executables.
     if let Some(meta) = std::env::current_exe()
         .ok()

@@ -3,7 +3,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 use std::path::{Path, PathBuf};
-use tern_compiler::{CompileOptions, Target};
+use tern_compiler::{CompileOptions, Target, WasmFeatures};
 
 /// Code generation options.
 #[derive(Args, Clone, Debug)]
@@ -18,6 +18,11 @@ pub struct CodegenOptions {
     /// (SIGUSR1, SIGUSR2, --checkpoint-interval) and resumed with --restore.
     #[arg(long)]
     pub cr: bool,
+    /// The WebAssembly version modules are validated against: 3 (default:
+    /// Wasm 3.0 as tern implements it, see the README) or 2 (Wasm 2.0 only,
+    /// e.g. a second memory or a memory64 limit is an error).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u8).range(2..=3))]
+    pub wasm_version: u8,
 }
 
 fn parse_target(s: &str) -> Result<Target, String> {
@@ -26,6 +31,14 @@ fn parse_target(s: &str) -> Result<Target, String> {
 }
 
 impl CodegenOptions {
+    /// The features `--wasm-version` enables.
+    pub fn wasm_features(&self) -> WasmFeatures {
+        match self.wasm_version {
+            2 => WasmFeatures::WASM2,
+            _ => tern_compiler::parse::SUPPORTED,
+        }
+    }
+
     /// The chosen target.
     pub fn target(&self) -> Target {
         self.target.unwrap_or_else(Target::host)
@@ -38,6 +51,7 @@ impl CodegenOptions {
             opt_level: self.opt_level,
             symbol_prefix: "tern_m0_".to_string(),
             checkpoint: self.cr,
+            wasm_features: self.wasm_features(),
         }
     }
 }

@@ -247,7 +247,7 @@ fn unsupported_features_are_named() {
         ("gc", "(module (type $t (sub (func))) (type (sub $t (func))))"),
         ("gc", "(module (func (param anyref)))"),
         ("gc", "(module (func (param i32) (result i31ref) local.get 0 ref.i31))"),
-        ("legacy-exceptions", "(module (tag $t) (func (export \"f\") try catch $t end))"),
+        ("relaxed-simd", "(module (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd))"),
     ];
     for (feature, text) in cases {
         let bytes = common::wat_to_wasm(text);
@@ -269,6 +269,33 @@ fn unsupported_features_are_named() {
     // A component is not a core module.
     let component = common::write_file(&dir, "component.wasm", &common::wat_to_wasm("(component)"));
     compile(&dir, &component).assert_error(&["unsupported", "malformed", "component"]);
+}
+
+/// `--wasm-version 2` refuses what Wasm 3.0 added, naming the feature; the
+/// default accepts it.
+#[test]
+fn wasm_version_2_refuses_newer_features() {
+    let dir = TempDir::new("wasm-version");
+    let cases: &[(&str, &str)] = &[
+        ("multi-memory", "(module (memory 1) (memory 1))"),
+        ("memory64", "(module (memory i64 1))"),
+        ("tail-call", "(module (func $f return_call $f))"),
+        ("exceptions", "(module (tag $t))"),
+    ];
+    for (feature, text) in cases {
+        let wat = common::write_file(&dir, "module.wat", text.as_bytes());
+        let out = dir.join("out.exe");
+        let strict = common::run(
+            common::tern(&dir.join("cache"))
+                .args(["compile", "--wasm-version", "2"])
+                .arg(&wat)
+                .arg("-o")
+                .arg(&out),
+        );
+        strict.assert_error(&[feature, "not enabled"]);
+        let default = compile(&dir, &wat);
+        assert_eq!(default.code(), 0, "{feature}\n{}", default.describe());
+    }
 }
 
 #[test]

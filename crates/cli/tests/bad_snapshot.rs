@@ -9,7 +9,7 @@ mod common;
 use common::{Run, TempDir};
 use std::path::{Path, PathBuf};
 use tern_snapshot::memory::{DataArea, Encoding};
-use tern_snapshot::{file, Snapshot, Value};
+use tern_snapshot::{file, Exception, Snapshot, Value};
 
 const MODULE: &str = r#"
 (module
@@ -36,9 +36,14 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
+    fixture_of("bad-snapshot", MODULE)
+}
+
+/// Compiles `module` with `--cr` and checkpoints it at its 50th point.
+fn fixture_of(name: &str, module: &str) -> Fixture {
     common::require_runtimes();
-    let dir = TempDir::new("bad-snapshot");
-    let wat = common::write_file(&dir, "m.wat", MODULE.as_bytes());
+    let dir = TempDir::new(name);
+    let wat = common::write_file(&dir, "m.wat", module.as_bytes());
     let exe = dir.join("m");
     let cache = dir.join("cache");
     common::run(
@@ -493,5 +498,94 @@ fn hostile_contents_are_refused() {
             });
         },
         "--dir",
+    );
+}
+
+/// An exception held in a global (an exnref) while the loop runs; after the
+/// loop it is thrown, caught, and its payload is the exit status.
+const EXN_MODULE: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (tag $e (param i32))
+  (tag $w (param exnref))
+  (global $x (mut exnref) (ref.null exn))
+  (func (export "_start") (local i32)
+    (block $h (result exnref)
+      (try_table (catch_all_ref $h) (throw $e (i32.const 3)))
+      (unreachable))
+    (global.set $x)
+    (loop $l
+      (local.set 0 (i32.add (local.get 0) (i32.const 1)))
+      (br_if $l (i32.lt_u (local.get 0) (i32.const 100000))))
+    (block $c (result i32)
+      (try_table (catch $e $c) (throw_ref (global.get $x)))
+      (unreachable))
+    (call $exit)))
+"#;
+
+#[test]
+fn hostile_exceptions_are_refused() {
+    let f = fixture_of("bad-snapshot-exn", EXN_MODULE);
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let data = opened.data_bytes().expect("memory data reads");
+    let good = opened.snapshot;
+    assert_eq!(
+        good.exceptions,
+        vec![Exception {
+            tag: 0,
+            values: vec![Value::I32(3)]
+        }],
+        "the live exception is in the snapshot"
+    );
+    restore(&f.exe, &f.snapshot).assert_code(3);
+    // The payload really comes from the snapshot.
+    let p = {
+        let mut s = good.clone();
+        s.exceptions[0].values[0] = Value::I32(9);
+        let bytes = file::to_bytes(&s, &DataArea::from_bytes(&data));
+        write(&f.dir, "payload.tsnap", &bytes)
+    };
+    restore(&f.exe, &p).assert_code(9);
+    hostile(
+        &f,
+        "exn-tag",
+        |s| s.exceptions[0].tag = 7,
+        "tag 7 is out of range",
+    );
+    hostile(
+        &f,
+        "exn-value-type",
+        |s| s.exceptions[0].values[0] = Value::F64(0),
+        "does not have type",
+    );
+    hostile(
+        &f,
+        "exn-value-count",
+        |s| s.exceptions[0].values.clear(),
+        "0 values where tag 0 has 1 parameters",
+    );
+    hostile(
+        &f,
+        "exn-index",
+        |s| s.globals[0] = Value::ExnRef(Some(5)),
+        "exception index 5 is out of range",
+    );
+    hostile(
+        &f,
+        "exn-self-reference",
+        |s| {
+            s.exceptions.push(Exception {
+                tag: 1,
+                values: vec![Value::ExnRef(Some(1))],
+            })
+        },
+        "exception index 1 is out of range",
+    );
+    hostile(
+        &f,
+        "exn-as-funcref",
+        |s| s.globals[0] = Value::FuncRef(Some(0)),
+        "does not have type",
     );
 }

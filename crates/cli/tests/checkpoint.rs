@@ -544,6 +544,80 @@ fn wasm_features_and_traps_across_isas() {
     );
 }
 
+/// `tests/cr/exceptions.wat`: checkpoints while exceptions are live (an
+/// exnref in a local; two on the operand stack, one the payload of the
+/// other; the caught exception of a legacy handler before its `rethrow`, and
+/// inside the legacy `try` body before the throw), restored x86-64 → AArch64
+/// and AArch64 → x86-64, and checkpointing every 500 points without
+/// stopping: the result is the uninterrupted run's, and the snapshots that
+/// should hold exceptions do.
+#[test]
+fn live_exceptions_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-exceptions");
+    let module = InvokedModule::build(&dir, "exceptions.wat", "exceptions");
+    let cache = dir.join("cache");
+    // (export, the smallest k of k/7 whose snapshot holds an exception)
+    for (name, live_from) in [("local", 1), ("stack", 1), ("legacy", 5)] {
+        let (reference, points) = module.reference(name);
+        assert!(points > 1000, "{name}: only {points} points");
+        // Checkpoint and continue (the live exceptions stay the same objects).
+        for target in [X86, ARM] {
+            let snap = dir.join(&format!("{name}-every-{target}-%n.tsnap"));
+            let snap_arg = snap.display().to_string();
+            let mut cmd = common::target_command(target, &module.exes[target]);
+            cmd.args(["--invoke", name, "--checkpoint-to", &snap_arg, "--"])
+                .env("TERN_CHECKPOINT_EVERY", "500");
+            let run = run_timed(&mut cmd);
+            assert_eq!(run.code(), 0, "{}", run.describe());
+            assert_eq!(
+                run.stdout, reference.stdout,
+                "{name} on {target}, checkpointing every 500 points"
+            );
+            let prefix = format!("{name}-every-{target}-");
+            let written = std::fs::read_dir(dir.path())
+                .expect("test folder")
+                .filter(|e| {
+                    e.as_ref()
+                        .is_ok_and(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                })
+                .count();
+            assert!(
+                written > 2,
+                "{name} on {target}: {written} snapshots written"
+            );
+        }
+        for k in [1u64, 3, 5, 6] {
+            let at = points * k / 7;
+            for (from, to) in [(X86, ARM), (ARM, X86)] {
+                let snap = dir.join(&format!("{name}-{at}-{from}.tsnap"));
+                let snap_arg = snap.display().to_string();
+                let stopped = module.invoke(from, name, &["--checkpoint-to", &snap_arg], Some(at));
+                assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+                let inspect = common::run(
+                    common::tern(&cache)
+                        .args(["snapshot", "inspect"])
+                        .arg(&snap),
+                );
+                assert_eq!(inspect.code(), 0, "{}", inspect.describe());
+                assert_eq!(
+                    inspect.stdout.contains("exceptions:"),
+                    k >= live_from,
+                    "{name} at {at} of {points}: exceptions in the snapshot?\n{}",
+                    inspect.stdout
+                );
+                let resumed = module.invoke(to, name, &["--restore", &snap_arg], None);
+                assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+                assert_eq!(
+                    resumed.stdout, reference.stdout,
+                    "{name}: {from} -> {to} after a checkpoint at point {at} of {points}"
+                );
+            }
+        }
+    }
+}
+
 /// `tests/cr/memories.wat`: two 32-bit memories (one shared, used through
 /// atomics) and a growing 64-bit memory, with `memory.copy` between them and
 /// extended constant expressions, stopped mid-loop on x86-64, resumed on

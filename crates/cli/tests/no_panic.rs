@@ -100,6 +100,7 @@ fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
         opt_level,
         symbol_prefix: "tern_m0_".to_string(),
         checkpoint: false,
+        ..Default::default()
     };
     match catch_unwind(AssertUnwindSafe(|| {
         tern_compiler::compile_module(wasm, &options)

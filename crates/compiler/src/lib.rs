@@ -18,3 +18,4 @@ pub use codegen::{
 pub use error::{CompileError, Result};
 pub use parse::wasm_bytes;
 pub use target::Target;
+pub use wasmparser::WasmFeatures;

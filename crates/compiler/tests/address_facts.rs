@@ -68,6 +68,7 @@ fn unoptimized_ir() -> String {
         opt_level: 2,
         symbol_prefix: "tern_m0_".into(),
         checkpoint: false,
+        ..Default::default()
     };
     compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
 }

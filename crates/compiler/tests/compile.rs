@@ -15,6 +15,7 @@ fn opts(target: Target, opt_level: u8) -> CompileOptions {
         opt_level,
         symbol_prefix: "tern_m0_".into(),
         checkpoint: false,
+        ..Default::default()
     }
 }
 

@@ -2,7 +2,7 @@
 //! rejected modules get the right error kind.
 
 use sha2::{Digest, Sha256};
-use tern_compiler::parse::parse_module;
+use tern_compiler::parse::{parse_module, SUPPORTED};
 use tern_compiler::{wasm_bytes, CompileError};
 use tern_environ::{
     ConstOp, DataMode, ElementMode, EntityType, ExportKind, GlobalType, ModuleInfo, RefType,
@@ -11,7 +11,7 @@ use tern_environ::{
 
 fn info(wat: &str) -> ModuleInfo {
     let wasm = wasm_bytes(wat.as_bytes()).expect("assembles");
-    parse_module(&wasm).expect("valid").info
+    parse_module(&wasm, SUPPORTED).expect("valid").info
 }
 
 #[test]
@@ -76,7 +76,7 @@ fn unsupported_features_are_named() {
     let cases = [("(module (type (struct (field i32))))", "gc (struct type)")];
     for (wat, feature) in cases {
         let wasm = wasm_bytes(wat.as_bytes()).expect("assembles");
-        match parse_module(&wasm) {
+        match parse_module(&wasm, SUPPORTED) {
             Err(CompileError::Unsupported { feature: f }) => assert_eq!(f, feature, "{wat}"),
             Err(other) => panic!("{wat}: {other}"),
             Ok(_) => panic!("{wat}: accepted"),
@@ -92,7 +92,7 @@ fn wasm3_memory_features_parse() {
         (global i32 (i32.add (i32.const 1) (i32.mul (i32.const 2) (i32.const 3))))
         (data (memory 1) (i64.sub (i64.const 10) (i64.const 2)) \"x\"))";
     let wasm = wasm_bytes(wat.as_bytes()).expect("assembles");
-    let info = parse_module(&wasm).expect("parses").info;
+    let info = parse_module(&wasm, SUPPORTED).expect("parses").info;
     assert_eq!(info.memories.len(), 3);
     assert!(info.memories[0].shared && !info.memories[0].memory64);
     assert!(info.memories[1].memory64 && !info.memories[1].shared);

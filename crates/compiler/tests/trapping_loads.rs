@@ -13,6 +13,7 @@ fn optimized_ir(wat: &str) -> String {
         opt_level: 2,
         symbol_prefix: "tern_m0_".into(),
         checkpoint: false,
+        ..Default::default()
     };
     compile_module_text(wat.as_bytes(), &opts, TextOutput::OptimizedIr).expect("compiles")
 }

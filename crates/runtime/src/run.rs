@@ -175,7 +175,7 @@ fn call_with_checkpoints(
                     return Err(1);
                 };
                 let captured_at = request::now_ns();
-                let mut snapshot =
+                let (mut snapshot, exceptions) =
                     match image::capture(instance, &cr.index, &captured.frames, entry.clone()) {
                         Ok(s) => s,
                         Err(e) => {
@@ -204,7 +204,8 @@ fn call_with_checkpoints(
                     eprintln!("tern: checkpoint written to {path}");
                     return Err(CHECKPOINT_EXIT);
                 }
-                let frames = match image::check_frames(&snapshot, instance, &cr.index) {
+                let frames = match image::check_frames(&snapshot, instance, &cr.index, &exceptions)
+                {
                     Ok(frames) => frames,
                     Err(e) => {
                         eprintln!("tern: cannot continue after the checkpoint: {e}");
@@ -455,16 +456,18 @@ fn resume(
     };
     let snapshot = &file.snapshot;
     let checked_from = request::now_ns();
-    let (frames, applied) =
-        match image::check_frames(snapshot, instance, &index).and_then(|frames| {
-            image::apply_state(file, instance, opts.restore_memory).map(|applied| (frames, applied))
-        }) {
-            Ok(done) => done,
-            Err(e) => {
-                eprintln!("tern: cannot restore: {e}");
-                return 1;
-            }
-        };
+    let restored = image::restore_exceptions(snapshot, instance).and_then(|exceptions| {
+        let frames = image::check_frames(snapshot, instance, &index, &exceptions)?;
+        let applied = image::apply_state(file, instance, &exceptions, opts.restore_memory)?;
+        Ok((frames, applied))
+    });
+    let (frames, applied) = match restored {
+        Ok(done) => done,
+        Err(e) => {
+            eprintln!("tern: cannot restore: {e}");
+            return 1;
+        }
+    };
     if report_enabled() {
         let state_ns = request::now_ns().saturating_sub(checked_from);
         let c = applied.chunks;

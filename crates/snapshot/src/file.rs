@@ -31,7 +31,7 @@ use std::time::Instant;
 /// The first bytes of every snapshot.
 pub const MAGIC: &[u8; 8] = b"TERNSNAP";
 /// Version of this layout.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Largest snapshot accepted (bytes): bounds allocations for hostile input.
 pub const MAX_SNAPSHOT: u64 = 16 << 30;
 
@@ -55,9 +55,11 @@ pub enum SectionKind {
     Wasi = 7,
     /// Function names of the frames.
     Names = 8,
+    /// The exception objects `exnref` values refer to.
+    Exceptions = 9,
 }
 
-const KINDS: [SectionKind; 8] = [
+const KINDS: [SectionKind; 9] = [
     SectionKind::Module,
     SectionKind::Frames,
     SectionKind::Globals,
@@ -66,6 +68,7 @@ const KINDS: [SectionKind; 8] = [
     SectionKind::Segments,
     SectionKind::Wasi,
     SectionKind::Names,
+    SectionKind::Exceptions,
 ];
 
 /// Why a snapshot cannot be read.
@@ -145,7 +148,7 @@ fn data_start(head: u64, memories: &[MemoryImage]) -> u64 {
 
 /// Header and sections of `snapshot` whose data area has `data_len` bytes.
 fn head_bytes(snapshot: &Snapshot, data_len: u64) -> Vec<u8> {
-    let payloads: [Vec<u8>; 8] = [
+    let payloads: [Vec<u8>; 9] = [
         encode(&(&snapshot.identity, &snapshot.writer_isa, &snapshot.entry)),
         encode(&snapshot.frames),
         encode(&snapshot.globals),
@@ -154,6 +157,7 @@ fn head_bytes(snapshot: &Snapshot, data_len: u64) -> Vec<u8> {
         encode(&(&snapshot.dropped_data, &snapshot.dropped_elements)),
         encode(&snapshot.wasi),
         encode(&snapshot.names),
+        encode(&snapshot.exceptions),
     ];
     let mut out = Vec::with_capacity(payloads.iter().map(|p| p.len() + 16).sum::<usize>() + 16);
     out.extend_from_slice(MAGIC);
@@ -302,6 +306,7 @@ fn parse(r: &mut impl Read, file_len: u64) -> Result<(Snapshot, u64, u64), Snaps
     let (dropped_data, dropped_elements) = decode(SectionKind::Segments, &payloads[5])?;
     let wasi = decode(SectionKind::Wasi, &payloads[6])?;
     let names = decode(SectionKind::Names, &payloads[7])?;
+    let exceptions = decode(SectionKind::Exceptions, &payloads[8])?;
     let start = data_start(pos, &memories);
     if start > file_len {
         return Err(SnapshotError::Truncated("padding before the memory data"));
@@ -342,6 +347,7 @@ fn parse(r: &mut impl Read, file_len: u64) -> Result<(Snapshot, u64, u64), Snaps
         dropped_elements,
         wasi,
         names,
+        exceptions,
     };
     Ok((snapshot, start, data_len))
 }
@@ -721,6 +727,7 @@ fn write_bytes_atomic(
 mod tests {
     use super::*;
     use crate::memory::{encode, Codec, EncodeOptions, Encoding, MemorySource, WASM_PAGE};
+    use crate::Exception;
 
     fn sample(memories: Vec<MemoryImage>) -> Snapshot {
         Snapshot {
@@ -739,7 +746,12 @@ mod tests {
                 func: 3,
                 position: 0x40,
                 locals: vec![(0, Value::I32(5)), (1, Value::V128(u128::MAX))],
-                stack: vec![Value::F64(1.5f64.to_bits()), Value::FuncRef(None)],
+                stack: vec![
+                    Value::F64(1.5f64.to_bits()),
+                    Value::FuncRef(None),
+                    Value::ExnRef(Some(1)),
+                    Value::ExnRef(None),
+                ],
             }],
             globals: vec![Value::I64(9)],
             tables: vec![TableState {
@@ -750,6 +762,16 @@ mod tests {
             dropped_elements: vec![],
             wasi: None,
             names: vec![(3, "main".into())],
+            exceptions: vec![
+                Exception {
+                    tag: 0,
+                    values: vec![Value::I32(1)],
+                },
+                Exception {
+                    tag: 1,
+                    values: vec![Value::ExnRef(Some(0)), Value::V128(7)],
+                },
+            ],
         }
     }
 

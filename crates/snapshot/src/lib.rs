@@ -5,8 +5,9 @@
 //! Wasm frames (function index, position, locals, operand stack), globals,
 //! tables (function references as indices), linear memories (tables of 64
 //! KiB chunks: all-zero chunks elided, the rest LZ4-compressed or raw, each
-//! with a CRC-32), dropped segments, the WASI state and clock readings.
-//! Nothing in it depends on the ISA or process that wrote it.
+//! with a CRC-32), dropped segments, the WASI state and clock readings, and
+//! the exception objects live `exnref`s refer to. Nothing in it depends on
+//! the ISA or process that wrote it.
 //!
 //! [`memory`] encodes and decodes the chunks; [`file`] lays a snapshot out
 //! (magic, version, sections with CRC-32 checksums, the page-aligned memory
@@ -37,6 +38,20 @@ pub enum Value {
     FuncRef(Option<u32>),
     /// An external reference: the host's handle, or null.
     ExternRef(Option<u64>),
+    /// An exception reference: an index into [`Snapshot::exceptions`], or
+    /// null. Several references to one exception share the index.
+    ExnRef(Option<u32>),
+}
+
+/// An exception object referred to by [`Value::ExnRef`]s.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exception {
+    /// Its tag: a tag index of the module (imported tags first, as the
+    /// module sees them).
+    pub tag: u32,
+    /// Its values, typed by the tag's parameters. An `exnref` among them
+    /// refers to an exception earlier in the list.
+    pub values: Vec<Value>,
 }
 
 /// One Wasm call frame.
@@ -107,6 +122,9 @@ pub struct Snapshot {
     pub wasi: Option<WasiState>,
     /// Names of the functions on the stack (from the name section), for tools.
     pub names: Vec<(u32, String)>,
+    /// The exception objects that live `exnref`s (and caught exceptions a
+    /// legacy handler may rethrow) refer to.
+    pub exceptions: Vec<Exception>,
 }
 
 impl Snapshot {

@@ -47,6 +47,8 @@ fn value(v: &Value) -> String {
         Value::FuncRef(Some(i)) => format!("funcref func[{i}]"),
         Value::ExternRef(None) => "externref null".into(),
         Value::ExternRef(Some(h)) => format!("externref {h}"),
+        Value::ExnRef(None) => "exnref null".into(),
+        Value::ExnRef(Some(e)) => format!("exnref exception[{e}]"),
     }
 }
 
@@ -100,6 +102,18 @@ pub fn describe(s: &Snapshot) -> String {
             let _ = writeln!(out, "      stack[{j}] = {}", value(v));
         }
     }
+    if !s.exceptions.is_empty() {
+        let _ = writeln!(out, "exceptions:");
+        for (i, e) in s.exceptions.iter().enumerate() {
+            let values: Vec<String> = e.values.iter().map(value).collect();
+            let _ = writeln!(
+                out,
+                "  exception[{i}]: tag {} ({})",
+                e.tag,
+                values.join(", ")
+            );
+        }
+    }
     let _ = writeln!(out, "globals:");
     for (i, g) in s.globals.iter().enumerate() {
         let _ = writeln!(out, "  global {i} = {}", value(g));
@@ -108,7 +122,12 @@ pub fn describe(s: &Snapshot) -> String {
         let set = t
             .elements
             .iter()
-            .filter(|e| !matches!(e, Value::FuncRef(None) | Value::ExternRef(None)))
+            .filter(|e| {
+                !matches!(
+                    e,
+                    Value::FuncRef(None) | Value::ExternRef(None) | Value::ExnRef(None)
+                )
+            })
             .count();
         let _ = writeln!(
             out,

@@ -509,14 +509,26 @@ pub fn build_c_to_wasm(src: &Path, out: &Path) {
 /// wasm32-wasi module `out` with clang-22 -O2 and setjmp/longjmp lowered to
 /// Wasm exceptions in their final (exnref) form.
 pub fn build_c_to_wasm_sjlj(srcs: &[PathBuf], out: &Path) {
+    build_sjlj(srcs, out, false);
+}
+
+/// As [`build_c_to_wasm_sjlj`], but with setjmp/longjmp lowered to the
+/// legacy exception-handling form (`try`/`catch`/`rethrow`), as clang did
+/// by default before LLVM 22.
+pub fn build_c_to_wasm_sjlj_legacy(srcs: &[PathBuf], out: &Path) {
+    build_sjlj(srcs, out, true);
+}
+
+fn build_sjlj(srcs: &[PathBuf], out: &Path, legacy: bool) {
     let include = format!("-I{}", repo_root().join("tests/eh").display());
+    let form = format!("-wasm-use-legacy-eh={legacy}");
     let sjlj = [
         include.as_str(),
         "-mexception-handling",
         "-mllvm",
         "-wasm-enable-sjlj",
         "-mllvm",
-        "-wasm-use-legacy-eh=false",
+        form.as_str(),
     ];
     build_wasm(srcs, &sjlj, out);
 }

@@ -69,6 +69,8 @@ pub struct Codegen {
     pub opt_level: u8,
     /// Compile with checkpoint/restore instrumentation (`--cr`).
     pub checkpoint: bool,
+    /// The WebAssembly features modules are validated with (the suite's).
+    pub features: tern_compiler::WasmFeatures,
 }
 
 /// The symbol prefix of plan module `k`.
@@ -91,6 +93,7 @@ pub fn compile(
         opt_level: codegen.opt_level,
         symbol_prefix: symbol_prefix.to_string(),
         checkpoint: codegen.checkpoint,
+        wasm_features: codegen.features,
     };
     let compiled =
         guarded(|| tern_compiler::compile_module(wasm, &options).map_err(|e| e.to_string()))?;
@@ -113,6 +116,7 @@ pub fn check_rejected(source: &[u8], codegen: Codegen) -> Result<(), String> {
         opt_level: codegen.opt_level,
         symbol_prefix: prefix(0),
         checkpoint: codegen.checkpoint,
+        wasm_features: codegen.features,
     };
     match guarded(|| Ok(tern_compiler::compile_module(&wasm, &options).map_err(|e| e.to_string())))?
     {

@@ -21,11 +21,13 @@
 //! | `TERN_SPEC_VERBOSE` | `1`: name each module on stderr before compiling it |
 //! | `TERN_SPEC_QEMU_SYSROOT` | qemu's `-L` folder (default: the first of `/usr/aarch64-linux-gnu`, `/` that works) |
 //!
-//! An assertion of an older suite that a newer feature made wrong (a module
-//! with two memories, a memory index where a zero byte was reserved, memory
-//! limits as 64-bit LEBs must be rejected) is reported as *superseded* when
-//! the module fails validation with the suite's own features but passes with
-//! tern's: neither passed nor failed (`run.rs`, `superseded_rejection`).
+//! Each file's modules are validated with its suite's WebAssembly features
+//! (`run::suite_features`, what `tern --wasm-version 2` does for users): `v2`
+//! as Wasm 2.0, a proposal folder as Wasm 2.0 plus the proposal, `v3`,
+//! `latest` and local folders with everything tern implements. So an older
+//! suite's assertion that a newer feature would make wrong (a module with two
+//! memories, a memory index where a zero byte was reserved, memory limits as
+//! 64-bit LEBs must be rejected) is checked as its suite means it.
 //!
 //! Positional arguments (what `cargo test NAME` passes) are filters too;
 //! arguments starting with `-` are ignored. Build artifacts (objects,
@@ -364,6 +366,7 @@ fn launcher(config: &Config, target: Target, artifacts: &Path) -> exec::Launcher
         target,
         opt_level: config.opt_level,
         checkpoint: config.checkpoint,
+        features: tern_compiler::parse::SUPPORTED,
     };
     let dir = artifacts.join(target_name(target)).join("_probe");
     let checked =
@@ -398,6 +401,7 @@ fn run_unit(
         target,
         opt_level: config.opt_level,
         checkpoint: config.checkpoint,
+        features: run::suite_features(file),
     };
     let stem = file.trim_end_matches(".wast");
     let dir = artifacts.join(target_name(target)).join(stem);

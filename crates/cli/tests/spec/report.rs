@@ -6,12 +6,8 @@ use std::fmt::Write as _;
 /// The block printed when a file finishes: `TARGET FILE: passed/total`, then
 /// up to `max_failures` failures (`file:line: what: why`).
 pub fn file_block(report: &FileReport, max_failures: usize) -> String {
-    let superseded = match report.superseded() {
-        0 => String::new(),
-        n => format!(" ({n} superseded)"),
-    };
     let mut out = format!(
-        "{} {}: {}/{}{superseded}\n",
+        "{} {}: {}/{}\n",
         report.target,
         report.file,
         report.passed(),
@@ -29,7 +25,6 @@ pub fn file_block(report: &FileReport, max_failures: usize) -> String {
         let (tag, why) = match &o.verdict {
             Verdict::Skip(why) => ("SKIPPED ", why.as_str()),
             Verdict::Fail(why) => ("", why.as_str()),
-            Verdict::Superseded(why) => ("SUPERSEDED ", why.as_str()),
             Verdict::Pass => unreachable!("filtered out"),
         };
         let _ = writeln!(
@@ -79,8 +74,6 @@ pub struct Totals {
     pub failed: usize,
     /// Of which skipped.
     pub skipped: usize,
-    /// Assertions WebAssembly 3.0 made obsolete (not counted as either).
-    pub superseded: usize,
     /// Files with at least one failure.
     pub files_failing: usize,
     /// Files run.
@@ -97,7 +90,6 @@ impl Totals {
             .iter()
             .filter(|o| matches!(o.verdict, Verdict::Skip(_)))
             .count();
-        self.superseded += report.superseded();
         self.files += 1;
         if report.failed() > 0 {
             self.files_failing += 1;
@@ -108,12 +100,11 @@ impl Totals {
 /// The per-target summary line.
 pub fn target_line(target: &str, t: &Totals) -> String {
     format!(
-        "{target}: {} passed, {} failed ({} skipped) of {}, {} superseded; {}/{} files fully passing",
+        "{target}: {} passed, {} failed ({} skipped) of {}; {}/{} files fully passing",
         t.passed,
         t.failed,
         t.skipped,
         t.passed + t.failed,
-        t.superseded,
         t.files - t.files_failing,
         t.files
     )

@@ -18,9 +18,6 @@ pub enum Verdict {
     Fail(String),
     /// Not checked, with why (counts as a failure).
     Skip(String),
-    /// An assertion of an older suite that WebAssembly 3.0 made wrong (tern
-    /// follows 3.0), with why; neither a pass nor a failure.
-    Superseded(String),
 }
 
 /// One judged step.
@@ -64,11 +61,6 @@ impl FileReport {
             .iter()
             .filter(|o| matches!(o.verdict, Verdict::Fail(_) | Verdict::Skip(_)))
             .count()
-    }
-
-    /// Number of superseded steps (see [`Verdict::Superseded`]).
-    pub fn superseded(&self) -> usize {
-        self.outcomes.len() - self.passed() - self.failed()
     }
 }
 
@@ -150,9 +142,6 @@ pub fn run_file(
                 Some(_) => Verdict::Pass,
                 None => match compile::check_rejected(source, codegen) {
                     Ok(()) => Verdict::Pass,
-                    Err(_) if superseded_rejection(file, source) => Verdict::Superseded(format!(
-                        "\"{message}\" is a rule of this suite's WebAssembly version that a feature tern implements (multi-memory, memory64, ...) removed: valid for wasmparser with tern's features"
-                    )),
                     Err(e) => Verdict::Fail(format!("{e} (expected: \"{message}\")")),
                 },
             }),
@@ -302,16 +291,13 @@ fn build(
     compile::link(&paths, codegen.target, exe)
 }
 
-/// Whether a module that `file`'s suite says must be rejected, but tern
-/// accepts, is valid only because of a feature newer than the suite: it
-/// fails validation with the suite's own features and passes with tern's
-/// ([`tern_compiler::parse::SUPPORTED`]). Examples: two memories or a memory
-/// index byte (multi-memory), memory limits as 64-bit LEBs (memory64).
-/// Suites written for Wasm 3.0 (`v3`, `latest`, local folders) have none.
-fn superseded_rejection(file: &str, source: &[u8]) -> bool {
-    use wasmparser::{Validator, WasmFeatures as F};
+/// The WebAssembly features of `file`'s suite: its modules are validated
+/// with them (see the crate docs). Suites written for Wasm 3.0 (`v3`,
+/// `latest`, local folders) get everything tern implements.
+pub fn suite_features(file: &str) -> tern_compiler::WasmFeatures {
+    use tern_compiler::WasmFeatures as F;
     let suite = file.split_once('/').map_or("v2", |(suite, _)| suite);
-    let era = match suite {
+    match suite {
         "v1" => F::WASM1,
         "v2" => F::WASM2,
         "memory64" => F::WASM2 | F::MEMORY64,
@@ -322,15 +308,6 @@ fn superseded_rejection(file: &str, source: &[u8]) -> bool {
         "tail-call" => F::WASM2 | F::TAIL_CALL,
         "function-references" => F::WASM2 | F::FUNCTION_REFERENCES | F::TAIL_CALL,
         "exceptions" => F::WASM2 | F::EXCEPTIONS | F::LEGACY_EXCEPTIONS,
-        _ => return false,
-    };
-    let Ok(wasm) = tern_compiler::wasm_bytes(source) else {
-        return false;
-    };
-    let valid = |features| {
-        Validator::new_with_features(features)
-            .validate_all(&wasm)
-            .is_ok()
-    };
-    valid(tern_compiler::parse::SUPPORTED) && !valid(era)
+        _ => tern_compiler::parse::SUPPORTED,
+    }
 }

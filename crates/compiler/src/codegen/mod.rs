@@ -32,6 +32,9 @@ pub struct CompileOptions {
     /// Instrument for checkpoint/restore (`--cr`): migration points at
     /// function entries, loop headers and calls.
     pub checkpoint: bool,
+    /// The WebAssembly features a module may use ([`parse::SUPPORTED`] by
+    /// default; [`wasmparser::WasmFeatures::WASM2`] validates as Wasm 2.0).
+    pub wasm_features: wasmparser::WasmFeatures,
 }
 
 impl Default for CompileOptions {
@@ -41,6 +44,7 @@ impl Default for CompileOptions {
             opt_level: 2,
             symbol_prefix: "tern_m0_".into(),
             checkpoint: false,
+            wasm_features: parse::SUPPORTED,
         }
     }
 }
@@ -90,7 +94,7 @@ pub fn compile_module_text(wasm: &[u8], opts: &CompileOptions, what: TextOutput)
 
 fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>, ModuleInfo)> {
     let wasm = parse::wasm_bytes(input)?;
-    let parsed = parse::parse_module(&wasm)?;
+    let parsed = parse::parse_module(&wasm, opts.wasm_features)?;
     let base_info = parsed.info.clone();
     let context = Context::create();
     let module = context.create_module(base_info.name.as_deref().unwrap_or("wasm"));

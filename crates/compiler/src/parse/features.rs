@@ -12,7 +12,8 @@ use wasmparser::{Validator, WasmFeatures};
 /// The feature set tern compiles: WebAssembly 2.0 (MVP, mutable globals,
 /// sign extension, saturating float-to-int, multi-value, bulk memory,
 /// reference types, SIMD), plus the Wasm 3.0 proposals listed below:
-/// exception handling, function references, tail calls, memory64, multi-memory, extended
+/// exception handling (the final exnref form and the legacy
+/// `try`/`catch`/`delegate`/`rethrow` form), function references, tail calls, memory64, multi-memory, extended
 /// constant expressions and threads (atomics, shared memories).
 ///
 /// `GC` is on for validation only: Wasm 3.0 moved rec groups, type
@@ -28,12 +29,12 @@ pub const SUPPORTED: WasmFeatures = WasmFeatures::WASM2
     .union(WasmFeatures::MULTI_MEMORY)
     .union(WasmFeatures::EXTENDED_CONST)
     .union(WasmFeatures::THREADS)
-    .union(WasmFeatures::EXCEPTIONS);
+    .union(WasmFeatures::EXCEPTIONS)
+    .union(WasmFeatures::LEGACY_EXCEPTIONS);
 
 /// Proposals beyond [`SUPPORTED`], with the names used in error messages.
 const PROPOSALS: &[(WasmFeatures, &str)] = &[
     (WasmFeatures::EXCEPTIONS, "exceptions"),
-    (WasmFeatures::LEGACY_EXCEPTIONS, "legacy-exceptions"),
     (WasmFeatures::GC, "gc"),
     (WasmFeatures::FUNCTION_REFERENCES, "function-references"),
     (WasmFeatures::MEMORY64, "memory64"),
@@ -58,23 +59,31 @@ fn validates(wasm: &[u8], features: WasmFeatures) -> bool {
         .is_ok()
 }
 
-/// Turns a failure to parse or validate `wasm` with [`SUPPORTED`] into the
-/// right error: `Unsupported` when the module is valid with more features,
-/// otherwise `fallback` (the original, offset-carrying error). Errors other
-/// than `Malformed`/`Invalid` pass through unchanged.
-pub fn classify_failure(wasm: &[u8], fallback: CompileError) -> CompileError {
+/// Turns a failure to parse or validate `wasm` with `enabled` (a subset of
+/// [`SUPPORTED`]) into the right error: `Unsupported` when the module is
+/// valid with more features, otherwise `fallback` (the original,
+/// offset-carrying error). Errors other than `Malformed`/`Invalid` pass
+/// through unchanged. A feature tern supports but `enabled` leaves out is
+/// named "... (not enabled)".
+pub fn classify_failure(
+    wasm: &[u8],
+    fallback: CompileError,
+    enabled: WasmFeatures,
+) -> CompileError {
     let is_rejection = matches!(
         fallback,
         CompileError::Malformed { .. } | CompileError::Invalid { .. }
     );
-    if !is_rejection || validates(wasm, SUPPORTED) || !validates(wasm, WasmFeatures::all()) {
+    if !is_rejection || validates(wasm, enabled) || !validates(wasm, WasmFeatures::all()) {
         return fallback;
     }
     // A single proposal that suffices names the feature best.
     for (feature, name) in PROPOSALS {
-        if validates(wasm, SUPPORTED | *feature) {
+        if validates(wasm, enabled | *feature) {
+            let disabled = SUPPORTED.contains(*feature) && !enabled.contains(*feature);
+            let suffix = if disabled { " (not enabled)" } else { "" };
             return CompileError::Unsupported {
-                feature: (*name).to_string(),
+                feature: format!("{name}{suffix}"),
             };
         }
     }

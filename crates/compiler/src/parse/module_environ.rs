@@ -12,7 +12,7 @@ use tern_environ::{
 };
 use wasmparser::{
     FuncToValidate, FunctionBody, KnownCustom, Name, Parser, Payload, ValidPayload, Validator,
-    ValidatorResources,
+    ValidatorResources, WasmFeatures,
 };
 
 /// One defined function's body, still to be validated and translated.
@@ -29,19 +29,23 @@ pub struct ParsedModule<'a> {
     pub info: ModuleInfo,
     /// Defined function bodies, by defined function index.
     pub functions: Vec<FunctionInput<'a>>,
+    /// The features the module was validated with.
+    pub features: WasmFeatures,
 }
 
-/// Parses and validates `wasm` (a binary module).
+/// Parses and validates `wasm` (a binary module) with `enabled` features
+/// (a subset of [`features::SUPPORTED`]; more are ignored).
 ///
 /// # Errors
 /// `Malformed`/`Invalid` with the byte offset, or `Unsupported` when the
-/// module needs a proposal beyond WebAssembly 2.0.
-pub fn parse_module(wasm: &[u8]) -> Result<ParsedModule<'_>> {
-    parse_inner(wasm).map_err(|err| features::classify_failure(wasm, err))
+/// module needs a proposal tern does not implement or `enabled` leaves out.
+pub fn parse_module(wasm: &[u8], enabled: WasmFeatures) -> Result<ParsedModule<'_>> {
+    let enabled = enabled & features::SUPPORTED;
+    parse_inner(wasm, enabled).map_err(|err| features::classify_failure(wasm, err, enabled))
 }
 
-fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
-    let mut validator = Validator::new_with_features(features::SUPPORTED);
+fn parse_inner(wasm: &[u8], enabled: WasmFeatures) -> Result<ParsedModule<'_>> {
+    let mut validator = Validator::new_with_features(enabled);
     let mut info = ModuleInfo {
         module_hash: Sha256::digest(wasm).into(),
         ..Default::default()
@@ -51,7 +55,7 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
     let mut parser = Parser::new(0);
     // Decode with the supported features too: e.g. memory limits are u32
     // LEBs without memory64, and an overlong one is malformed.
-    parser.set_features(features::SUPPORTED);
+    parser.set_features(enabled);
     for payload in parser.parse_all(wasm) {
         let payload = payload.map_err(malformed)?;
         // Read the section ourselves first so that undecodable bytes are
@@ -77,7 +81,11 @@ fn parse_inner(wasm: &[u8]) -> Result<ParsedModule<'_>> {
         return Err(err);
     }
     info.func_names.resize(info.functions.len(), None);
-    Ok(ParsedModule { info, functions })
+    Ok(ParsedModule {
+        info,
+        functions,
+        features: enabled,
+    })
 }
 
 /// Records what `payload` contributes to `info`.

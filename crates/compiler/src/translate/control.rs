@@ -51,6 +51,21 @@ pub(super) enum FrameKind<'ctx> {
     },
     /// `if` after `else`.
     Else,
+    /// A legacy `try` (`legacy.rs`), in its body or one of its handlers.
+    LegacyTry {
+        /// Where the next clause's tag test goes: the landing block or the
+        /// previous test's "no match" block; `None` after `catch_all`.
+        chain: Option<BasicBlock<'ctx>>,
+        /// The landing block's phis: the exception, then the carried values.
+        phis: Vec<PhiValue<'ctx>>,
+        /// Whether a `catch`/`catch_all` was reached (the body is over).
+        in_handler: bool,
+        /// The hidden local holding the caught exception, when a `rethrow`
+        /// refers to this try's handlers.
+        caught: Option<u32>,
+        /// With `delegate`: the control-stack index of the label delegated to.
+        delegate: Option<usize>,
+    },
 }
 
 /// One entry of the control stack.
@@ -248,7 +263,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// The values a fallthrough into `frame.next` passes: the carried stack
     /// below the frame and the results on top (popped).
-    fn fallthrough_args(
+    pub(super) fn fallthrough_args(
         &mut self,
         height: usize,
         carried: usize,
@@ -298,6 +313,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             frame.next_reachable = true;
             let args = self.fallthrough_args(frame.height, frame.carried, results);
             self.branch_with(frame.next, &frame.end_phis, &args)?;
+        }
+        if matches!(frame.kind, FrameKind::LegacyTry { .. }) {
+            self.end_legacy_try(&mut frame.kind, frame.height, frame.carried)?;
         }
         if let FrameKind::If {
             else_block,

@@ -1,4 +1,5 @@
-//! Exception handling (the final exnref form): tags, `throw`, `throw_ref`
+//! Exception handling (the final exnref form; the legacy form builds on it
+//! in `legacy.rs`): tags, `throw`, `throw_ref`
 //! and `try_table` with its four kinds of catch clause, lowered to native
 //! unwinding through `tern_eh_personality` (runtime `exceptions`).
 //!
@@ -11,18 +12,23 @@
 //!   the personality stops there for any Wasm exception; the pad then
 //!   compares the exception's tag with each clause in order, branches to the
 //!   clause's label with the values (and the exnref for `_ref` clauses), and
-//!   rethrows to the enclosing handlers when nothing matches. In a `--cr`
-//!   function the same pad is also the checkpoint cleanup (selector 0).
+//!   passes it on to the enclosing handlers of the function when nothing
+//!   matches (a branch; only with none left is it raised to the caller). In
+//!   a `--cr` function the same pad is also the checkpoint cleanup
+//!   (selector 0).
+//! * Legacy `try` bodies are handler scopes too (`legacy.rs`): their pads
+//!   branch to the try's landing block.
 //! * Outside any `try_table` calls stay plain calls: nothing is paid until
 //!   an exception is thrown.
 
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
+use inkwell::basic_block::BasicBlock;
 use inkwell::types::{BasicTypeEnum, FunctionType};
 use inkwell::values::{
     BasicMetadataValueEnum, BasicValue, BasicValueEnum, CallSiteValue, FunctionValue, IntValue,
-    PointerValue,
+    PhiValue, PointerValue,
 };
 use inkwell::{AddressSpace, IntPredicate};
 use tern_environ::builtins::Builtin;
@@ -34,7 +40,7 @@ use wasmparser::{Catch, TryTable};
 
 /// One catch clause of a `try_table`, resolved.
 #[derive(Clone, Copy)]
-struct Clause {
+pub(super) struct Clause {
     /// The tag caught, or `None` for `catch_all`/`catch_all_ref`.
     tag: Option<u32>,
     /// Whether the exnref is passed too (`catch_ref`, `catch_all_ref`).
@@ -43,9 +49,28 @@ struct Clause {
     frame: usize,
 }
 
-/// The catch clauses of an open `try_table`.
-pub(super) struct Handler {
-    clauses: Vec<Clause>,
+/// An open handler scope: where an exception thrown at the current
+/// position goes first.
+pub(super) struct Handler<'ctx> {
+    /// The control-stack index of the `try_table` or `try` frame.
+    pub frame: usize,
+    /// What catches.
+    pub kind: HandlerKind<'ctx>,
+}
+
+/// The two forms of handler scope.
+pub(super) enum HandlerKind<'ctx> {
+    /// A `try_table` body: its clauses, tried in order.
+    Table(Vec<Clause>),
+    /// A legacy `try` body: the exception (and the carried operand stack)
+    /// goes to the try's landing block, whose clause chain is built as its
+    /// `catch`es are translated (`legacy.rs`).
+    Legacy {
+        /// The landing block.
+        landing: BasicBlock<'ctx>,
+        /// Its phis: the exception, then the carried values.
+        phis: Vec<PhiValue<'ctx>>,
+    },
 }
 
 /// The exception and selector a landing pad receives.
@@ -59,8 +84,8 @@ pub(super) struct Caught<'ctx> {
 }
 
 impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
-    /// Whether the current position is inside a `try_table` body of this
-    /// function (calls there need landing pads).
+    /// Whether the current position is inside a `try_table` or legacy `try`
+    /// body of this function (calls there need landing pads).
     pub(super) fn in_handler_scope(&self) -> bool {
         !self.handlers.is_empty()
     }
@@ -86,7 +111,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             })
             .collect();
         self.translate_block_of_kind(try_table.ty, super::control::FrameKind::TryTable)?;
-        self.handlers.push(Handler { clauses });
+        self.handlers.push(Handler {
+            frame: outside,
+            kind: HandlerKind::Table(clauses),
+        });
         Ok(())
     }
 
@@ -96,13 +124,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// The identity of tag `index` (loaded invariantly in the entry block).
-    fn tag_identity(&mut self, index: u32) -> Result<PointerValue<'ctx>> {
+    pub(super) fn tag_identity(&mut self, index: u32) -> Result<PointerValue<'ctx>> {
         let offset = self.env.offsets.tag(index);
         self.vmctx_ptr("tag", offset)
     }
 
     /// The address of field `offset` of exception object `exception`.
-    fn exception_field(
+    pub(super) fn exception_field(
         &self,
         exception: PointerValue<'ctx>,
         offset: u32,
@@ -143,7 +171,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Raises `exception` from the current position; it becomes unreachable.
-    fn raise(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
+    pub(super) fn raise(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
         let throw = self.env.builtin(Builtin::ExnThrow);
         let args: [BasicMetadataValueEnum<'ctx>; 2] = [self.vmctx.into(), exception.into()];
         if self.in_handler_scope() {
@@ -239,33 +267,45 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         })
     }
 
-    /// In a landing pad (of a `try_table` body): branches `exception` to the
-    /// first matching clause of the innermost handler, or rethrows it to the
-    /// enclosing ones. Uses the current operand stack (the call site's).
+    /// In a landing pad (inside a handler scope): sends `exception` to the
+    /// innermost handler. Uses the current operand stack (the call site's).
     pub(super) fn dispatch(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
-        let handler = self
-            .handlers
-            .last()
-            .map(|h| h.clauses.clone())
-            .ok_or_else(|| CompileError::Codegen("dispatch outside try_table".into()))?;
-        let ptr_ty = self.context().ptr_type(AddressSpace::default());
-        let tag_addr = self.exception_field(exception, EXN_TAG_OFFSET)?;
-        let tag = self
-            .builder
-            .build_load(ptr_ty, tag_addr, "tag")?
-            .into_pointer_value();
-        for clause in handler {
+        self.dispatch_at(self.handlers.len(), exception)
+    }
+
+    /// Sends `exception` to the handler scope made of the `level` outermost
+    /// open handlers: the innermost of them first, then outwards in this
+    /// function; with no handler left it is raised to the caller.
+    pub(super) fn dispatch_at(
+        &mut self,
+        level: usize,
+        exception: PointerValue<'ctx>,
+    ) -> Result<()> {
+        let Some(handler) = level.checked_sub(1).and_then(|i| self.handlers.get(i)) else {
+            let throw = self.env.builtin(Builtin::ExnThrow);
+            self.builder
+                .build_call(throw, &[self.vmctx.into(), exception.into()], "")?;
+            self.builder.build_unreachable()?;
+            return Ok(());
+        };
+        let frame = handler.frame;
+        let clauses = match &handler.kind {
+            HandlerKind::Table(clauses) => clauses.clone(),
+            HandlerKind::Legacy { landing, phis } => {
+                let (landing, phis) = (*landing, phis.clone());
+                let (height, carried) = (self.control[frame].height, self.control[frame].carried);
+                let mut args: Vec<BasicValueEnum<'ctx>> = vec![exception.into()];
+                args.extend_from_slice(&self.stack[height - carried..height]);
+                return self.branch_with(landing, &phis, &args);
+            }
+        };
+        let tag = self.exception_tag(exception)?;
+        for clause in clauses {
             let matched = self.new_block("catch");
             let next = self.new_block("catch_next");
             match clause.tag {
                 Some(index) => {
-                    let identity = self.tag_identity(index)?;
-                    let same = self.builder.build_int_compare(
-                        IntPredicate::EQ,
-                        tag,
-                        identity,
-                        "is_tag",
-                    )?;
+                    let same = self.is_tag(tag, index)?;
                     self.builder.build_conditional_branch(same, matched, next)?;
                 }
                 None => {
@@ -273,27 +313,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 }
             }
             self.builder.position_at_end(matched);
-            let mut values = Vec::new();
-            if let Some(index) = clause.tag {
-                let ty = self.env.info.tags[index as usize];
-                let params = self.env.info.types[ty as usize].params.clone();
-                for (i, p) in params.iter().enumerate() {
-                    let llvm_ty: BasicTypeEnum<'ctx> = self.llvm_type(*p);
-                    let addr = self.exception_field(
-                        exception,
-                        EXN_PAYLOAD_OFFSET + i as u32 * EXN_SLOT_SIZE,
-                    )?;
-                    let value = self.builder.build_load(llvm_ty, addr, "caught")?;
-                    if let Some(inst) = value.as_instruction_value() {
-                        let _ = inst.set_alignment(16);
-                    }
-                    values.push(value);
-                }
-            }
+            let mut values = match clause.tag {
+                Some(index) => self.load_payload(exception, index)?,
+                None => Vec::new(),
+            };
             if clause.by_ref {
-                let flag = self.exception_field(exception, EXN_EXPOSED_OFFSET)?;
-                let one = self.context().i64_type().const_int(1, false);
-                self.builder.build_store(flag, one)?;
+                self.expose(exception)?;
                 values.push(exception.into());
             } else {
                 self.call_builtin(Builtin::ExnRelease, &[exception.into()])?;
@@ -305,15 +330,59 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 return Ok(());
             }
         }
-        // No clause matched: rethrow to the enclosing handlers.
-        let handler = self.handlers.pop();
-        let reachable = self.reachable;
-        let result = self.raise(exception);
-        self.reachable = reachable;
-        if let Some(handler) = handler {
-            self.handlers.push(handler);
+        // No clause matched: on to the enclosing handlers.
+        self.dispatch_at(level - 1, exception)
+    }
+
+    /// The tag identity of `exception`.
+    pub(super) fn exception_tag(
+        &mut self,
+        exception: PointerValue<'ctx>,
+    ) -> Result<PointerValue<'ctx>> {
+        let ptr_ty = self.context().ptr_type(AddressSpace::default());
+        let tag_addr = self.exception_field(exception, EXN_TAG_OFFSET)?;
+        Ok(self
+            .builder
+            .build_load(ptr_ty, tag_addr, "tag")?
+            .into_pointer_value())
+    }
+
+    /// Whether tag identity `tag` is tag `index`'s.
+    pub(super) fn is_tag(&mut self, tag: PointerValue<'ctx>, index: u32) -> Result<IntValue<'ctx>> {
+        let identity = self.tag_identity(index)?;
+        Ok(self
+            .builder
+            .build_int_compare(IntPredicate::EQ, tag, identity, "is_tag")?)
+    }
+
+    /// Loads the values of `exception`, whose tag is `index`.
+    pub(super) fn load_payload(
+        &mut self,
+        exception: PointerValue<'ctx>,
+        index: u32,
+    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
+        let ty = self.env.info.tags[index as usize];
+        let params = self.env.info.types[ty as usize].params.clone();
+        let mut values = Vec::with_capacity(params.len());
+        for (i, p) in params.iter().enumerate() {
+            let llvm_ty: BasicTypeEnum<'ctx> = self.llvm_type(*p);
+            let addr =
+                self.exception_field(exception, EXN_PAYLOAD_OFFSET + i as u32 * EXN_SLOT_SIZE)?;
+            let value = self.builder.build_load(llvm_ty, addr, "caught")?;
+            if let Some(inst) = value.as_instruction_value() {
+                let _ = inst.set_alignment(16);
+            }
+            values.push(value);
         }
-        result
+        Ok(values)
+    }
+
+    /// Marks `exception` as handed out (never freed by `exn_release`).
+    pub(super) fn expose(&mut self, exception: PointerValue<'ctx>) -> Result<()> {
+        let flag = self.exception_field(exception, EXN_EXPOSED_OFFSET)?;
+        let one = self.context().i64_type().const_int(1, false);
+        self.builder.build_store(flag, one)?;
+        Ok(())
     }
 
     /// Branches to the label of the control frame at `index` with `values`

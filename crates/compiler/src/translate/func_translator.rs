@@ -74,7 +74,12 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     /// Which `i32` values are proven memory addresses (for `add nuw`).
     pub(super) address_facts: super::address_facts::AddressFacts,
     /// The open `try_table`s, innermost last.
-    pub(super) handlers: Vec<super::exceptions::Handler>,
+    pub(super) handlers: Vec<super::exceptions::Handler<'ctx>>,
+    /// The hidden local holding the caught exception of each legacy `try`
+    /// (by byte offset) whose handlers a `rethrow` refers to.
+    pub(super) legacy_caught: HashMap<u32, u32>,
+    /// Which local each address in a leaf loop derives from.
+    pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -132,16 +137,33 @@ pub fn translate_function(
         stack_types: Vec::new(),
         address_facts: Default::default(),
         handlers: Vec::new(),
+        legacy_caught: HashMap::new(),
+        pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
     };
+    // Hidden locals (after the Wasm locals) for caught exceptions that a
+    // `rethrow` raises again.
+    let wasm_locals = validator.len_locals();
+    for (k, offset) in super::legacy::rethrow_targets(&input.body)?
+        .into_iter()
+        .enumerate()
+    {
+        this.legacy_caught.insert(offset, wasm_locals + k as u32);
+    }
+    let hidden = this.legacy_caught.len() as u32;
     if env
         .cr
         .as_ref()
         .is_some_and(|cr| cr.checkpointable[func_index as usize])
     {
-        let liveness = super::checkpoint::analyze_liveness(&input.body, validator.len_locals())?;
+        let liveness = super::checkpoint::analyze_liveness(
+            &input.body,
+            wasm_locals + hidden,
+            &this.legacy_caught,
+        )?;
         this.cr = Some(CrFunc::new(func_index, liveness));
     }
     this.declare_locals(&validator)?;
+    this.declare_hidden_locals(hidden)?;
     this.translate_stack_check(func_index, body_position)?;
     let sig = env
         .info
@@ -168,7 +190,7 @@ pub fn translate_function(
         this.translate_operator(&op, offset as usize)?;
     }
     ops.finish().map_err(malformed)?;
-    let locals = (0..validator.len_locals())
+    let mut locals = (0..validator.len_locals())
         .map(|i| {
             validator
                 .get_local_type(i)
@@ -176,6 +198,7 @@ pub fn translate_function(
                 .and_then(crate::parse::val_type)
         })
         .collect::<Result<Vec<_>>>()?;
+    locals.extend((0..hidden).map(|_| ValType::Ref(tern_environ::RefType::EXNREF)));
     Ok(this.finish_migration(locals))
 }
 
@@ -216,6 +239,21 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 ty.const_zero()
             };
             self.entry_builder.build_store(slot, init)?;
+            self.locals.push(Local { slot, ty });
+        }
+        Ok(())
+    }
+
+    /// Adds `count` null-initialized `exnref` locals after the Wasm locals
+    /// (the caught exceptions of legacy handlers that `rethrow`).
+    fn declare_hidden_locals(&mut self, count: u32) -> Result<()> {
+        let ty: BasicTypeEnum<'ctx> = self
+            .context()
+            .ptr_type(inkwell::AddressSpace::default())
+            .into();
+        for _ in 0..count {
+            let slot = self.entry_builder.build_alloca(ty, "caught")?;
+            self.entry_builder.build_store(slot, ty.const_zero())?;
             self.locals.push(Local { slot, ty });
         }
         Ok(())

@@ -50,6 +50,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let base = self.memory_base(memory)?;
         if !memory64 {
             self.address_facts.on_access(index);
+            let base = self.access_base(memory, base, index)?;
             let index = self.builder.build_int_z_extend(index, i64_ty, "index")?;
             let offset = if memarg.offset == 0 {
                 index

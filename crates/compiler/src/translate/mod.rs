@@ -14,8 +14,10 @@ mod env;
 mod exceptions;
 mod func_env;
 mod func_translator;
+pub mod legacy;
 mod memory;
 pub mod ops;
+mod pointer_bases;
 mod tables;
 mod tbaa;
 pub mod trapping_loads;
@@ -43,9 +45,10 @@ pub fn translate_module(
     wasm: &[u8],
 ) -> Result<Option<MigrationInfo>> {
     let mut functions = Vec::new();
+    let enabled = parsed.features;
     for (index, input) in parsed.functions.into_iter().enumerate() {
         let points = translate_function(env, index as u32, input)
-            .map_err(|err| crate::parse::classify_failure(wasm, err))?;
+            .map_err(|err| crate::parse::classify_failure(wasm, err, enabled))?;
         functions.push(points.unwrap_or_default());
     }
     Ok(env.cr.as_ref().map(|_| MigrationInfo {

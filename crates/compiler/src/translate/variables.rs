@@ -14,6 +14,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if value.is_int_value() {
             self.address_facts
                 .on_local_get(index, value.into_int_value());
+            self.pointer_bases
+                .on_local_get(index, value.into_int_value());
         }
         self.push(value);
         Ok(())
@@ -26,6 +28,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.build_store(local.slot, value)?;
         if value.is_int_value() {
             self.address_facts
+                .on_local_set(index, value.into_int_value());
+            self.pointer_bases
                 .on_local_set(index, value.into_int_value());
         }
         if tee {

@@ -15,12 +15,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `Unsupported` for operators tern does not lower; LLVM errors.
     pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         self.address_facts.on_control(op);
+        self.track_pointer_bases(op, offset as u32)?;
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
         self.position = offset as u32;
-        if matches!(op, Operator::I32Add) && self.translate_address_add()? {
-            return Ok(());
+        if matches!(op, Operator::I32Add) {
+            return self.translate_i32_add(op);
         }
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
@@ -42,6 +43,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         })
     }
 
+    /// `i32.add`: `add nuw` when the address facts allow it; the pointer
+    /// bases learn what the sum derives from.
+    fn translate_i32_add(&mut self, op: &Operator<'_>) -> Result<()> {
+        let operands = match self.stack[..] {
+            [.., lhs, rhs] => Some((lhs.into_int_value(), rhs.into_int_value())),
+            _ => None,
+        };
+        if !self.translate_address_add()? {
+            numeric::translate_numeric(self, op)?;
+        }
+        if let (Some((lhs, rhs)), Some(sum)) = (operands, self.stack.last()) {
+            self.pointer_bases.on_add(lhs, rhs, sum.into_int_value());
+        }
+        Ok(())
+    }
+
     /// In dead code only nesting matters: count opened blocks, and resume at
     /// the `else`/`end` of the frame that became unreachable.
     fn translate_unreachable_operator(&mut self, op: &Operator<'_>) -> Result<()> {
@@ -49,12 +66,20 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             Operator::Block { .. }
             | Operator::Loop { .. }
             | Operator::If { .. }
-            | Operator::TryTable { .. } => {
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => {
                 self.dead_depth += 1;
             }
             Operator::Else if self.dead_depth == 0 => self.translate_else()?,
+            Operator::Catch { tag_index } if self.dead_depth == 0 => {
+                self.translate_legacy_catch(Some(*tag_index))?
+            }
+            Operator::CatchAll if self.dead_depth == 0 => self.translate_legacy_catch(None)?,
             Operator::End if self.dead_depth == 0 => self.translate_end()?,
-            Operator::End => self.dead_depth -= 1,
+            Operator::Delegate { relative_depth } if self.dead_depth == 0 => {
+                self.translate_legacy_delegate(*relative_depth)?
+            }
+            Operator::End | Operator::Delegate { .. } => self.dead_depth -= 1,
             _ => {}
         }
         Ok(())
@@ -113,6 +138,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             O::TryTable { try_table } => self.translate_try_table(try_table)?,
             O::Throw { tag_index } => self.translate_throw(*tag_index)?,
             O::ThrowRef => self.translate_throw_ref()?,
+            O::Try { blockty } => self.translate_legacy_try(*blockty)?,
+            O::Catch { tag_index } => self.translate_legacy_catch(Some(*tag_index))?,
+            O::CatchAll => self.translate_legacy_catch(None)?,
+            O::Delegate { relative_depth } => self.translate_legacy_delegate(*relative_depth)?,
+            O::Rethrow { relative_depth } => self.translate_rethrow(*relative_depth)?,
             _ => return Ok(false),
         }
         Ok(true)

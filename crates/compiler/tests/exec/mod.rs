@@ -17,6 +17,7 @@ pub fn run(wat: &str, opt_level: u8, calls: &[(&str, &[u64])]) -> Vec<String> {
         opt_level,
         symbol_prefix: "tern_m0_".into(),
         checkpoint: false,
+        ..Default::default()
     };
     let compiled = compile_module(wat.as_bytes(), &opts).unwrap_or_else(|e| panic!("{e}"));
     let info = &compiled.info;

@@ -1,9 +1,11 @@
 //! Converting between a live instance and a [`Snapshot`].
 //!
 //! Capturing turns raw frame slots into typed values (function references
-//! become function indices). Restoring checks everything against the module
-//! first — identity, numbering, every frame's function, position, value
-//! count and types, every function index, table and memory size — so that a
+//! become function indices, exception references indices into the
+//! snapshot's exception table, each exception object once). Restoring
+//! checks everything against the module first — identity, numbering, every
+//! frame's function, position, value count and types, every function index,
+//! every exception's tag and values, table and memory size — so that a
 //! truncated, corrupted, mismatched or hostile snapshot is refused with a
 //! message before any of it is applied.
 
@@ -15,7 +17,7 @@ use tern_snapshot::file::{SnapshotFile, WriteReport};
 use tern_snapshot::memory::{
     ApplyStats, EncodeOptions, EncodeStats, MemoryImage, MemorySource, RawChunks, WASM_PAGE,
 };
-use tern_snapshot::{Entry, Frame, ModuleIdentity, Snapshot, TableState, Value};
+use tern_snapshot::{Entry, Exception, Frame, ModuleIdentity, Snapshot, TableState, Value};
 
 use super::capture::CapturedFrame;
 use super::restore::RestoreFrame;
@@ -38,42 +40,94 @@ fn is_extern(ty: ValType) -> bool {
     )
 }
 
-/// A raw slot of type `ty` as a snapshot value.
-fn to_value(raw: u128, ty: ValType, funcs: &HashMap<usize, u32>) -> Result<Value, String> {
-    Ok(match ty {
-        ValType::I32 => Value::I32(raw as u32),
-        ValType::I64 => Value::I64(raw as u64),
-        ValType::F32 => Value::F32(raw as u32),
-        ValType::F64 => Value::F64(raw as u64),
-        ValType::V128 => Value::V128(raw),
-        ty if is_extern(ty) => Value::ExternRef((raw != 0).then_some(raw as u64)),
-        // A caught exception lives in the runtime's heap, not in the module's
-        // state: a snapshot cannot hold one (yet). Null is a null reference.
-        ValType::Ref(r) if matches!(r.heap, HeapType::Exn | HeapType::NoExn) => {
-            if raw != 0 {
-                return Err(
-                    "unsupported feature: checkpoint while an exception reference (exnref) is live"
-                        .into(),
-                );
-            }
-            Value::FuncRef(None)
-        }
-        ValType::Ref(_) => {
-            let addr = raw as u64 as usize;
-            if addr == 0 {
-                Value::FuncRef(None)
-            } else {
-                let index = funcs
-                    .get(&addr)
-                    .ok_or("a function reference to another instance cannot be checkpointed")?;
-                Value::FuncRef(Some(*index))
-            }
-        }
-    })
+fn is_exn(ty: ValType) -> bool {
+    matches!(
+        ty,
+        ValType::Ref(r) if matches!(r.heap, HeapType::Exn | HeapType::NoExn)
+    )
 }
 
-/// A snapshot value as a raw slot of type `ty`, checked.
-fn from_value(value: Value, ty: ValType, instance: &Instance) -> Result<u128, String> {
+/// Turns raw slots into snapshot values, collecting the exceptions they
+/// refer to (each once, those an exception holds before it).
+struct Capturer<'a> {
+    instance: &'a Instance,
+    funcs: HashMap<usize, u32>,
+    /// Exceptions already in `exceptions`, by address.
+    seen: HashMap<usize, u32>,
+    exceptions: Vec<Exception>,
+    /// Their addresses, in the same order.
+    addresses: Vec<*mut u8>,
+}
+
+impl Capturer<'_> {
+    /// A raw slot of type `ty` as a snapshot value.
+    fn value(&mut self, raw: u128, ty: ValType) -> Result<Value, String> {
+        Ok(match ty {
+            ValType::I32 => Value::I32(raw as u32),
+            ValType::I64 => Value::I64(raw as u64),
+            ValType::F32 => Value::F32(raw as u32),
+            ValType::F64 => Value::F64(raw as u64),
+            ValType::V128 => Value::V128(raw),
+            ty if is_extern(ty) => Value::ExternRef((raw != 0).then_some(raw as u64)),
+            ty if is_exn(ty) => match raw as u64 as usize {
+                0 => Value::ExnRef(None),
+                addr => Value::ExnRef(Some(self.exception(addr)?)),
+            },
+            ValType::Ref(_) => {
+                let addr = raw as u64 as usize;
+                if addr == 0 {
+                    Value::FuncRef(None)
+                } else {
+                    let index = self
+                        .funcs
+                        .get(&addr)
+                        .ok_or("a function reference to another instance cannot be checkpointed")?;
+                    Value::FuncRef(Some(*index))
+                }
+            }
+        })
+    }
+
+    /// The snapshot index of the live exception at `addr`.
+    fn exception(&mut self, addr: usize) -> Result<u32, String> {
+        if let Some(index) = self.seen.get(&addr) {
+            return Ok(*index);
+        }
+        // SAFETY: `addr` is a non-null exnref of this instance's state (a
+        // frame slot, global or table element of exnref type, or a value
+        // of such an exception): a live exception object.
+        let (identity, raw) = unsafe { crate::exceptions::parts(addr as *const u8) };
+        let info = &self.instance.module().info;
+        let tag = (0..info.tags.len() as u32)
+            .find(|&t| self.instance.tag(t).is_some_and(|t| t.identity == identity))
+            .ok_or("an exception of a tag this module neither defines nor imports cannot be checkpointed")?;
+        let params = info.types[info.tags[tag as usize] as usize].params.clone();
+        if params.len() != raw.len() {
+            return Err(format!(
+                "an exception of tag {tag} has the wrong number of values"
+            ));
+        }
+        let values = params
+            .iter()
+            .zip(raw)
+            .map(|(ty, raw)| self.value(raw, *ty))
+            .collect::<Result<Vec<_>, _>>()?;
+        let index = self.exceptions.len() as u32;
+        self.exceptions.push(Exception { tag, values });
+        self.addresses.push(addr as *mut u8);
+        self.seen.insert(addr, index);
+        Ok(index)
+    }
+}
+
+/// A snapshot value as a raw slot of type `ty`, checked; `exceptions` are
+/// the exception objects an `exnref` may refer to.
+fn from_value(
+    value: Value,
+    ty: ValType,
+    instance: &Instance,
+    exceptions: &[*mut u8],
+) -> Result<u128, String> {
     Ok(match (value, ty) {
         (Value::I32(v), ValType::I32) => u128::from(v),
         (Value::I64(v), ValType::I64) => u128::from(v),
@@ -81,8 +135,15 @@ fn from_value(value: Value, ty: ValType, instance: &Instance) -> Result<u128, St
         (Value::F64(v), ValType::F64) => u128::from(v),
         (Value::V128(v), ValType::V128) => v,
         (Value::ExternRef(h), t) if is_extern(t) => u128::from(h.unwrap_or(0)),
-        (Value::FuncRef(None), ValType::Ref(r)) if r.nullable && !is_extern(ty) => 0,
-        (Value::FuncRef(Some(i)), ValType::Ref(_)) if !is_extern(ty) => {
+        (Value::ExnRef(None), ValType::Ref(r)) if r.nullable && is_exn(ty) => 0,
+        (Value::ExnRef(Some(i)), ValType::Ref(r)) if r.heap == HeapType::Exn => {
+            let e = exceptions
+                .get(i as usize)
+                .ok_or_else(|| format!("exception index {i} is out of range"))?;
+            *e as usize as u128
+        }
+        (Value::FuncRef(None), ValType::Ref(r)) if r.nullable && r.is_func() => 0,
+        (Value::FuncRef(Some(i)), ValType::Ref(r)) if r.is_func() => {
             let f = instance
                 .func(i)
                 .ok_or_else(|| format!("function index {i} is out of range"))?;
@@ -92,27 +153,79 @@ fn from_value(value: Value, ty: ValType, instance: &Instance) -> Result<u128, St
     })
 }
 
-fn value_of_global(raw: u128, ty: ValType, funcs: &HashMap<usize, u32>) -> Result<Value, String> {
-    to_value(raw, ty, funcs)
+/// Allocates the snapshot's exceptions again, in order, after checking each
+/// against the module: its tag exists, and its values have the tag's
+/// parameter types (an `exnref` value refers to an earlier exception).
+///
+/// # Errors
+/// A message naming the first exception that does not fit.
+pub fn restore_exceptions(
+    snapshot: &Snapshot,
+    instance: &Instance,
+) -> Result<Vec<*mut u8>, String> {
+    let info = &instance.module().info;
+    let mut out: Vec<*mut u8> = Vec::with_capacity(snapshot.exceptions.len());
+    for (i, e) in snapshot.exceptions.iter().enumerate() {
+        let tag = instance
+            .tag(e.tag)
+            .filter(|_| (e.tag as usize) < info.tags.len())
+            .ok_or_else(|| {
+                format!(
+                    "exception {i}: tag {} is out of range (the module has {} tags)",
+                    e.tag,
+                    info.tags.len()
+                )
+            })?;
+        let params = &info.types[info.tags[e.tag as usize] as usize].params;
+        if e.values.len() != params.len() {
+            return Err(format!(
+                "exception {i}: {} values where tag {} has {} parameters",
+                e.values.len(),
+                e.tag,
+                params.len()
+            ));
+        }
+        let raw = e
+            .values
+            .iter()
+            .zip(params)
+            .enumerate()
+            .map(|(j, (v, ty))| {
+                from_value(*v, *ty, instance, &out)
+                    .map_err(|err| format!("exception {i}, value {j}: {err}"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(crate::exceptions::new_exposed(tag.identity, &raw));
+    }
+    Ok(out)
 }
 
-/// Builds the snapshot of `instance` stopped with `frames` (innermost first).
+/// Builds the snapshot of `instance` stopped with `frames` (innermost first);
+/// also returns the live exception objects in the order of the snapshot's
+/// exceptions (a checkpoint-and-continue goes on with the same objects).
 ///
 /// # Errors
 /// A frame at an unknown point, or state that cannot be expressed at the Wasm
-/// level (a reference into another instance).
+/// level (a reference into another instance, an exception of a tag the
+/// module does not see).
 pub fn capture(
     instance: &Instance,
     index: &PointIndex,
     frames: &[CapturedFrame],
     entry: Entry,
-) -> Result<Snapshot, String> {
+) -> Result<(Snapshot, Vec<*mut u8>), String> {
     let info = &instance.module().info;
     let migration = info
         .migration
         .as_ref()
         .ok_or("the module was not compiled with --cr")?;
-    let funcs = funcref_indices(instance);
+    let mut cx = Capturer {
+        instance,
+        funcs: funcref_indices(instance),
+        seen: HashMap::new(),
+        exceptions: Vec::new(),
+        addresses: Vec::new(),
+    };
     let mut out_frames = Vec::with_capacity(frames.len());
     for frame in frames.iter().rev() {
         let (func, point) = index
@@ -125,12 +238,12 @@ pub fn capture(
         let mut locals = Vec::with_capacity(point.locals.len());
         for &l in &point.locals {
             let ty = fm.locals[l as usize];
-            locals.push((l, to_value(slots.next().unwrap_or(0), ty, &funcs)?));
+            locals.push((l, cx.value(slots.next().unwrap_or(0), ty)?));
         }
         let stack = point
             .stack
             .iter()
-            .map(|ty| to_value(slots.next().unwrap_or(0), *ty, &funcs))
+            .map(|ty| cx.value(slots.next().unwrap_or(0), *ty))
             .collect::<Result<Vec<_>, _>>()?;
         out_frames.push(Frame {
             func,
@@ -142,7 +255,7 @@ pub fn capture(
     let globals = (0..info.globals.len() as u32)
         .map(|i| {
             let g = instance.global(i).ok_or("missing global")?;
-            value_of_global(g.get(), g.ty().content, &funcs)
+            cx.value(g.get(), g.ty().content)
         })
         .collect::<Result<Vec<_>, String>>()?;
     let tables = (0..info.tables.len() as u32)
@@ -150,7 +263,7 @@ pub fn capture(
             let t = instance.table(i).ok_or("missing table")?;
             let ty = ValType::Ref(t.ty().element);
             let elements = (0..t.len())
-                .map(|e| to_value(t.get(e).unwrap_or(0) as u128, ty, &funcs))
+                .map(|e| cx.value(t.get(e).unwrap_or(0) as u128, ty))
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(TableState { elements })
         })
@@ -177,24 +290,28 @@ pub fn capture(
         .collect();
     names.sort();
     names.dedup();
-    Ok(Snapshot {
-        identity: ModuleIdentity {
-            module_hash: info.module_hash,
-            scheme: migration.scheme,
-            points_fingerprint: migration.fingerprint(),
-            name: info.name.clone(),
+    Ok((
+        Snapshot {
+            identity: ModuleIdentity {
+                module_hash: info.module_hash,
+                scheme: migration.scheme,
+                points_fingerprint: migration.fingerprint(),
+                name: info.name.clone(),
+            },
+            writer_isa: std::env::consts::ARCH.to_string(),
+            entry,
+            frames: out_frames,
+            globals,
+            tables,
+            memories,
+            dropped_data: instance.dropped_data(),
+            dropped_elements: instance.dropped_elements(),
+            wasi,
+            names,
+            exceptions: cx.exceptions,
         },
-        writer_isa: std::env::consts::ARCH.to_string(),
-        entry,
-        frames: out_frames,
-        globals,
-        tables,
-        memories,
-        dropped_data: instance.dropped_data(),
-        dropped_elements: instance.dropped_elements(),
-        wasi,
-        names,
-    })
+        cx.addresses,
+    ))
 }
 
 /// What writing a snapshot did, for `TERN_CHECKPOINT_REPORT`.
@@ -257,7 +374,8 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Checks that `snapshot` belongs to this module and is consistent, and
-/// converts its frames into restore frames (bottom first).
+/// converts its frames into restore frames (bottom first); `exceptions` are
+/// the objects of the snapshot's exceptions ([`restore_exceptions`]).
 ///
 /// # Errors
 /// A message naming the first problem.
@@ -265,6 +383,7 @@ pub fn check_frames(
     snapshot: &Snapshot,
     instance: &Instance,
     index: &PointIndex,
+    exceptions: &[*mut u8],
 ) -> Result<Vec<RestoreFrame>, String> {
     let info = &instance.module().info;
     let migration = info
@@ -373,13 +492,13 @@ pub fn check_frames(
                 ));
             }
             slots.push(
-                from_value(*v, fm.locals[*l as usize], instance)
+                from_value(*v, fm.locals[*l as usize], instance, exceptions)
                     .map_err(|e| format!("frame {i}, local {l}: {e}"))?,
             );
         }
         for (j, (v, ty)) in frame.stack.iter().zip(&point.stack).enumerate() {
             slots.push(
-                from_value(*v, *ty, instance)
+                from_value(*v, *ty, instance, exceptions)
                     .map_err(|e| format!("frame {i}, stack value {j}: {e}"))?,
             );
         }
@@ -448,13 +567,15 @@ fn apply_memory(
 }
 
 /// Applies globals, tables, memories and dropped segments of a checked
-/// snapshot to a fresh (uninitialized) instance; memories as `mode` says.
+/// snapshot to a fresh (uninitialized) instance; `exceptions` as for
+/// [`check_frames`], memories as `mode` says.
 ///
 /// # Errors
 /// A message naming the first value that does not fit the module.
 pub fn apply_state(
     file: &SnapshotFile,
     instance: &Instance,
+    exceptions: &[*mut u8],
     mode: RestoreMemory,
 ) -> Result<Applied, String> {
     let snapshot = &file.snapshot;
@@ -467,8 +588,8 @@ pub fn apply_state(
     }
     for (i, v) in snapshot.globals.iter().enumerate() {
         let g = instance.global(i as u32).ok_or("missing global")?;
-        let raw =
-            from_value(*v, g.ty().content, instance).map_err(|e| format!("global {i}: {e}"))?;
+        let raw = from_value(*v, g.ty().content, instance, exceptions)
+            .map_err(|e| format!("global {i}: {e}"))?;
         g.set(raw);
     }
     for (i, t) in snapshot.tables.iter().enumerate() {
@@ -483,8 +604,8 @@ pub fn apply_state(
         }
         let ty = ValType::Ref(table.ty().element);
         for (e, v) in t.elements.iter().enumerate() {
-            let raw =
-                from_value(*v, ty, instance).map_err(|err| format!("table {i}[{e}]: {err}"))?;
+            let raw = from_value(*v, ty, instance, exceptions)
+                .map_err(|err| format!("table {i}[{e}]: {err}"))?;
             table
                 .set(e as u64, raw as usize)
                 .map_err(|_| format!("table {i}[{e}] is out of range"))?;

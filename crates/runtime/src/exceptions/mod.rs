@@ -104,6 +104,41 @@ extern "C" fn exn_new_impl(_vmctx: *mut u8, tag: *const u8, count: i32) -> *mut 
     head as *mut u8
 }
 
+/// The tag identity and raw value slots of a live exception (what a
+/// checkpoint saves of it).
+///
+/// # Safety
+/// `exception` must be a live exception object: a non-null `exnref`
+/// produced by compiled code or [`new_exposed`].
+pub unsafe fn parts(exception: *const u8) -> (*const u8, Vec<u128>) {
+    let head = exception as *const ExceptionHead;
+    // SAFETY: per the contract, `head` is a live exception with `count`
+    // 16-byte slots from `EXN_PAYLOAD_OFFSET` (16-aligned).
+    unsafe {
+        let count = (*head).count as usize;
+        let slots = exception.add(EXN_PAYLOAD_OFFSET as usize) as *const u128;
+        let values = (0..count).map(|i| slots.add(i).read()).collect();
+        ((*head).tag, values)
+    }
+}
+
+/// A new exception of tag identity `tag` holding `values` (raw slots),
+/// already exposed as an `exnref` (a restored exception is never freed).
+pub fn new_exposed(tag: *const u8, values: &[u128]) -> *mut u8 {
+    let exception = exn_new_impl(std::ptr::null_mut(), tag, values.len() as i32);
+    let head = exception as *mut ExceptionHead;
+    // SAFETY: `exn_new_impl` returned a live exception with `values.len()`
+    // slots from `EXN_PAYLOAD_OFFSET` (16-aligned).
+    unsafe {
+        (*head).exposed = 1;
+        let slots = exception.add(EXN_PAYLOAD_OFFSET as usize) as *mut u128;
+        for (i, v) in values.iter().enumerate() {
+            slots.add(i).write(*v);
+        }
+    }
+    exception
+}
+
 extern "C" {
     fn _Unwind_RaiseException(exception: *mut UnwindException) -> i32;
 }

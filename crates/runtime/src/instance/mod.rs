@@ -531,6 +531,11 @@ impl Instance {
         self.globals.get(index as usize)
     }
 
+    /// Tag `index` (imported or defined).
+    pub fn tag(&self, index: u32) -> Option<Tag> {
+        self.tags.get(index as usize).copied()
+    }
+
     /// Function `index`.
     pub fn func(&self, index: u32) -> Option<FuncHandle> {
         self.funcs.get(index as usize).copied()

@@ -38,6 +38,7 @@ fn end_to_end_passes_and_fails() {
         target,
         opt_level: 2,
         checkpoint: false,
+        features: tern_compiler::parse::SUPPORTED,
     };
     let launcher = Launcher::new(target, None);
     let report = run_file("selftest.wast", SELF_TEST, codegen, &launcher, &dir);

@@ -12,7 +12,11 @@
 //! `br`/`br_if`/`br_table` go to a loop's header or past a block's `end`,
 //! `if` to its `else` or `end`, `return` and `unreachable` nowhere. Inside a
 //! `try_table`, a call (which may throw) and `throw`/`throw_ref` also lead to
-//! every catch clause's label of every enclosing `try_table`.
+//! every catch clause's label of every enclosing `try_table`. Inside a legacy
+//! `try` body they lead to the start of each of its handlers (and of every
+//! enclosing `try` body's handlers: a superset, which only saves more). A
+//! handler's start defines the try's hidden caught-exception local (if a
+//! `rethrow` reads it), which comes after the Wasm locals.
 
 use crate::error::Result;
 use crate::parse::malformed;
@@ -89,6 +93,8 @@ struct Node {
     offset: u32,
     uses: Option<u32>,
     defs: Option<u32>,
+    /// A hidden local defined on entry (the first node of a legacy handler).
+    entry_def: Option<u32>,
     succ: Vec<usize>,
     point: bool,
 }
@@ -180,6 +186,16 @@ enum Frame {
         ends: Vec<usize>,
         catches: Vec<u32>,
     },
+    /// A legacy `try`: its body's calls and throws lead to each handler.
+    LegacyTry {
+        ends: Vec<usize>,
+        /// The nodes of the body that may throw.
+        throwers: Vec<usize>,
+        /// Whether a `catch` was reached (the body is over).
+        in_handler: bool,
+        /// The hidden local of the caught exception, if `rethrow` reads it.
+        caught: Option<u32>,
+    },
     Loop {
         header: usize,
         facts: LoopFacts,
@@ -191,11 +207,17 @@ enum Frame {
     },
 }
 
-/// Analyzes `body`, whose function has `num_locals` locals (parameters first).
+/// Analyzes `body`, whose function has `num_locals` locals (parameters first,
+/// then the hidden ones: `caught` maps a legacy `try`'s byte offset to its
+/// caught-exception local).
 ///
 /// # Errors
 /// `Malformed` if the body cannot be read (validation reports it precisely).
-pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
+pub fn analyze(
+    body: &FunctionBody<'_>,
+    num_locals: u32,
+    caught: &HashMap<u32, u32>,
+) -> Result<Liveness> {
     let mut reader = body.get_operators_reader().map_err(malformed)?;
     let mut ops = Vec::new();
     while !reader.eof() {
@@ -207,11 +229,13 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
     // Branch edges whose target (a block's end) is not known yet: (node, frame depth index).
     let mut frames: Vec<Frame> = vec![Frame::Block { ends: Vec::new() }];
     let mut counted = HashSet::new();
+    let mut pending_entry_def = None;
     for (i, (offset, op)) in ops.iter().enumerate() {
         let mut node = Node {
             offset: *offset,
             uses: None,
             defs: None,
+            entry_def: pending_entry_def.take(),
             succ: Vec::new(),
             point: false,
         };
@@ -223,9 +247,25 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                     facts.backedges += 1;
                     Some(*header)
                 }
-                Frame::Block { ends } | Frame::TryTable { ends, .. } | Frame::If { ends, .. } => {
+                Frame::Block { ends }
+                | Frame::TryTable { ends, .. }
+                | Frame::If { ends, .. }
+                | Frame::LegacyTry { ends, .. } => {
                     ends.push(from);
                     None
+                }
+            }
+        };
+        // A node that may throw inside legacy `try` bodies.
+        let throws_in_legacy = |frames: &mut Vec<Frame>, from: usize| {
+            for f in frames.iter_mut() {
+                if let Frame::LegacyTry {
+                    throwers,
+                    in_handler: false,
+                    ..
+                } = f
+                {
+                    throwers.push(from);
                 }
             }
         };
@@ -277,7 +317,42 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 })
             }
             Operator::Throw { .. } | Operator::ThrowRef => {
+                throws_in_legacy(&mut frames, i);
                 flow = Flow::Jump(handler_targets(&mut frames, i));
+            }
+            Operator::Rethrow { relative_depth } => {
+                node.uses = frames
+                    .len()
+                    .checked_sub(1 + *relative_depth as usize)
+                    .and_then(|k| match &frames[k] {
+                        Frame::LegacyTry { caught, .. } => *caught,
+                        _ => None,
+                    });
+                throws_in_legacy(&mut frames, i);
+                flow = Flow::Jump(handler_targets(&mut frames, i));
+            }
+            Operator::Try { .. } => frames.push(Frame::LegacyTry {
+                ends: Vec::new(),
+                throwers: Vec::new(),
+                in_handler: false,
+                caught: caught.get(offset).copied(),
+            }),
+            Operator::Catch { .. } | Operator::CatchAll => {
+                if let Some(Frame::LegacyTry {
+                    ends,
+                    throwers,
+                    in_handler,
+                    caught,
+                }) = frames.last_mut()
+                {
+                    ends.push(i);
+                    *in_handler = true;
+                    for t in throwers.iter() {
+                        nodes_push_succ(&mut nodes, *t, i + 1);
+                    }
+                    pending_entry_def = *caught;
+                }
+                flow = Flow::Jump(Vec::new());
             }
             Operator::Loop { .. } => {
                 node.point = true;
@@ -303,8 +378,12 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 }
                 flow = Flow::Jump(Vec::new());
             }
-            Operator::End => match frames.pop() {
-                Some(Frame::Block { ends } | Frame::TryTable { ends, .. }) => {
+            Operator::End | Operator::Delegate { .. } => match frames.pop() {
+                Some(
+                    Frame::Block { ends }
+                    | Frame::TryTable { ends, .. }
+                    | Frame::LegacyTry { ends, .. },
+                ) => {
                     for e in ends {
                         nodes_push_succ(&mut nodes, e, i + 1);
                     }
@@ -361,6 +440,7 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
             | Operator::ReturnCallRef { .. } => flow = Flow::Jump(Vec::new()),
             Operator::Call { .. } | Operator::CallIndirect { .. } | Operator::CallRef { .. } => {
                 node.point = true;
+                throws_in_legacy(&mut frames, i);
                 let handlers = handler_targets(&mut frames, i);
                 node.succ.extend(handlers);
                 for f in frames.iter_mut() {
@@ -398,8 +478,10 @@ pub fn analyze(body: &FunctionBody<'_>, num_locals: u32) -> Result<Liveness> {
                 }
             }
             let mut inn = out.clone();
-            if let Some(d) = nodes[i].defs.filter(|d| *d < num_locals) {
-                inn.remove(d);
+            for d in [nodes[i].defs, nodes[i].entry_def].into_iter().flatten() {
+                if d < num_locals {
+                    inn.remove(d);
+                }
             }
             if let Some(u) = nodes[i].uses.filter(|u| *u < num_locals) {
                 inn.insert(u);
