@@ -233,4 +233,21 @@ mod tests {
         assert!(parse(&s(&["--dir", "::x", "--"])).is_err());
         assert!(parse(&s(&["positional", "--"])).is_err());
     }
+
+    #[test]
+    fn restore_memory_modes() {
+        assert_eq!(
+            parse(&s(&["--"])).unwrap().restore_memory,
+            RestoreMemory::Verify
+        );
+        for (name, mode) in [
+            ("verify", RestoreMemory::Verify),
+            ("lazy", RestoreMemory::Lazy),
+            ("copy", RestoreMemory::Copy),
+        ] {
+            let o = parse(&s(&["--restore-memory", name, "--"])).unwrap();
+            assert_eq!((o.restore_memory, o.restore_memory.name()), (mode, name));
+        }
+        assert!(parse(&s(&["--restore-memory=fast", "--"])).is_err());
+    }
 }

@@ -594,4 +594,37 @@ mod tests {
             (65536, vec![1, 2, 3])
         );
     }
+
+    #[test]
+    fn a_file_maps_copy_on_write_and_misaligned_ranges_are_refused() {
+        let path = std::env::temp_dir().join(format!("tern-map-{}", std::process::id()));
+        let mut data = vec![0u8; 3 * 65536];
+        data.iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (i % 251) as u8);
+        std::fs::write(&path, &data).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        for populate in [false, true] {
+            let m = Memory::new(ty(4, None)).unwrap();
+            // File bytes [65536, 196608) become guest bytes [65536, 196608).
+            m.map_file(65536, 2 * 65536, &file, 65536, populate)
+                .unwrap();
+            assert_eq!(m.read_vec(0, 16).unwrap(), vec![0u8; 16]);
+            assert_eq!(m.read_vec(65536, 65536).unwrap(), &data[65536..131072]);
+            m.write(70000, &[9, 9]).unwrap();
+            assert_eq!(m.read_vec(70000, 2).unwrap(), vec![9, 9]);
+            assert_eq!(m.grow(1), Some(4), "growing after a mapping still works");
+            assert!(m.map_file(1, 65536, &file, 0, populate).is_err());
+            assert!(m.map_file(0, 65536, &file, 1, populate).is_err());
+            assert!(m
+                .map_file(4 * 65536, 2 * 65536, &file, 0, populate)
+                .is_err());
+        }
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            data,
+            "the file is never written"
+        );
+        std::fs::remove_file(&path).unwrap();
+    }
 }
