@@ -555,7 +555,7 @@ impl SnapshotFile {
             }
             _ => (std::borrow::Cow::Borrowed(&[][..]), 0),
         };
-        let mut stats = memory::apply(
+        let stats = memory::apply(
             image,
             dest,
             raw,
@@ -566,9 +566,6 @@ impl SnapshotFile {
             },
         )
         .map_err(mem_err)?;
-        if self.file().is_some() && raw == RawChunks::Copy {
-            stats.raw_read = image.raw_chunks() as u64;
-        }
         Ok(stats)
     }
 
@@ -664,11 +661,15 @@ fn write_direct(
     let head = head_bytes(snapshot, data.len());
     let start = data_start(head.len() as u64, &snapshot.memories);
     let mut at = start;
-    for (k, p) in raw.iter().enumerate() {
+    for p in &raw {
         match direct.write_all_at(p, at) {
             Ok(()) => at += p.len() as u64,
-            // The file system refuses direct I/O: write normally instead.
-            Err(e) if k == 0 && e.raw_os_error() == Some(libc::EINVAL) => return Ok(None),
+            // The file system refuses direct I/O (or these buffers): start
+            // again with ordinary writes.
+            Err(e) if e.raw_os_error() == Some(libc::EINVAL) => {
+                file.set_len(0)?;
+                return Ok(None);
+            }
             Err(e) => return Err(e),
         }
     }
@@ -947,6 +948,44 @@ mod tests {
         assert_eq!(std::fs::read(&path).unwrap(), to_bytes(&s, &enc.data));
         let leftovers = std::fs::read_dir(&dir).unwrap().count();
         assert_eq!(leftovers, 1, "no temporary file is left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn large_raw_areas_are_written_with_direct_io_and_read_back() {
+        // 9 MiB of incompressible, page-aligned memory (as linear memory is):
+        // the raw chunks take the O_DIRECT path (or ordinary writes where the
+        // temporary folder has no direct I/O).
+        let len = 144 * CHUNK;
+        let mut buf = vec![0u8; len + 4096];
+        let at = buf.as_ptr().align_offset(4096);
+        let mem = &mut buf[at..at + len];
+        let mut x = 7u32;
+        for b in mem.iter_mut() {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            *b = (x >> 16) as u8;
+        }
+        mem[CHUNK..2 * CHUNK].fill(0);
+        mem[3 * CHUNK..4 * CHUNK].fill(1);
+        let src = MemorySource {
+            pages: 144,
+            bytes: mem,
+        };
+        let enc = encode(&[src], EncodeOptions::default());
+        assert!(enc.data.raw_len() >= DIRECT_MIN);
+        let s = sample(enc.images.clone());
+        let dir = std::env::temp_dir().join(format!("tern-snap-direct-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("big.tsnap");
+        let report = write_atomic(&path, &s, &enc.data).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        assert_eq!(report.bytes, bytes.len() as u64);
+        assert_eq!(bytes, to_bytes(&s, &enc.data));
+        let file = open(&path).unwrap();
+        file.verify_data().unwrap();
+        let mut back = vec![0u8; len];
+        file.apply_memory(0, &mut back, RawChunks::Copy, 2).unwrap();
+        assert!(back == *mem);
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
