@@ -8,10 +8,12 @@ compiles it with tern twice (plain and --cr), and measures
   * code size: bytes of compiled Wasm functions (symbols tern_m0_func_*),
     and of the whole executables;
   * checkpoint latency (SIGUSR1 to durable snapshot file, measured inside the
-    runtime), snapshot size and memory size, with the signal sent at 40% of
-    the plain run time;
-  * restore latency (process start to the innermost frame resumed), and that
-    the checkpointed + restored output equals the uninterrupted one.
+    runtime) and its phases (reaching a migration point, capture, encode,
+    write, fsync), snapshot size and memory size, with the signal sent at 40%
+    of the plain run time;
+  * restore latency (process start to the innermost frame resumed) with the
+    default `--restore-memory verify` and with `lazy`, and that the
+    checkpointed + restored output equals the uninterrupted one (both modes).
   * with --instructions: instructions executed by each build (valgrind's
     callgrind), whose ratio does not depend on how busy the machine is.
 Prints a markdown table and writes target/bench/cr.{md,png}.
@@ -45,9 +47,11 @@ def checkpoint_once(exe, snap, delay):
         pass
     out, err = p.communicate()
     m = re.search(r"checkpoint latency (\d+) us, snapshot (\d+) bytes, memory (\d+) bytes", err)
+    ph = re.search(r"checkpoint phases: reach point (\d+) us, capture (\d+) us, encode (\d+) us, write (\d+) us, fsync (\d+) us", err)
     if p.returncode != 75 or not m:
         return None, out
-    return (int(m.group(1)), int(m.group(2)), int(m.group(3))), out
+    phases = tuple(int(g) for g in ph.groups()) if ph else None
+    return (int(m.group(1)), int(m.group(2)), int(m.group(3)), phases), out
 
 
 def instructions(exe):
@@ -60,9 +64,9 @@ def instructions(exe):
     return int(m.group(1))
 
 
-def restore_once(exe, snap):
+def restore_once(exe, snap, mode="verify"):
     env = dict(os.environ, TERN_CHECKPOINT_REPORT="1")
-    r = subprocess.run([str(exe), "--restore", str(snap), "--"], capture_output=True, text=True, env=env)
+    r = subprocess.run([str(exe), "--restore", str(snap), "--restore-memory", mode, "--"], capture_output=True, text=True, env=env)
     m = re.search(r"restore latency (\d+) us", r.stderr)
     return (int(m.group(1)) if m else None), r.stdout, r.returncode
 
@@ -99,36 +103,46 @@ def main():
         agree = outputs["plain"] == outputs["cr"]
         snap = work / f"{name}.tsnap"
         ck, first = checkpoint_once(cr, snap, med["plain"] * 0.4)
-        restored_ok, rl = None, None
+        restored_ok, rl, rl_lazy = None, None, None
         if ck:
             rl, rest, code = restore_once(cr, snap)
-            restored_ok = code == 0 and first + rest == outputs["plain"]
+            rl_lazy, rest_lazy, code_lazy = restore_once(cr, snap, "lazy")
+            restored_ok = (code == 0 and first + rest == outputs["plain"]
+                           and code_lazy == 0 and first + rest_lazy == outputs["plain"])
         row = {
             "name": name, "plain": med["plain"], "cr": med["cr"], "ratio": med["cr"] / med["plain"],
             "code": func_bytes(cr) / max(func_bytes(plain), 1),
             "exe": cr.stat().st_size / plain.stat().st_size, "agree": agree,
             "ck_us": ck[0] if ck else None, "snap": ck[1] if ck else None, "mem": ck[2] if ck else None,
-            "restore_us": rl, "restored_ok": restored_ok,
+            "phases": ck[3] if ck else None,
+            "restore_us": rl, "restore_lazy_us": rl_lazy, "restored_ok": restored_ok,
             "instr": instructions(cr) / instructions(plain) if args.instructions else None,
         }
         rows.append(row)
         print(f"  {name}: {row}", file=sys.stderr)
     fmt = lambda v, f: (f.format(v) if v is not None else "-")
-    lines = ["| program | plain (s) | --cr (s) | run-time ratio | code ratio | exe ratio | checkpoint (ms) | snapshot (KiB) | memory (KiB) | restore (ms) | output ok | instructions ratio |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    lines = ["| program | plain (s) | --cr (s) | run-time ratio | code ratio | exe ratio | checkpoint (ms) | snapshot (KiB) | memory (KiB) | restore (ms) | lazy restore (ms) | output ok | instructions ratio |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ok = r["agree"] and r["restored_ok"] is not False
         lines.append(f"| {r['name']} | {r['plain']:.3f} | {r['cr']:.3f} | {r['ratio']:.3f}x | {r['code']:.2f}x | {r['exe']:.2f}x | "
                      f"{fmt(r['ck_us'] and r['ck_us'] / 1000, '{:.2f}')} | {fmt(r['snap'] and r['snap'] / 1024, '{:.1f}')} | "
-                     f"{fmt(r['mem'] and r['mem'] / 1024, '{:.0f}')} | {fmt(r['restore_us'] and r['restore_us'] / 1000, '{:.2f}')} | {'yes' if ok else 'NO'} | {fmt(r['instr'], '{:.3f}x')} |")
+                     f"{fmt(r['mem'] and r['mem'] / 1024, '{:.0f}')} | {fmt(r['restore_us'] and r['restore_us'] / 1000, '{:.2f}')} | "
+                     f"{fmt(r['restore_lazy_us'] and r['restore_lazy_us'] / 1000, '{:.2f}')} | {'yes' if ok else 'NO'} | {fmt(r['instr'], '{:.3f}x')} |")
     ratios = [r["ratio"] for r in rows]
     codes = [r["code"] for r in rows]
     mean = sum(ratios) / len(ratios)
     worst = max(rows, key=lambda r: r["ratio"])
     instrs = [r["instr"] for r in rows if r["instr"] is not None]
     instr_mean = f"**{sum(instrs) / len(instrs):.3f}x**" if instrs else ""
-    lines.append(f"| **mean** | | | **{mean:.3f}x** | **{sum(codes) / len(codes):.2f}x** | | | | | | | {instr_mean} |")
+    lines.append(f"| **mean** | | | **{mean:.3f}x** | **{sum(codes) / len(codes):.2f}x** | | | | | | | | {instr_mean} |")
     lines.append(f"\nworst run-time ratio: {worst['name']} {worst['ratio']:.3f}x; largest code ratio {max(codes):.2f}x")
+    lines.append("\ncheckpoint latency by phase (ms; TERN_CHECKPOINT_REPORT):\n")
+    lines.append("| program | reach point | capture | encode | write | fsync |")
+    lines.append("|---|---|---|---|---|---|")
+    for r in rows:
+        if r["phases"]:
+            lines.append(f"| {r['name']} | " + " | ".join(f"{v / 1000:.2f}" for v in r["phases"]) + " |")
     table = "\n".join(lines)
     print(table)
     (out / "cr.md").write_text(table + "\n")

@@ -8,6 +8,7 @@ mod common;
 
 use common::{Run, TempDir};
 use std::path::{Path, PathBuf};
+use tern_snapshot::memory::{DataArea, Encoding};
 use tern_snapshot::{file, Exception, Snapshot, Value};
 
 const MODULE: &str = r#"
@@ -135,13 +136,272 @@ fn another_modules_snapshot_is_refused() {
     restore(&plain, &f.snapshot).assert_error(&["without --cr"]);
 }
 
-/// Decodes the good snapshot, applies `edit`, re-encodes it (valid checksums)
-/// and checks that restoring it is refused with `needle` in the message.
+/// Decodes the good snapshot, applies `edit` to it and its memory data area,
+/// re-encodes it (valid section checksums) and checks that restoring it is
+/// refused with `needle` in the message.
+fn hostile_data(
+    f: &Fixture,
+    name: &str,
+    edit: impl FnOnce(&mut Snapshot, &mut Vec<u8>),
+    needle: &str,
+) {
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let mut data = opened.data_bytes().expect("memory data reads");
+    let mut s = opened.snapshot;
+    edit(&mut s, &mut data);
+    let p = write(
+        &f.dir,
+        &format!("{name}.tsnap"),
+        &file::to_bytes(&s, &DataArea::from_bytes(&data)),
+    );
+    for mode in ["verify", "lazy", "copy"] {
+        common::run(
+            std::process::Command::new(&f.exe)
+                .arg("--restore")
+                .arg(&p)
+                .arg("--restore-memory")
+                .arg(mode)
+                .arg("--"),
+        )
+        .assert_error(&[needle]);
+    }
+}
+
+/// [`hostile_data`] editing the snapshot only.
 fn hostile(f: &Fixture, name: &str, edit: impl FnOnce(&mut Snapshot), needle: &str) {
-    let mut s = file::read(&f.snapshot).expect("good snapshot decodes");
-    edit(&mut s);
-    let p = write(&f.dir, &format!("{name}.tsnap"), &file::to_bytes(&s));
-    restore(&f.exe, &p).assert_error(&[needle]);
+    hostile_data(f, name, |s, _| edit(s), needle);
+}
+
+/// Compiles [`RAW_MODULE`] with `--cr` for `target` into `dir`.
+fn raw_exe(dir: &TempDir, target: &str) -> PathBuf {
+    let wat = common::write_file(dir, "r.wat", RAW_MODULE.as_bytes());
+    let exe = dir.join(&format!("r-{target}"));
+    common::run(
+        common::tern(&dir.join("cache"))
+            .arg("compile")
+            .arg("--cr")
+            .args(["--target", target])
+            .arg(&wat)
+            .arg("-o")
+            .arg(&exe),
+    )
+    .assert_success();
+    exe
+}
+
+/// Checkpoints `exe` (built for `target`) in its counting loop into `snapshot`.
+fn raw_checkpoint(target: &str, exe: &Path, snapshot: &Path) {
+    common::run(
+        common::target_command(target, exe)
+            .arg("--checkpoint-to")
+            .arg(snapshot)
+            .arg("--")
+            .env("TERN_CHECKPOINT_AT", "20000"),
+    )
+    .assert_code(75);
+}
+
+/// Restores `snapshot` with `exe` (built for `target`) in memory mode `mode`.
+fn raw_restore(target: &str, exe: &Path, snapshot: &Path, mode: &str) -> Run {
+    common::run(
+        common::target_command(target, exe)
+            .arg("--restore")
+            .arg(snapshot)
+            .arg("--restore-memory")
+            .arg(mode)
+            .arg("--"),
+    )
+}
+
+/// A fixture whose memory has 9 MiB of raw (incompressible) chunks, so they
+/// are written with direct I/O, a compressed chunk and zero chunks.
+fn raw_fixture() -> Fixture {
+    common::require_runtimes();
+    let dir = TempDir::new("bad-snapshot-raw");
+    let exe = raw_exe(&dir, "x86_64-linux-gnu");
+    let snapshot = dir.join("good.tsnap");
+    raw_checkpoint("x86_64-linux-gnu", &exe, &snapshot);
+    Fixture { dir, exe, snapshot }
+}
+
+/// Fills pages 1..=144 with an LCG's bytes, counts in page 0, then exits
+/// with a checksum of the filled pages and the counter, so a restore that
+/// brings back any wrong byte exits differently.
+const RAW_MODULE: &str = r#"
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory 160)
+  (global $n (mut i32) (i32.const 0))
+  (func (export "_start") (local $i i32) (local $x i32) (local $sum i32)
+    (local.set $x (i32.const 1))
+    (local.set $i (i32.const 65536))
+    (i32.store (i32.const 128) (i32.const 7))
+    ;; A counted leaf loop (`local.tee` form): it does not poll.
+    (loop $fill
+      (local.set $x (i32.add (i32.mul (local.get $x) (i32.const 1103515245)) (i32.const 12345)))
+      (i32.store (local.get $i) (local.get $x))
+      (br_if $fill (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 9502720))))
+    ;; Counted through a global, so the loop polls (a counted leaf loop would not).
+    (loop $count
+      (i32.store (i32.const 64) (i32.add (i32.load (i32.const 64)) (i32.const 1)))
+      (global.set $n (i32.add (global.get $n) (i32.const 1)))
+      (br_if $count (i32.lt_u (global.get $n) (i32.const 100000))))
+    (local.set $i (i32.const 65536))
+    (loop $check
+      (local.set $sum (i32.xor (i32.rotl (local.get $sum) (i32.const 5))
+                               (i32.load (local.get $i))))
+      (br_if $check (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 4))) (i32.const 9502720))))
+    (call $exit (i32.and (i32.add (local.get $sum) (i32.load (i32.const 64))) (i32.const 127)))))
+"#;
+
+/// The exit status of an uninterrupted run of [`RAW_MODULE`].
+fn raw_reference(f: &Fixture) -> i32 {
+    common::run(&mut std::process::Command::new(&f.exe)).code()
+}
+
+#[test]
+fn raw_chunks_restore_on_both_isas_in_every_mode() {
+    let f = raw_fixture();
+    let want = raw_reference(&f);
+    for target in common::targets() {
+        if target.starts_with("aarch64") {
+            common::require_aarch64();
+        }
+        let exe = raw_exe(&f.dir, target);
+        for mode in ["verify", "lazy", "copy"] {
+            let run = raw_restore(target, &exe, &f.snapshot, mode);
+            assert_eq!(run.code(), want, "{target} {mode}: {}", run.describe());
+        }
+        // And the other way: checkpointed on `target`, resumed on x86-64.
+        let snapshot = f.dir.join(&format!("{target}.tsnap"));
+        raw_checkpoint(target, &exe, &snapshot);
+        let run = raw_restore("x86_64-linux-gnu", &f.exe, &snapshot, "verify");
+        assert_eq!(run.code(), want, "from {target}: {}", run.describe());
+    }
+}
+
+#[test]
+fn corrupted_chunks_and_chunk_tables_are_refused() {
+    let f = raw_fixture();
+    let want = raw_reference(&f);
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let image = &opened.snapshot.memories[0];
+    let kinds: Vec<(u64, Encoding)> = image.chunks.iter().map(|c| (c.index, c.encoding)).collect();
+    let expected: Vec<(u64, Encoding)> = std::iter::once((0, Encoding::Lz4))
+        .chain((1..=144).map(|i| (i, Encoding::Raw)))
+        .collect();
+    assert_eq!(kinds, expected);
+    for mode in ["verify", "lazy", "copy"] {
+        let run = raw_restore("x86_64-linux-gnu", &f.exe, &f.snapshot, mode);
+        assert_eq!(run.code(), want, "{mode}: {}", run.describe());
+    }
+    let bytes = std::fs::read(&f.snapshot).unwrap();
+    let runs = opened.raw_runs(0);
+    assert_eq!(runs.len(), 1, "one run of raw chunks");
+    let run = runs[0];
+    assert_eq!(run.file_offset % 65536, 0, "raw chunks are page-aligned");
+    assert_eq!(run.len, 144 * 65536);
+    // A flipped byte in the raw chunk: refused when memory is checked.
+    let mut b = bytes.clone();
+    b[run.file_offset as usize + 4000] ^= 0x20;
+    let p = write(&f.dir, "raw-flipped.tsnap", &b);
+    for mode in ["verify", "copy"] {
+        raw_restore("x86_64-linux-gnu", &f.exe, &p, mode)
+            .assert_error(&["memory 0", "chunk 1 is corrupted"]);
+    }
+    // The documented trade-off of `lazy`: raw chunks are not read before the
+    // program runs, so the flipped byte is not refused: it reaches the program.
+    let lazy = raw_restore("x86_64-linux-gnu", &f.exe, &p, "lazy");
+    assert_ne!(lazy.code(), 1, "{}", lazy.describe());
+    // Truncated inside the raw chunk, and cut before it: refused in every mode.
+    for len in [run.file_offset as usize + 100, bytes.len() - 1] {
+        let p = write(&f.dir, "raw-truncated.tsnap", &bytes[..len]);
+        for mode in ["verify", "lazy", "copy"] {
+            raw_restore("x86_64-linux-gnu", &f.exe, &p, mode).assert_error(&["truncated"]);
+        }
+    }
+    // Non-zero padding before the aligned data area.
+    let mut b = bytes.clone();
+    b[run.file_offset as usize - 1] = 1;
+    let p = write(&f.dir, "padding.tsnap", &b);
+    restore(&f.exe, &p).assert_error(&["padding"]);
+    hostile_data(
+        &f,
+        "raw-misaligned",
+        |s, _| s.memories[0].chunks[1].offset += 4096,
+        "not 64 KiB-aligned",
+    );
+    hostile_data(
+        &f,
+        "raw-out-of-range",
+        |s, _| s.memories[0].chunks[1].offset = 1 << 30,
+        "past the end of the memory data",
+    );
+    hostile_data(
+        &f,
+        "raw-length",
+        |s, _| s.memories[0].chunks[1].len = 100,
+        "raw chunk 1 has 100 bytes",
+    );
+    hostile_data(
+        &f,
+        "chunk-index",
+        |s, _| s.memories[0].chunks[1].index = 1000,
+        "past the memory",
+    );
+    hostile_data(
+        &f,
+        "chunk-order",
+        |s, _| s.memories[0].chunks.swap(0, 1),
+        "out of order",
+    );
+    hostile_data(
+        &f,
+        "compressed-data",
+        |s, data| {
+            let c = s.memories[0].chunks[0];
+            data[c.offset as usize + 1] ^= 0xff;
+        },
+        "chunk 0 is corrupted",
+    );
+    hostile_data(
+        &f,
+        "compressed-garbage",
+        |s, data| {
+            // Garbage with a matching checksum: the decoder refuses it.
+            let c = &mut s.memories[0].chunks[0];
+            let at = c.offset as usize;
+            data[at..at + c.len as usize].fill(0xf0);
+            c.crc32 = crc32(&data[at..at + c.len as usize]);
+        },
+        "chunk 0 is corrupted",
+    );
+    hostile_data(
+        &f,
+        "codec",
+        |s, _| s.memories[0].chunks[0].encoding = Encoding::Zstd,
+        "chunk 0 is corrupted",
+    );
+    let mut b = bytes.clone();
+    b.extend_from_slice(&[0; 10]);
+    let p = write(&f.dir, "trailing.tsnap", &b);
+    restore(&f.exe, &p).assert_error(&["10 bytes after the memory data"]);
+}
+
+/// CRC-32 (IEEE), as the format uses.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for b in bytes {
+        crc ^= u32::from(*b);
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xedb8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
 }
 
 #[test]
@@ -186,14 +446,17 @@ fn hostile_contents_are_refused() {
     hostile(&f, "pages", |s| s.memories[0].pages = 1 << 40, "memory 0");
     hostile(
         &f,
-        "runs",
-        |s| s.memories[0].runs = vec![(1 << 30, 5)],
+        "chunks",
+        |s| s.memories[0].chunks[0].index = 1 << 30,
         "memory 0",
     );
     hostile(
         &f,
-        "memory-data",
-        |s| s.memories[0].compressed = vec![0x28, 0xb5, 0x2f, 0xfd, 0, 0, 0],
+        "chunk-table",
+        |s| {
+            let first = s.memories[0].chunks[0];
+            s.memories[0].chunks.push(first);
+        },
         "memory 0",
     );
     hostile(&f, "globals", |s| s.globals.push(Value::I32(1)), "globals");
@@ -264,7 +527,9 @@ const EXN_MODULE: &str = r#"
 #[test]
 fn hostile_exceptions_are_refused() {
     let f = fixture_of("bad-snapshot-exn", EXN_MODULE);
-    let good = file::read(&f.snapshot).expect("good snapshot decodes");
+    let opened = file::open(&f.snapshot).expect("good snapshot decodes");
+    let data = opened.data_bytes().expect("memory data reads");
+    let good = opened.snapshot;
     assert_eq!(
         good.exceptions,
         vec![Exception {
@@ -278,7 +543,8 @@ fn hostile_exceptions_are_refused() {
     let p = {
         let mut s = good.clone();
         s.exceptions[0].values[0] = Value::I32(9);
-        write(&f.dir, "payload.tsnap", &file::to_bytes(&s))
+        let bytes = file::to_bytes(&s, &DataArea::from_bytes(&data));
+        write(&f.dir, "payload.tsnap", &bytes)
     };
     restore(&f.exe, &p).assert_code(9);
     hostile(

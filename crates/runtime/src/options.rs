@@ -26,12 +26,52 @@ pub struct Options {
     pub checkpoint_interval: Option<f64>,
     /// `--restore PATH`: resume from this snapshot instead of starting.
     pub restore: Option<String>,
+    /// `--restore-memory MODE`: how a restore brings memory in.
+    pub restore_memory: RestoreMemory,
     /// Arguments for the guest (after `argv[0]`).
     pub guest_args: Vec<String>,
 }
 
+/// How `--restore` brings linear memory in (`--restore-memory MODE`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RestoreMemory {
+    /// `verify` (the default): raw chunks are mapped copy-on-write from the
+    /// snapshot file and every chunk's checksum is checked before the program
+    /// runs (one read pass over the data, no copy).
+    #[default]
+    Verify,
+    /// `lazy`: raw chunks are mapped and read only when the program touches
+    /// them; their checksums are not checked (compressed chunks and
+    /// everything else still are).
+    Lazy,
+    /// `copy`: everything is read into anonymous memory and checked; the
+    /// program does not depend on the file afterwards.
+    Copy,
+}
+
+impl RestoreMemory {
+    /// Parses `verify`, `lazy` or `copy`.
+    pub fn parse(name: &str) -> Option<RestoreMemory> {
+        match name {
+            "verify" => Some(RestoreMemory::Verify),
+            "lazy" => Some(RestoreMemory::Lazy),
+            "copy" => Some(RestoreMemory::Copy),
+            _ => None,
+        }
+    }
+
+    /// The option value.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestoreMemory::Verify => "verify",
+            RestoreMemory::Lazy => "lazy",
+            RestoreMemory::Copy => "copy",
+        }
+    }
+}
+
 /// Usage text printed on option errors.
-pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--inherit-env] [--dir HOST[::GUEST]]... [--tcplisten ADDR]... [--trap-unknown-imports] [--script FILE] [--checkpoint-to PATH] [--checkpoint-interval SECONDS] [--restore SNAPSHOT] -- [ARGS]...";
+pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KEY=VALUE]... [--inherit-env] [--dir HOST[::GUEST]]... [--tcplisten ADDR]... [--trap-unknown-imports] [--script FILE] [--checkpoint-to PATH] [--checkpoint-interval SECONDS] [--restore SNAPSHOT] [--restore-memory verify|lazy|copy] -- [ARGS]...";
 
 /// Parses the arguments after the program name.
 ///
@@ -83,6 +123,12 @@ pub fn parse(args: &[String]) -> Result<Options, String> {
             "--script" => opts.script = Some(value()?),
             "--checkpoint-to" => opts.checkpoint_to = Some(value()?),
             "--restore" => opts.restore = Some(value()?),
+            "--restore-memory" => {
+                let v = value()?;
+                opts.restore_memory = RestoreMemory::parse(&v).ok_or_else(|| {
+                    format!("invalid `--restore-memory {v}` (verify, lazy or copy)")
+                })?;
+            }
             "--checkpoint-interval" => {
                 let v = value()?;
                 match v.parse::<f64>() {
@@ -186,5 +232,22 @@ mod tests {
         assert!(parse(&s(&["--script"])).is_ok(), "no separator: guest args");
         assert!(parse(&s(&["--dir", "::x", "--"])).is_err());
         assert!(parse(&s(&["positional", "--"])).is_err());
+    }
+
+    #[test]
+    fn restore_memory_modes() {
+        assert_eq!(
+            parse(&s(&["--"])).unwrap().restore_memory,
+            RestoreMemory::Verify
+        );
+        for (name, mode) in [
+            ("verify", RestoreMemory::Verify),
+            ("lazy", RestoreMemory::Lazy),
+            ("copy", RestoreMemory::Copy),
+        ] {
+            let o = parse(&s(&["--restore-memory", name, "--"])).unwrap();
+            assert_eq!((o.restore_memory, o.restore_memory.name()), (mode, name));
+        }
+        assert!(parse(&s(&["--restore-memory=fast", "--"])).is_err());
     }
 }

@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use std::io::Write;
 use std::rc::Rc;
 
+use tern_snapshot::file::SnapshotFile;
+use tern_snapshot::memory::{Codec, EncodeOptions};
 use tern_snapshot::{Entry, Snapshot};
 
 use crate::checkpoint::{self, capture, image, request, restore, PointIndex, CHECKPOINT_EXIT};
@@ -84,6 +86,58 @@ struct Checkpointing {
     index: Rc<PointIndex>,
     path: String,
     sequence: u32,
+    encode: EncodeOptions,
+}
+
+/// Whether `TERN_CHECKPOINT_REPORT` asks for latency reports.
+fn report_enabled() -> bool {
+    std::env::var_os("TERN_CHECKPOINT_REPORT").is_some()
+}
+
+/// Microseconds between two CLOCK_MONOTONIC readings.
+fn us(from: u64, to: u64) -> u64 {
+    to.saturating_sub(from) / 1000
+}
+
+/// `TERN_CHECKPOINT_REPORT`: latency (request to durable file) and where it went.
+fn report_checkpoint(snapshot: &Snapshot, written: &image::Written, captured_at: u64) {
+    let now = request::now_ns();
+    let (requested, reached) = (request::requested_at(), request::reached_at());
+    let memory: u64 = snapshot.memories.iter().map(|m| m.pages * 65536).sum();
+    let c = written.chunks;
+    eprintln!(
+        "tern: checkpoint latency {} us, snapshot {} bytes, memory {memory} bytes, {} frames",
+        us(requested, now),
+        written.file.bytes,
+        snapshot.frames.len()
+    );
+    eprintln!(
+        "tern: checkpoint phases: reach point {} us, capture {} us, encode {} us, write {} us, fsync {} us; chunks: {} zero, {} raw, {} compressed",
+        us(requested, reached.max(requested)),
+        us(reached.max(requested), captured_at),
+        written.encode_ns / 1000,
+        written.file.write_ns / 1000,
+        written.file.sync_ns / 1000,
+        c.zero,
+        c.raw,
+        c.compressed
+    );
+}
+
+/// The writer's encoding: LZ4, or `TERN_CHECKPOINT_CODEC=none|lz4|zstd`
+/// (for measurements); the threads are chosen per checkpoint.
+fn encode_options() -> EncodeOptions {
+    let mut options = EncodeOptions {
+        codec: Codec::Lz4,
+        threads: 1,
+    };
+    if let Some(codec) = std::env::var("TERN_CHECKPOINT_CODEC")
+        .ok()
+        .and_then(|c| Codec::parse(&c))
+    {
+        options.codec = codec;
+    }
+    options
 }
 
 impl Checkpointing {
@@ -120,7 +174,8 @@ fn call_with_checkpoints(
                     eprintln!("tern: checkpoint without captured frames");
                     return Err(1);
                 };
-                let (snapshot, exceptions) =
+                let captured_at = request::now_ns();
+                let (mut snapshot, exceptions) =
                     match image::capture(instance, &cr.index, &captured.frames, entry.clone()) {
                         Ok(s) => s,
                         Err(e) => {
@@ -129,21 +184,20 @@ fn call_with_checkpoints(
                         }
                     };
                 let path = cr.next_path();
-                let bytes = tern_snapshot::file::to_bytes(&snapshot);
-                if let Err(e) =
-                    tern_snapshot::file::write_atomic(std::path::Path::new(&path), &bytes)
-                {
-                    eprintln!("tern: cannot write the checkpoint: {e}");
-                    return Err(1);
-                }
-                if std::env::var_os("TERN_CHECKPOINT_REPORT").is_some() {
-                    let memory: u64 = snapshot.memories.iter().map(|m| m.pages * 65536).sum();
-                    eprintln!(
-                        "tern: checkpoint latency {} us, snapshot {} bytes, memory {memory} bytes, {} frames",
-                        request::now_ns().saturating_sub(request::requested_at()) / 1000,
-                        bytes.len(),
-                        snapshot.frames.len()
-                    );
+                let written = match image::write(
+                    instance,
+                    &mut snapshot,
+                    std::path::Path::new(&path),
+                    cr.encode,
+                ) {
+                    Ok(w) => w,
+                    Err(e) => {
+                        eprintln!("tern: cannot write the checkpoint: {e}");
+                        return Err(1);
+                    }
+                };
+                if report_enabled() {
+                    report_checkpoint(&snapshot, &written, captured_at);
                 }
                 if captured.mode == request::Mode::Exit {
                     let _ = std::io::stdout().flush();
@@ -191,9 +245,9 @@ fn regrant_preopens(
     Ok(state)
 }
 
-/// Reads and checks `--restore`'s snapshot.
-fn read_snapshot(path: &str) -> Result<Snapshot, i32> {
-    tern_snapshot::file::read(std::path::Path::new(path)).map_err(|e| {
+/// Opens and checks `--restore`'s snapshot (all but the memory data).
+fn read_snapshot(path: &str) -> Result<SnapshotFile, i32> {
+    tern_snapshot::file::open(std::path::Path::new(path)).map_err(|e| {
         eprintln!("tern: cannot restore {path}: {e}");
         1
     })
@@ -205,6 +259,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         eprintln!("tern: the bundle holds no module");
         return 1;
     };
+    let read_from = request::now_ns();
     let snapshot = match &opts.restore {
         Some(path) => match read_snapshot(path) {
             Ok(s) => Some(s),
@@ -212,6 +267,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         },
         None => None,
     };
+    let read_ns = request::now_ns().saturating_sub(read_from);
     let index = PointIndex::new(module).map(Rc::new);
     if index.is_some() {
         // As early as possible: a checkpoint signal must never kill the program.
@@ -234,7 +290,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     if opts.invoke.is_none() {
         args.extend(opts.guest_args.iter().cloned());
     }
-    let built = match snapshot.as_ref().and_then(|s| s.wasi.clone()) {
+    let built = match snapshot.as_ref().and_then(|s| s.snapshot.wasi.clone()) {
         Some(state) => regrant_preopens(state, &opts.dirs)
             .and_then(|state| tern_wasi::WasiCtx::restore(state).map_err(|e| e.to_string())),
         None => wasi::from_options(&args, &opts),
@@ -283,13 +339,14 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
             .clone()
             .unwrap_or_else(|| "checkpoint.tsnap".into()),
         sequence: 0,
+        encode: encode_options(),
     });
     let status = match snapshot {
-        Some(snapshot) => resume(&instance, &snapshot, &mut cr, interrupt, &opts),
+        Some(snapshot) => resume(&instance, &snapshot, &mut cr, interrupt, &opts, read_ns),
         None => start(&instance, &opts, &mut cr, interrupt),
     };
     let _ = std::io::stdout().flush();
-    if std::env::var_os("TERN_CHECKPOINT_REPORT").is_some() {
+    if report_enabled() {
         eprintln!(
             "tern: reached {} migration points",
             request::points_reached()
@@ -388,25 +445,44 @@ fn start(
 
 fn resume(
     instance: &Instance,
-    snapshot: &Snapshot,
+    file: &SnapshotFile,
     cr: &mut Option<Checkpointing>,
     interrupt: tern_wasi::Interrupt,
     opts: &Options,
+    read_ns: u64,
 ) -> i32 {
     let Some(index) = cr.as_ref().map(|c| c.index.clone()) else {
         return 1;
     };
-    let frames = match image::restore_exceptions(snapshot, instance).and_then(|exceptions| {
+    let snapshot = &file.snapshot;
+    let checked_from = request::now_ns();
+    let restored = image::restore_exceptions(snapshot, instance).and_then(|exceptions| {
         let frames = image::check_frames(snapshot, instance, &index, &exceptions)?;
-        image::apply_state(snapshot, instance, &exceptions)?;
-        Ok(frames)
-    }) {
-        Ok(frames) => frames,
+        let applied = image::apply_state(file, instance, &exceptions, opts.restore_memory)?;
+        Ok((frames, applied))
+    });
+    let (frames, applied) = match restored {
+        Ok(done) => done,
         Err(e) => {
             eprintln!("tern: cannot restore: {e}");
             return 1;
         }
     };
+    if report_enabled() {
+        let state_ns = request::now_ns().saturating_sub(checked_from);
+        let c = applied.chunks;
+        eprintln!(
+            "tern: restore phases: read {} us, check and apply state {} us, memory {} us ({}: {} raw chunks mapped, {} raw chunks read and checked, {} left unread, {} decompressed)",
+            read_ns / 1000,
+            state_ns.saturating_sub(applied.memory_ns) / 1000,
+            applied.memory_ns / 1000,
+            opts.restore_memory.name(),
+            applied.mapped,
+            c.raw_read,
+            c.raw_lazy,
+            c.decompressed
+        );
+    }
     let Some(Extern::Func(f)) = instance.export(&snapshot.entry.export) else {
         eprintln!(
             "tern: cannot restore: the module has no exported function `{}`",

@@ -3,13 +3,16 @@
 //! A [`Snapshot`] names the module it belongs to (hash of its bytes) and the
 //! migration-point numbering it was taken with, and holds the call stack as
 //! Wasm frames (function index, position, locals, operand stack), globals,
-//! tables (function references as indices), linear memories (all-zero pages
-//! elided, the rest zstd-compressed), dropped segments, the WASI state and
-//! clock readings, and the exception objects live `exnref`s refer to. Nothing in it depends on the ISA or process that wrote it.
+//! tables (function references as indices), linear memories (tables of 64
+//! KiB chunks: all-zero chunks elided, the rest LZ4-compressed or raw, each
+//! with a CRC-32), dropped segments, the WASI state and clock readings, and
+//! the exception objects live `exnref`s refer to. Nothing in it depends on
+//! the ISA or process that wrote it.
 //!
-//! [`file`] turns a snapshot into bytes and back (magic, version, sections
-//! with CRC-32 checksums) and writes files atomically; `docs/snapshot-format.md`
-//! is the specification.
+//! [`memory`] encodes and decodes the chunks; [`file`] lays a snapshot out
+//! (magic, version, sections with CRC-32 checksums, the page-aligned memory
+//! data area), writes files atomically and opens them without reading the
+//! memory data; `docs/snapshot-format.md` is the specification.
 #![deny(missing_docs)]
 
 pub mod file;

@@ -8,6 +8,17 @@ use std::path::PathBuf;
 use std::process::Command;
 use tern_compiler::Target;
 
+/// `--restore-memory`: how a restore brings memory in (the program's option).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+enum RestoreMemory {
+    /// Map the snapshot and check every chunk before running (default).
+    Verify,
+    /// Map the snapshot; raw chunks are read when touched and not checked.
+    Lazy,
+    /// Read and check everything into memory.
+    Copy,
+}
+
 /// Compile (cached) and run a module.
 #[derive(Parser)]
 #[command(
@@ -32,6 +43,11 @@ pub struct RunCommand {
     /// Resume from this snapshot instead of starting (implies --cr).
     #[arg(long, value_name = "SNAPSHOT")]
     restore: Option<PathBuf>,
+    /// How a restore brings memory in: `verify` (default: map the snapshot
+    /// and check every chunk before running), `lazy` (map, read on first
+    /// touch, raw chunks unchecked) or `copy` (read and check everything).
+    #[arg(long, value_name = "MODE")]
+    restore_memory: Option<RestoreMemory>,
     /// Where checkpoints are written (`%n`: the checkpoint's number; default
     /// checkpoint.tsnap). Implies --cr.
     #[arg(long, value_name = "PATH")]
@@ -91,6 +107,14 @@ impl RunCommand {
         }
         if let Some(path) = &self.restore {
             cmd.arg("--restore").arg(path);
+        }
+        if let Some(mode) = self.restore_memory {
+            let name = match mode {
+                RestoreMemory::Verify => "verify",
+                RestoreMemory::Lazy => "lazy",
+                RestoreMemory::Copy => "copy",
+            };
+            cmd.arg("--restore-memory").arg(name);
         }
         if let Some(path) = &self.checkpoint_to {
             cmd.arg("--checkpoint-to").arg(path);

@@ -22,8 +22,12 @@ impl SnapshotCommand {
     pub fn execute(self) -> Result<()> {
         match self {
             SnapshotCommand::Inspect { snapshot } => {
-                let s = tern_snapshot::file::read(&snapshot)
+                let file = tern_snapshot::file::open(&snapshot)
                     .with_context(|| format!("cannot read snapshot {}", snapshot.display()))?;
+                // Every chunk's checksum and encoding: a corrupt file is reported, not printed.
+                file.verify_data()
+                    .with_context(|| format!("snapshot {} is corrupted", snapshot.display()))?;
+                let s = file.snapshot;
                 // A closed pipe (`| head`) ends the output quietly, never a panic.
                 let _ = std::io::Write::write_all(&mut std::io::stdout(), describe(&s).as_bytes());
                 Ok(())
@@ -134,11 +138,13 @@ pub fn describe(s: &Snapshot) -> String {
     for (i, m) in s.memories.iter().enumerate() {
         let _ = writeln!(
             out,
-            "memory {i}: {} pages ({} bytes), {} bytes non-zero, {} bytes compressed",
+            "memory {i}: {} pages ({} bytes), {} bytes non-zero in {} chunks ({} raw), {} bytes stored",
             m.pages,
             m.pages * tern_snapshot::memory::WASM_PAGE,
             m.nonzero_bytes(),
-            m.compressed.len()
+            m.chunks.len(),
+            m.raw_chunks(),
+            m.stored_bytes()
         );
     }
     if !s.dropped_data.is_empty() || !s.dropped_elements.is_empty() {

@@ -13,13 +13,17 @@ use std::collections::HashMap;
 
 use tern_environ::migration::PointKind;
 use tern_environ::{HeapType, ValType};
-use tern_snapshot::memory::{MemoryImage, WASM_PAGE};
+use tern_snapshot::file::{SnapshotFile, WriteReport};
+use tern_snapshot::memory::{
+    ApplyStats, EncodeOptions, EncodeStats, MemoryImage, MemorySource, RawChunks, WASM_PAGE,
+};
 use tern_snapshot::{Entry, Exception, Frame, ModuleIdentity, Snapshot, TableState, Value};
 
 use super::capture::CapturedFrame;
 use super::restore::RestoreFrame;
 use super::PointIndex;
 use crate::instance::Instance;
+use crate::options::RestoreMemory;
 
 /// Function reference addresses of `instance`'s functions, by address.
 fn funcref_indices(instance: &Instance) -> HashMap<usize, u32> {
@@ -264,10 +268,19 @@ pub fn capture(
             Ok(TableState { elements })
         })
         .collect::<Result<Vec<_>, String>>()?;
+    // Sizes only: [`write`] encodes the bytes straight into the file.
     let memories = (0..info.memories.len() as u32)
         .map(|i| {
             let m = instance.memory(i).ok_or("missing memory")?;
-            Ok(m.with_bytes(|bytes| MemoryImage::capture(bytes, m.pages())))
+            if m.ty().page_size() != WASM_PAGE {
+                return Err(format!(
+                    "unsupported feature: checkpoint of memory {i} with a custom page size"
+                ));
+            }
+            Ok(MemoryImage {
+                pages: m.pages(),
+                chunks: Vec::new(),
+            })
         })
         .collect::<Result<Vec<_>, String>>()?;
     let wasi = instance.wasi().map(|w| w.borrow().snapshot());
@@ -299,6 +312,61 @@ pub fn capture(
         },
         cx.addresses,
     ))
+}
+
+/// What writing a snapshot did, for `TERN_CHECKPOINT_REPORT`.
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    /// Zero scan and compression (nanoseconds).
+    pub encode_ns: u64,
+    /// Chunks elided, raw and compressed.
+    pub chunks: EncodeStats,
+    /// Size and write/sync times of the file.
+    pub file: WriteReport,
+}
+
+/// Encodes `instance`'s memories into `snapshot` (captured by [`capture`])
+/// and writes it atomically to `path`: the chunks go from linear memory to
+/// the file without an intermediate copy.
+///
+/// # Errors
+/// A message if the file cannot be written.
+pub fn write(
+    instance: &Instance,
+    snapshot: &mut Snapshot,
+    path: &std::path::Path,
+    options: EncodeOptions,
+) -> Result<Written, String> {
+    let memories: Vec<_> = (0..snapshot.memories.len() as u32)
+        .map(|i| instance.memory(i).cloned().ok_or("missing memory"))
+        .collect::<Result<_, _>>()?;
+    let refs: Vec<&crate::memory::Memory> = memories.iter().map(|m| &**m).collect();
+    crate::memory::with_all_bytes(&refs, |slices| {
+        let sources: Vec<MemorySource<'_>> = slices
+            .iter()
+            .zip(&memories)
+            .map(|(bytes, m)| MemorySource {
+                pages: m.pages(),
+                bytes,
+            })
+            .collect();
+        let total: u64 = slices.iter().map(|b| b.len() as u64).sum();
+        let options = EncodeOptions {
+            threads: super::worker_threads(total),
+            ..options
+        };
+        let t = super::request::now_ns();
+        let encoded = tern_snapshot::memory::encode(&sources, options);
+        let encode_ns = super::request::now_ns().saturating_sub(t);
+        snapshot.memories = encoded.images;
+        let file = tern_snapshot::file::write_atomic(path, snapshot, &encoded.data)
+            .map_err(|e| e.to_string())?;
+        Ok(Written {
+            encode_ns,
+            chunks: encoded.stats,
+            file,
+        })
+    })
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -443,17 +511,74 @@ pub fn check_frames(
     Ok(out)
 }
 
+/// What restoring the memories did, for `TERN_CHECKPOINT_REPORT`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Applied {
+    /// Mapping, checking and decoding every memory (nanoseconds).
+    pub memory_ns: u64,
+    /// Chunks read, mapped and decoded (summed over the memories).
+    pub chunks: ApplyStats,
+    /// Raw chunks mapped from the file (the others were read).
+    pub mapped: u64,
+}
+
+/// Brings memory `i` in from `file` as `mode` says: raw chunks mapped from
+/// the file (falling back to reading them if the file cannot be mapped),
+/// compressed ones decoded.
+fn apply_memory(
+    file: &SnapshotFile,
+    i: usize,
+    memory: &crate::memory::Memory,
+    mode: RestoreMemory,
+    applied: &mut Applied,
+) -> Result<(), String> {
+    let mut raw = RawChunks::Copy;
+    if let (Some(f), RestoreMemory::Verify | RestoreMemory::Lazy) = (file.file(), mode) {
+        let runs = file.raw_runs(i);
+        let populate = mode == RestoreMemory::Verify;
+        let mapped = runs
+            .iter()
+            .try_for_each(|r| memory.map_file(r.memory_offset, r.len, f, r.file_offset, populate));
+        // Not mappable (e.g. a file system without mmap): the raw chunks are
+        // read instead (over the runs mapped before the failure, too).
+        if mapped.is_ok() {
+            applied.mapped +=
+                runs.iter().map(|r| r.len).sum::<u64>() / tern_snapshot::memory::CHUNK as u64;
+            raw = if populate {
+                RawChunks::VerifyInPlace
+            } else {
+                RawChunks::Trust
+            };
+        }
+    }
+    let stats = memory
+        .with_bytes(|bytes| {
+            let threads = super::worker_threads(bytes.len() as u64);
+            file.apply_memory(i, bytes, raw, threads)
+        })
+        .map_err(|e| match e {
+            tern_snapshot::file::SnapshotError::Memory { source, .. } => source.to_string(),
+            e => e.to_string(),
+        })?;
+    applied.chunks.raw_read += stats.raw_read;
+    applied.chunks.raw_lazy += stats.raw_lazy;
+    applied.chunks.decompressed += stats.decompressed;
+    Ok(())
+}
+
 /// Applies globals, tables, memories and dropped segments of a checked
 /// snapshot to a fresh (uninitialized) instance; `exceptions` as for
-/// [`check_frames`].
+/// [`check_frames`], memories as `mode` says.
 ///
 /// # Errors
 /// A message naming the first value that does not fit the module.
 pub fn apply_state(
-    snapshot: &Snapshot,
+    file: &SnapshotFile,
     instance: &Instance,
     exceptions: &[*mut u8],
-) -> Result<(), String> {
+    mode: RestoreMemory,
+) -> Result<Applied, String> {
+    let snapshot = &file.snapshot;
     let info = &instance.module().info;
     if snapshot.globals.len() != info.globals.len()
         || snapshot.tables.len() != info.tables.len()
@@ -502,15 +627,25 @@ pub fn apply_state(
                 image.pages
             ));
         }
-        image.validate().map_err(|e| format!("memory {i}: {e}"))?;
+        if memory.ty().page_size() != WASM_PAGE {
+            return Err(format!("memory {i}: custom page sizes cannot be restored"));
+        }
+        image
+            .validate(file.data_len())
+            .map_err(|e| format!("memory {i}: {e}"))?;
         if image.pages > memory.pages() && memory.grow(image.pages - memory.pages()).is_none() {
             return Err(format!("memory {i}: cannot grow to {} pages", image.pages));
         }
         debug_assert_eq!(memory.byte_len(), image.pages * WASM_PAGE);
-        memory
-            .with_bytes(|bytes| image.apply(bytes))
+    }
+    let t = super::request::now_ns();
+    let mut applied = Applied::default();
+    for i in 0..snapshot.memories.len() {
+        let memory = instance.memory(i as u32).ok_or("missing memory")?;
+        apply_memory(file, i, memory, mode, &mut applied)
             .map_err(|e| format!("memory {i}: {e}"))?;
     }
+    applied.memory_ns = super::request::now_ns().saturating_sub(t);
     for d in &snapshot.dropped_data {
         if *d as usize >= info.data.len() {
             return Err(format!("dropped data segment {d} does not exist"));
@@ -523,5 +658,5 @@ pub fn apply_state(
         }
         instance.drop_element(*e);
     }
-    Ok(())
+    Ok(applied)
 }

@@ -92,6 +92,40 @@ pub fn route_steps(point: &MigrationPoint) -> usize {
     point.route.len() + usize::from(point.kind == PointKind::Loop)
 }
 
+/// Bytes of memory below which chunks are encoded and decoded on the calling
+/// thread (more threads would cost more to start than they save).
+const PARALLEL_MIN_BYTES: u64 = 4 << 20;
+
+/// Threads to encode or decode `bytes` of memory chunks on: the calling
+/// thread for small memories; otherwise up to 4 cores, or
+/// `TERN_CHECKPOINT_THREADS=N`. Under qemu-user (its process name, in
+/// `/proc/self/status`, is `qemu-*`), always 1: qemu 7.2 with Debian's cross
+/// glibc hangs in `pthread_create`.
+pub fn worker_threads(bytes: u64) -> usize {
+    static THREADS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    if bytes < PARALLEL_MIN_BYTES {
+        return 1;
+    }
+    *THREADS.get_or_init(|| {
+        if let Some(n) = std::env::var("TERN_CHECKPOINT_THREADS")
+            .ok()
+            .and_then(|v| v.parse::<usize>().ok())
+        {
+            return n.clamp(1, 64);
+        }
+        let emulated = std::fs::read_to_string("/proc/self/status").is_ok_and(|s| {
+            s.lines()
+                .next()
+                .is_some_and(|l| l.trim_start_matches("Name:").trim().starts_with("qemu-"))
+        });
+        if emulated {
+            1
+        } else {
+            std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
+        }
+    })
+}
+
 thread_local! {
     /// The point index of the module running on this thread with `--cr`.
     static ACTIVE: RefCell<Option<Rc<PointIndex>>> = const { RefCell::new(None) };

@@ -14,7 +14,8 @@
 //! | `TERN_CHECKPOINT_EVERY=N` | checkpoint-and-continue at every Nth point |
 //!
 //! `TERN_CHECKPOINT_REPORT=1` prints the number of points reached at exit
-//! (with a counting trigger set, every point is counted).
+//! (with a counting trigger set, every point is counted), and, for each
+//! checkpoint, the time from the request to reaching a point ([`reached_at`]).
 
 use std::sync::atomic::{AtomicPtr, AtomicU64, AtomicU8, Ordering};
 
@@ -39,6 +40,7 @@ static INTERRUPT: AtomicPtr<tern_wasi::Interrupt> = AtomicPtr::new(std::ptr::nul
 static COUNT: AtomicU64 = AtomicU64::new(0);
 static AT: AtomicU64 = AtomicU64::new(0);
 static REQUESTED_AT: AtomicU64 = AtomicU64::new(0);
+static REACHED_AT: AtomicU64 = AtomicU64::new(0);
 
 /// CLOCK_MONOTONIC in nanoseconds (async-signal-safe).
 pub fn now_ns() -> u64 {
@@ -54,6 +56,12 @@ pub fn now_ns() -> u64 {
 /// When the checkpoint being taken was requested (for latency reports).
 pub fn requested_at() -> u64 {
     REQUESTED_AT.load(Ordering::SeqCst)
+}
+
+/// When the checkpoint being taken reached its migration point (the
+/// request was consumed and the capture began), CLOCK_MONOTONIC ns.
+pub fn reached_at() -> u64 {
+    REACHED_AT.load(Ordering::SeqCst)
 }
 static EVERY: AtomicU64 = AtomicU64::new(0);
 
@@ -113,6 +121,14 @@ pub fn request(mode: Mode) {
 /// Called at every migration point on the slow path: the mode of a
 /// checkpoint to take now, if any (consumes the request).
 pub fn take_at_point() -> Option<Mode> {
+    let mode = take_at_point_counted();
+    if mode.is_some() {
+        REACHED_AT.store(now_ns(), Ordering::SeqCst);
+    }
+    mode
+}
+
+fn take_at_point_counted() -> Option<Mode> {
     let n = COUNT.fetch_add(1, Ordering::SeqCst) + 1;
     let at = AT.load(Ordering::SeqCst);
     if at != 0 && n == at {
@@ -136,11 +152,15 @@ pub fn points_reached() -> u64 {
 
 /// Consumes a pending request (signal or timer).
 pub fn take_request() -> Option<Mode> {
-    match REQUEST.swap(NONE, Ordering::SeqCst) {
+    let mode = match REQUEST.swap(NONE, Ordering::SeqCst) {
         EXIT => Some(Mode::Exit),
         CONTINUE => Some(Mode::Continue),
         _ => None,
+    };
+    if mode.is_some() {
+        REACHED_AT.store(now_ns(), Ordering::SeqCst);
     }
+    mode
 }
 
 /// Whether a request (not a counting trigger) is pending.

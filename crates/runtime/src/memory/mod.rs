@@ -312,6 +312,104 @@ impl Memory {
         f(bytes)
     }
 
+    /// Maps `len` bytes of `file` from `file_offset` over the guest bytes at
+    /// `offset`, private and copy-on-write: the guest sees the file's bytes,
+    /// its writes go to anonymous pages, and the file is never written.
+    /// Nothing is read until touched, unless `populate` (the pages are then
+    /// mapped from the page cache at once, read-only first so that no page is
+    /// copied, then made writable). The memory keeps its reservation,
+    /// registry slot and protections; growing it later maps zero pages as usual.
+    ///
+    /// The file must not be truncated while the memory lives: touching a page
+    /// past its end raises SIGBUS.
+    ///
+    /// # Errors
+    /// A range outside the accessible memory, an offset or length that is not
+    /// a multiple of the host page size, or a failed `mmap`/`mprotect` (the
+    /// range is then zero-filled anonymous memory again, as before the call).
+    pub fn map_file(
+        &self,
+        offset: u64,
+        len: u64,
+        file: &std::fs::File,
+        file_offset: u64,
+        populate: bool,
+    ) -> Result<(), MemoryError> {
+        use std::os::fd::AsRawFd;
+        let page = host_page_size() as u64;
+        let inside = offset
+            .checked_add(len)
+            .is_some_and(|end| end <= self.accessible.get());
+        if !inside
+            || !offset.is_multiple_of(page)
+            || !len.is_multiple_of(page)
+            || !file_offset.is_multiple_of(page)
+        {
+            return Err(MemoryError(format!(
+                "cannot map {len} bytes at {offset:#x} (file offset {file_offset:#x}): outside the memory or not page-aligned"
+            )));
+        }
+        let file_offset = libc::off_t::try_from(file_offset)
+            .map_err(|_| MemoryError("file offset too large".into()))?;
+        if len == 0 {
+            return Ok(());
+        }
+        let len = len as usize;
+        // SAFETY: inside the accessible part of our reservation (checked above).
+        let addr = unsafe { self.base().add(offset as usize) } as *mut libc::c_void;
+        if populate {
+            // One large read-ahead instead of the fault path's small ones
+            // (matters when the file is not in the page cache).
+            // SAFETY: an advisory call on our own descriptor; no memory is passed.
+            unsafe {
+                libc::posix_fadvise(
+                    file.as_raw_fd(),
+                    file_offset,
+                    len as libc::off_t,
+                    libc::POSIX_FADV_WILLNEED,
+                )
+            };
+        }
+        let (prot, extra) = if populate {
+            (libc::PROT_READ, libc::MAP_POPULATE)
+        } else {
+            (libc::PROT_READ | libc::PROT_WRITE, 0)
+        };
+        // SAFETY: MAP_FIXED replaces pages of our own reservation only (the
+        // range is inside it); no host reference into guest memory is live
+        // while a memory is being restored.
+        let mapped = unsafe {
+            libc::mmap(
+                addr,
+                len,
+                prot,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | extra,
+                file.as_raw_fd(),
+                file_offset,
+            )
+        };
+        let ok = mapped == addr
+            && (!populate
+                // SAFETY: the range was just mapped by us.
+                || unsafe { libc::mprotect(addr, len, libc::PROT_READ | libc::PROT_WRITE) } == 0);
+        if ok {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        // SAFETY: as above: put back zeroed anonymous read-write pages.
+        unsafe {
+            libc::mmap(
+                addr,
+                len,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_FIXED | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        Err(MemoryError(format!("cannot map the snapshot file: {err}")))
+    }
+
     /// Reads a little-endian `u32` at `offset`.
     ///
     /// # Errors
@@ -370,6 +468,25 @@ impl Memory {
         let atomic = unsafe { &*(self.base().add(start) as *const std::sync::atomic::AtomicU64) };
         Ok(atomic.load(Ordering::SeqCst))
     }
+}
+
+/// Runs `f` on the accessible bytes of every memory in `memories` at once
+/// (shared: for writing a snapshot, which reads them all together).
+///
+/// # Panics
+/// If a memory is larger than the host's address space (never on 64-bit hosts).
+pub fn with_all_bytes<R>(memories: &[&Memory], f: impl FnOnce(&[&[u8]]) -> R) -> R {
+    let slices: Vec<&[u8]> = memories
+        .iter()
+        .map(|m| {
+            let len = usize::try_from(m.byte_len()).expect("memory fits the address space");
+            // SAFETY: as in `with_bytes`: `[base, base + len)` is mapped and stays
+            // so during `f`; Wasm code is suspended while host code runs, and the
+            // slices are shared, so nothing writes through them.
+            unsafe { std::slice::from_raw_parts(m.base() as *const u8, len) }
+        })
+        .collect();
+    f(&slices)
 }
 
 impl Drop for Memory {
@@ -476,5 +593,38 @@ mod tests {
             m.with_bytes(|b| (b.len(), b[..3].to_vec())),
             (65536, vec![1, 2, 3])
         );
+    }
+
+    #[test]
+    fn a_file_maps_copy_on_write_and_misaligned_ranges_are_refused() {
+        let path = std::env::temp_dir().join(format!("tern-map-{}", std::process::id()));
+        let mut data = vec![0u8; 3 * 65536];
+        data.iter_mut()
+            .enumerate()
+            .for_each(|(i, b)| *b = (i % 251) as u8);
+        std::fs::write(&path, &data).unwrap();
+        let file = std::fs::File::open(&path).unwrap();
+        for populate in [false, true] {
+            let m = Memory::new(ty(4, None)).unwrap();
+            // File bytes [65536, 196608) become guest bytes [65536, 196608).
+            m.map_file(65536, 2 * 65536, &file, 65536, populate)
+                .unwrap();
+            assert_eq!(m.read_vec(0, 16).unwrap(), vec![0u8; 16]);
+            assert_eq!(m.read_vec(65536, 65536).unwrap(), &data[65536..131072]);
+            m.write(70000, &[9, 9]).unwrap();
+            assert_eq!(m.read_vec(70000, 2).unwrap(), vec![9, 9]);
+            assert_eq!(m.grow(1), Some(4), "growing after a mapping still works");
+            assert!(m.map_file(1, 65536, &file, 0, populate).is_err());
+            assert!(m.map_file(0, 65536, &file, 1, populate).is_err());
+            assert!(m
+                .map_file(4 * 65536, 2 * 65536, &file, 0, populate)
+                .is_err());
+        }
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            data,
+            "the file is never written"
+        );
+        std::fs::remove_file(&path).unwrap();
     }
 }
