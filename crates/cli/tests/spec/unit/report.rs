@@ -28,7 +28,7 @@ fn block_and_totals() {
     let block = file_block(&report, 2);
     assert_eq!(
         block,
-        "x86_64 i32.wast: 1/4\n    i32.wast:2: assert_return invoke \"f\" (): expected i32:1 (1), got i32:2 (2)\n    i32.wast:3: SKIPPED assert_return invoke \"f\" (): cannot express argument\n    ... and 2 more\n    reproduce: ./bundle --script s --\n"
+        "x86_64 i32.wast: 1/4\n    i32.wast:2: assert_return invoke \"f\" (): expected i32:1 (1), got i32:2 (2)\n    i32.wast:3: SKIPPED assert_return invoke \"f\" (): cannot express argument\n    ... and 1 more\n    reproduce: ./bundle --script s --\n"
     );
     let mut t = Totals::default();
     t.add(&report);
