@@ -108,19 +108,7 @@ fn setjmp_longjmp_matches_wasmtime_on_both_isas() {
         expected.contains("1000 jumps"),
         "unexpected reference:\n{expected}"
     );
-    let cache = dir.join("cache");
-    for target in [X86, ARM] {
-        for cr in [false, true] {
-            let exe = dir.join(&format!("sjlj-{target}-{cr}"));
-            compile(&cache, &wasm, &exe, target, cr);
-            let run = common::run(common::target_command(target, &exe).arg("--"));
-            assert_eq!(run.code(), 0, "{target} cr={cr}\n{}", run.describe());
-            assert_eq!(
-                run.stdout, expected,
-                "{target} cr={cr} differs from Wasmtime"
-            );
-        }
-    }
+    outputs_match_on_both_isas(&dir, &wasm, "sjlj", &expected);
 }
 
 /// The same program with setjmp/longjmp in the legacy form (which Wasmtime
@@ -136,16 +124,22 @@ fn legacy_setjmp_longjmp_matches_wasmtime_on_both_isas() {
         "unexpected reference:\n{expected}"
     );
     let wasm = build_sjlj_legacy(&dir, "sjlj");
+    outputs_match_on_both_isas(&dir, &wasm, "sjlj-legacy", &expected);
+}
+
+/// Runs `wasm` compiled for both ISAs, plain and with `--cr`: each run exits 0
+/// and prints `expected` (Wasmtime's output).
+fn outputs_match_on_both_isas(dir: &TempDir, wasm: &Path, stem: &str, expected: &str) {
     let cache = dir.join("cache");
     for target in [X86, ARM] {
         for cr in [false, true] {
-            let exe = dir.join(&format!("sjlj-legacy-{target}-{cr}"));
-            compile(&cache, &wasm, &exe, target, cr);
+            let exe = dir.join(&format!("{stem}-{target}-{cr}"));
+            compile(&cache, wasm, &exe, target, cr);
             let run = common::run(common::target_command(target, &exe).arg("--"));
-            assert_eq!(run.code(), 0, "{target} cr={cr}\n{}", run.describe());
+            assert_eq!(run.code(), 0, "{stem} {target} cr={cr}\n{}", run.describe());
             assert_eq!(
                 run.stdout, expected,
-                "{target} cr={cr} differs from Wasmtime's run of the exnref build"
+                "{stem} {target} cr={cr} differs from Wasmtime"
             );
         }
     }
