@@ -211,13 +211,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 Callee::Indirect(ty, p) => self.builder.build_indirect_call(ty, p, args, "call")?,
             });
         }
-        let args: Vec<BasicValueEnum<'ctx>> = args
-            .iter()
-            .map(|a| {
-                BasicValueEnum::try_from(*a)
-                    .map_err(|_| CompileError::Codegen("call argument".into()))
-            })
-            .collect::<Result<_>>()?;
+        let args = basic_args(args)?;
         let cont = self.new_block("call_cont");
         let pad = self.new_block("call_pad");
         let site = match callee {
@@ -400,4 +394,19 @@ pub(super) enum Callee<'ctx> {
     Direct(FunctionValue<'ctx>),
     /// A native entry of the given type.
     Indirect(FunctionType<'ctx>, PointerValue<'ctx>),
+}
+
+/// Call arguments as basic values (what `invoke` takes); every argument of a
+/// Wasm call is one.
+///
+/// # Errors
+/// `Codegen` for a metadata argument (a tern bug).
+pub(super) fn basic_args<'ctx>(
+    args: &[BasicMetadataValueEnum<'ctx>],
+) -> Result<Vec<BasicValueEnum<'ctx>>> {
+    args.iter()
+        .map(|a| {
+            BasicValueEnum::try_from(*a).map_err(|_| CompileError::Codegen("call argument".into()))
+        })
+        .collect()
 }

@@ -95,7 +95,7 @@ fn leaf_loops(body: &FunctionBody<'_>) -> Result<HashMap<u32, HashSet<u32>>> {
 }
 
 /// A copy of a memory base, and the base.
-pub(super) struct Copy<'ctx> {
+pub(super) struct BaseCopy<'ctx> {
     copy: PointerValue<'ctx>,
     base: PointerValue<'ctx>,
 }
@@ -107,7 +107,7 @@ struct ActiveLoop<'ctx> {
     /// Open frames inside the loop (the loop's own `end` closes it at 0).
     depth: u32,
     /// The base copy made for each (local, memory) so far, with the base.
-    copies: HashMap<(u32, u32), Copy<'ctx>>,
+    copies: HashMap<(u32, u32), BaseCopy<'ctx>>,
     /// Memories the loop accesses through the plain memory base.
     plain: HashSet<u32>,
 }
@@ -115,8 +115,8 @@ struct ActiveLoop<'ctx> {
 impl<'ctx> ActiveLoop<'ctx> {
     /// The copies of a memory that has only one way in (one copy and no
     /// plain access): they separate nothing and only cost a register.
-    fn useless_copies(self) -> Vec<Copy<'ctx>> {
-        let mut per_memory: HashMap<u32, Vec<Copy<'ctx>>> = HashMap::new();
+    fn useless_copies(self) -> Vec<BaseCopy<'ctx>> {
+        let mut per_memory: HashMap<u32, Vec<BaseCopy<'ctx>>> = HashMap::new();
         for ((_, memory), copy) in self.copies {
             per_memory.entry(memory).or_default().push(copy);
         }
@@ -161,7 +161,7 @@ impl<'ctx> PointerBases<'ctx> {
     /// leaving leaf loops. Straight-line facts about locals end at every
     /// control operator. Returns the copies of a leaf loop that just ended
     /// that separate nothing (see [`EndedLoop::useless_copies`]).
-    pub(super) fn on_control(&mut self, op: &Operator<'_>, offset: u32) -> Vec<Copy<'ctx>> {
+    pub(super) fn on_control(&mut self, op: &Operator<'_>, offset: u32) -> Vec<BaseCopy<'ctx>> {
         use Operator as O;
         let opens = matches!(
             op,
@@ -283,7 +283,9 @@ impl<'ctx> PointerBases<'ctx> {
             .basic()
             .ok_or_else(|| CompileError::Codegen("base copy returns a pointer".into()))?
             .into_pointer_value();
-        active.copies.insert((local, memory), Copy { copy, base });
+        active
+            .copies
+            .insert((local, memory), BaseCopy { copy, base });
         Ok(Some(copy))
     }
 }
@@ -313,7 +315,7 @@ impl<'ctx> super::func_translator::FuncTranslator<'_, '_, 'ctx> {
     /// Tracks `op` (see [`PointerBases::on_control`]) and puts the plain
     /// memory base back in place of copies that separate nothing.
     pub(super) fn track_pointer_bases(&mut self, op: &Operator<'_>, offset: u32) -> Result<()> {
-        for Copy { copy, base } in self.pointer_bases.on_control(op, offset) {
+        for BaseCopy { copy, base } in self.pointer_bases.on_control(op, offset) {
             let call = copy
                 .as_instruction()
                 .ok_or_else(|| CompileError::Codegen("base copy is an instruction".into()))?;

@@ -28,6 +28,7 @@ pub use liveness::{analyze as analyze_liveness, Liveness};
 pub use scan::checkpointable_functions;
 
 use super::env::PRESERVE_ALL_CALL_CONV;
+use super::exceptions::basic_args;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
@@ -337,13 +338,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
         let position = self.position;
         let host = matches!(kind, PointKind::HostCall { .. });
-        let args: Vec<BasicValueEnum<'ctx>> = args
-            .iter()
-            .map(|a| {
-                BasicValueEnum::try_from(*a)
-                    .map_err(|_| CompileError::Codegen("call argument".into()))
-            })
-            .collect::<Result<_>>()?;
+        let args = basic_args(&args)?;
         let below = self.stack.clone();
         let mut saved = below.clone();
         if host {
