@@ -754,6 +754,66 @@ fn traps_through_invoke_and_start() {
         .assert_trap("out of bounds memory access");
 }
 
+/// The backtrace after a trap names the Wasm frames (name section), innermost
+/// first, on both targets: from the signal handler (out-of-bounds load),
+/// from a trap block (division by zero) and from the stack check (deep
+/// recursion). The calls go through a table so that LLVM cannot inline them.
+#[test]
+fn trap_backtraces_name_the_wasm_frames() {
+    common::require_runtimes();
+    let dir = TempDir::new("trap-backtraces");
+    let cache = dir.join("cache");
+    let module = common::write_file(
+        &dir,
+        "frames.wat",
+        br#"(module
+  (memory 1)
+  (type $t (func (param i32) (result i32)))
+  (table funcref (elem $load $divide $recurse $middle))
+  (func $load (type $t) (i32.load (local.get 0)))
+  (func $divide (type $t) (i32.div_u (i32.const 1) (i32.sub (local.get 0) (local.get 0))))
+  (func $recurse (type $t)
+    (i32.add (call_indirect (type $t) (local.get 0) (i32.const 2)) (i32.const 1)))
+  (func $middle (type $t)
+    (i32.add (call_indirect (type $t) (i32.const 70000) (local.get 0)) (i32.const 1)))
+  (func $outer (export "outer") (param i32) (result i32)
+    (i32.add (call_indirect (type $t) (local.get 0) (i32.const 3)) (i32.const 2))))"#,
+    );
+    let m = module.to_string_lossy();
+    let mut failures = Vec::new();
+    for target in common::targets() {
+        if target.starts_with("aarch64") {
+            common::require_aarch64();
+        }
+        for (callee, message, frames) in [
+            (
+                "0",
+                "out of bounds memory access",
+                "0: load\n     1: middle\n     2: outer\n",
+            ),
+            (
+                "1",
+                "integer divide by zero",
+                "0: divide\n     1: middle\n     2: outer\n",
+            ),
+            ("2", "call stack exhausted", "0: recurse\n     1: recurse\n"),
+        ] {
+            let run = common::run_tern(
+                &cache,
+                &["run", "--target", target, "--invoke", "outer", &m, callee],
+            );
+            let expected = format!("wasm trap: {message}\nwasm backtrace:\n     {frames}");
+            if run.status.code() != Some(134) || !run.stderr.contains(&expected) {
+                failures.push(format!(
+                    "{target} {message}: expected exit 134 and {expected:?}\n{}",
+                    run.describe()
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
 /// Traps in C programs: `abort()` (Wasm `unreachable`) and unbounded
 /// recursion (`call stack exhausted`), on both targets. Output flushed
 /// before the trap must not be lost.

@@ -15,8 +15,8 @@
 //!   (`traps::run_on_new_stack`), not on a spawned thread: `pthread_create`
 //!   hangs under qemu-user 7.2 with a dynamically linked glibc.
 //! * Every `tern_builtin_*` symbol is a naked shim that records the Wasm
-//!   caller's frame pointer and return address (for backtraces) and tail-jumps
-//!   to the Rust implementation, so the runtime needs no frame pointers itself.
+//!   caller's stack pointer and return address (where a backtrace starts) and
+//!   tail-jumps to the Rust implementation.
 //! * Instances are never freed while a program runs: function references and
 //!   shared tables, memories and globals may outlive a failed instantiation.
 #![deny(missing_docs)]

@@ -61,7 +61,9 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         // through every Wasm frame.
         let uwtable =
             context.create_enum_attribute(Attribute::get_named_enum_kind_id("uwtable"), 2);
-        let frame_pointer = context.create_string_attribute("frame-pointer", "all");
+        // No frame pointers (as in native code): backtraces use the unwind
+        // tables (`tern_runtime::traps::walk`), and the register is free.
+        let frame_pointer = context.create_string_attribute("frame-pointer", "none");
         // No function is `nounwind`: a Wasm exception may unwind through any
         // of them (also through functions of modules without tags, when an
         // imported function throws), so all of them get unwind tables.
@@ -209,6 +211,17 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             .expect("cr_poll returns a position");
         builder.build_return(Some(&result))?;
         Ok(function)
+    }
+
+    /// The name `llvm.read_register` knows the stack pointer by on the
+    /// module's target.
+    pub fn stack_pointer_name(&self) -> &'static str {
+        let triple = self.module.get_triple();
+        if triple.as_str().to_string_lossy().starts_with("aarch64") {
+            "sp"
+        } else {
+            "rsp"
+        }
     }
 
     /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.

@@ -262,18 +262,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// Traps with `StackOverflow` when the frame is below `vmctx->stack_limit`
     /// (with `--cr`, the slow path also serves checkpoints and restores).
     fn translate_stack_check(&mut self, func_index: u32, body_position: u32) -> Result<()> {
-        let ptr_ty = self.context().ptr_type(inkwell::AddressSpace::default());
-        let frameaddress = self.env.intrinsic("llvm.frameaddress", &[ptr_ty.into()]);
-        let zero = self.context().i32_type().const_zero();
-        let frame = self
+        let i64_ty = self.context().i64_type();
+        let read_register = self.env.intrinsic("llvm.read_register", &[i64_ty.into()]);
+        let name = self
+            .context()
+            .metadata_string(self.env.stack_pointer_name());
+        let node = self.context().metadata_node(&[name.into()]);
+        let sp = self
             .builder
-            .build_call(frameaddress, &[zero.into()], "fp")?
+            .build_call(read_register, &[node.into()], "sp")?
             .try_as_basic_value()
             .basic()
-            .ok_or_else(|| CompileError::Codegen("frameaddress returns void".into()))?
-            .into_pointer_value();
-        let i64_ty = self.context().i64_type();
-        let sp = self.builder.build_ptr_to_int(frame, i64_ty, "sp")?;
+            .ok_or_else(|| CompileError::Codegen("read_register returns a value".into()))?
+            .into_int_value();
         let limit_ptr = self.vmctx_field(VMCTX_STACK_LIMIT)?;
         let limit = self.builder.build_load(i64_ty, limit_ptr, "stack_limit")?;
         self.tag(limit, super::func_env::Region::Vm);

@@ -17,7 +17,7 @@ const CONTINUE: i64 = -1;
 
 extern "C-unwind" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
     let func = func as u32;
-    if crate::traps::builtin_caller_fp() < crate::traps::stack_limit() {
+    if crate::traps::builtin_caller_sp() < crate::traps::stack_limit() {
         crate::traps::raise_from_builtin(TrapCode::StackOverflow);
     }
     if restore::active() {

@@ -1,17 +1,19 @@
 //! Traps and exits: entering Wasm through the bundle's `tern_catch_traps`,
 //! unwinding back with `_longjmp`, the SIGSEGV/SIGBUS handler that turns
 //! faults inside memory reservations into `MemoryOutOfBounds`, and Wasm
-//! backtraces from frame pointers.
+//! backtraces from the unwind tables.
 //!
-//! Everything the signal handler touches is async-signal-safe: constant
-//! thread-local cells, the lock-free reservation registry, raw stack reads
-//! bounded by the current entry's stack range. Names are resolved only after
+//! Everything the signal handler touches is async-signal-safe (constant
+//! thread-local cells, the lock-free reservation registry) except the
+//! unwinder's walk, whose locks the interrupted Wasm code never holds
+//! (see `walk`). Names are resolved only after
 //! the unwind, outside the handler. This module must not know about instances.
 
 pub mod backtrace;
 pub mod sys;
 #[cfg(test)]
 mod tests;
+mod walk;
 
 use std::cell::Cell;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -75,7 +77,7 @@ struct State {
     pending: Cell<Pending>,
     frames: [Cell<usize>; MAX_FRAMES],
     num_frames: Cell<usize>,
-    /// `(fp, pc)` of the Wasm caller of the current builtin.
+    /// `(stack pointer, return address)` of the Wasm caller of the current builtin.
     exit_frame: Cell<(usize, usize)>,
     /// Lowest usable address of this thread's stack.
     stack_lo: Cell<usize>,
@@ -270,8 +272,9 @@ pub fn finish_checkpoint_unwind() -> ! {
     jump(CHECKPOINT_CODE)
 }
 
-/// The Wasm caller's frame pointer recorded by the current builtin's shim.
-pub fn builtin_caller_fp() -> usize {
+/// The Wasm caller's stack pointer (at its call) recorded by the current
+/// builtin's shim.
+pub fn builtin_caller_sp() -> usize {
     STATE.with(|s| s.exit_frame.get().0)
 }
 
@@ -333,8 +336,8 @@ pub fn raise(unwind: Unwind) -> ! {
 /// Raises trap `code` from a builtin called by Wasm, with a backtrace from the
 /// frame recorded by the builtin's entry shim.
 pub fn raise_from_builtin(code: TrapCode) -> ! {
-    let (fp, pc) = STATE.with(|s| s.exit_frame.get());
-    capture_frames(pc.wrapping_sub(1), fp);
+    let (_, pc) = STATE.with(|s| s.exit_frame.get());
+    capture_frames(pc.wrapping_sub(1));
     STATE.with(|s| s.pending.set(Pending::Trap(code)));
     jump(code as i32)
 }
@@ -350,36 +353,18 @@ pub fn set_pending_trap(code: TrapCode) {
 }
 
 /// Records the Wasm caller's frame; called by every builtin's entry shim.
-pub extern "C" fn record_exit_frame(fp: usize, pc: usize) {
-    let _ = STATE.try_with(|s| s.exit_frame.set((fp, pc)));
+pub extern "C" fn record_exit_frame(sp: usize, pc: usize) {
+    let _ = STATE.try_with(|s| s.exit_frame.set((sp, pc)));
 }
 
-/// Walks the frame-pointer chain from `(pc, fp)`; async-signal-safe.
-fn capture_frames(pc: usize, fp: usize) {
+/// Records the backtrace of a trap raised in the Wasm frame at `pc` (see `walk`).
+fn capture_frames(pc: usize) {
     let _ = STATE.try_with(|s| {
-        let hi = s.jmp_slot.get() as usize;
-        let lo = match s.stack_lo.get() {
-            0 => hi.saturating_sub(1 << 30),
-            lo => lo,
-        };
-        s.frames[0].set(pc);
-        let mut n = 1;
-        let mut fp = fp;
-        while n < MAX_FRAMES && fp >= lo && fp < hi.saturating_sub(16) && fp.is_multiple_of(8) {
-            // SAFETY: `fp` lies between the stack's low end and the live jmp_buf of
-            // the innermost entry, i.e. in mapped stack memory of this thread.
-            let (next_fp, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
-            if ret == 0 {
-                break;
-            }
-            s.frames[n].set(ret.wrapping_sub(1));
-            n += 1;
-            if next_fp <= fp {
-                break;
-            }
-            fp = next_fp;
+        let walk = walk::Walk::collect(pc, s.jmp_slot.get() as usize);
+        for (slot, pc) in s.frames.iter().zip(&walk.frames[..walk.len]) {
+            slot.set(*pc);
         }
-        s.num_frames.set(n);
+        s.num_frames.set(walk.len);
     });
 }
 
@@ -414,8 +399,8 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
         .unwrap_or(false);
     if running && is_wasm_memory_address(addr) {
         // SAFETY: `ctx` is the ucontext the kernel passed to this handler.
-        let (pc, fp) = unsafe { sys::pc_and_fp(ctx) };
-        capture_frames(pc, fp);
+        let pc = unsafe { sys::interrupted_pc(ctx) };
+        capture_frames(pc);
         let _ = STATE.try_with(|s| s.pending.set(Pending::Trap(TrapCode::MemoryOutOfBounds)));
         jump(TrapCode::MemoryOutOfBounds as i32);
     }

@@ -1,14 +1,14 @@
-//! AArch64 Linux: program counter and frame pointer from a signal's ucontext,
-//! and the entry shim of builtins that records the Wasm caller's frame.
+//! AArch64 Linux: the program counter from a signal's ucontext, and the
+//! entry shim of builtins that records the Wasm caller's frame.
 
-/// `(pc, fp)` of the interrupted code.
+/// The program counter of the interrupted code.
 ///
 /// # Safety
 /// `ctx` must be the `ucontext_t` passed to an `SA_SIGINFO` handler.
-pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
+pub unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
     // SAFETY: per the contract, `ctx` points to a valid ucontext_t.
     let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
-    (uc.uc_mcontext.pc as usize, uc.uc_mcontext.regs[29] as usize)
+    uc.uc_mcontext.pc as usize
 }
 
 /// Calls `f(arg)` with the stack pointer set to `top` (16-byte aligned), then
@@ -35,7 +35,7 @@ pub unsafe extern "C" fn call_on_stack(
 }
 
 /// Defines builtin `$name` as a naked entry shim that records the Wasm
-/// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
+/// caller's `(stack pointer, return address)` with `record_exit_frame`, then tail-jumps
 /// to `$imp` with the arguments untouched (at most eight integer arguments).
 macro_rules! builtin_shim {
     ($(#[$doc:meta])* fn $name:ident($($a:ident : $t:ty),*) $(-> $r:ty)? => $imp:path) => {
@@ -53,7 +53,7 @@ macro_rules! builtin_shim {
                 "stp x2, x3, [sp, #32]",
                 "stp x4, x5, [sp, #48]",
                 "stp x6, x7, [sp, #64]",
-                "ldr x0, [x29]",
+                "add x0, x29, #80",
                 "ldr x1, [x29, #8]",
                 "bl {record}",
                 "ldp x6, x7, [sp, #64]",

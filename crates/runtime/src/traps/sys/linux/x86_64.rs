@@ -1,18 +1,14 @@
-//! x86-64 Linux: program counter and frame pointer from a signal's ucontext,
-//! and the entry shim of builtins that records the Wasm caller's frame.
+//! x86-64 Linux: the program counter from a signal's ucontext, and the
+//! entry shim of builtins that records the Wasm caller's frame.
 
-/// `(pc, fp)` of the interrupted code.
+/// The program counter of the interrupted code.
 ///
 /// # Safety
 /// `ctx` must be the `ucontext_t` passed to an `SA_SIGINFO` handler.
-pub unsafe fn pc_and_fp(ctx: *mut libc::c_void) -> (usize, usize) {
+pub unsafe fn interrupted_pc(ctx: *mut libc::c_void) -> usize {
     // SAFETY: per the contract, `ctx` points to a valid ucontext_t.
     let uc = unsafe { &*(ctx as *const libc::ucontext_t) };
-    let gregs = &uc.uc_mcontext.gregs;
-    (
-        gregs[libc::REG_RIP as usize] as usize,
-        gregs[libc::REG_RBP as usize] as usize,
-    )
+    uc.uc_mcontext.gregs[libc::REG_RIP as usize] as usize
 }
 
 /// Calls `f(arg)` with the stack pointer set to `top` (16-byte aligned), then
@@ -39,7 +35,7 @@ pub unsafe extern "C" fn call_on_stack(
 }
 
 /// Defines builtin `$name` as a naked entry shim that records the Wasm
-/// caller's `(fp, return address)` with `record_exit_frame`, then tail-jumps
+/// caller's `(stack pointer, return address)` with `record_exit_frame`, then tail-jumps
 /// to `$imp` with the arguments untouched (at most six integer arguments).
 macro_rules! builtin_shim {
     ($(#[$doc:meta])* fn $name:ident($($a:ident : $t:ty),*) $(-> $r:ty)? => $imp:path) => {
@@ -59,7 +55,7 @@ macro_rules! builtin_shim {
                 "push rcx",
                 "push r8",
                 "push r9",
-                "mov rdi, [rbp]",
+                "lea rdi, [rbp + 16]",
                 "mov rsi, [rbp + 8]",
                 "call {record}",
                 "pop r9",
