@@ -16,6 +16,14 @@ impl Target {
     /// Every supported target.
     pub const ALL: [Target; 2] = [Target::X86_64, Target::Aarch64];
 
+    /// The name `llvm.read_register` knows the stack pointer by.
+    pub fn stack_pointer_register(self) -> &'static str {
+        match self {
+            Target::X86_64 => "rsp",
+            Target::Aarch64 => "sp",
+        }
+    }
+
     /// The LLVM target triple.
     pub fn triple(self) -> &'static str {
         match self {

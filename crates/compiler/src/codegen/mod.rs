@@ -115,6 +115,7 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
         &module,
         &base_info,
         &opts.symbol_prefix,
+        opts.target,
         checkpointable,
     );
     let mut info = base_info.clone();

@@ -5,6 +5,7 @@
 use super::checkpoint::CrModule;
 use super::tbaa::Tbaa;
 use super::types;
+use crate::target::Target;
 use inkwell::attributes::{Attribute, AttributeLoc};
 use inkwell::builder::BuilderError;
 use inkwell::context::Context;
@@ -35,6 +36,8 @@ pub struct ModuleEnv<'m, 'ctx> {
     /// `tern_eh_personality`, the personality of every function with a
     /// landing pad (exception handlers and checkpoint captures).
     pub personality: FunctionValue<'ctx>,
+    /// The target the module is compiled for.
+    pub target: Target,
 }
 
 impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
@@ -46,6 +49,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         module: &'m Module<'ctx>,
         info: &'m ModuleInfo,
         prefix: &str,
+        target: Target,
         checkpointable: Option<Vec<bool>>,
     ) -> Self {
         let personality = module.add_function(
@@ -97,6 +101,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             tbaa: Tbaa::new(context),
             cr,
             personality,
+            target,
         }
     }
 
@@ -211,17 +216,6 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             .expect("cr_poll returns a position");
         builder.build_return(Some(&result))?;
         Ok(function)
-    }
-
-    /// The name `llvm.read_register` knows the stack pointer by on the
-    /// module's target.
-    pub fn stack_pointer_name(&self) -> &'static str {
-        let triple = self.module.get_triple();
-        if triple.as_str().to_string_lossy().starts_with("aarch64") {
-            "sp"
-        } else {
-            "rsp"
-        }
     }
 
     /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.

@@ -266,7 +266,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let read_register = self.env.intrinsic("llvm.read_register", &[i64_ty.into()]);
         let name = self
             .context()
-            .metadata_string(self.env.stack_pointer_name());
+            .metadata_string(self.env.target.stack_pointer_register());
         let node = self.context().metadata_node(&[name.into()]);
         let sp = self
             .builder

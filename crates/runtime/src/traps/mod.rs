@@ -79,8 +79,6 @@ struct State {
     num_frames: Cell<usize>,
     /// `(stack pointer, return address)` of the Wasm caller of the current builtin.
     exit_frame: Cell<(usize, usize)>,
-    /// Lowest usable address of this thread's stack.
-    stack_lo: Cell<usize>,
     /// Value for `VMContext::stack_limit` on this thread.
     stack_limit: Cell<usize>,
     /// A stack address just above the innermost `tern_catch_traps` frame:
@@ -96,7 +94,6 @@ thread_local! {
             frames: [const { Cell::new(0) }; MAX_FRAMES],
             num_frames: Cell::new(0),
             exit_frame: Cell::new((0, 0)),
-            stack_lo: Cell::new(0),
             stack_limit: Cell::new(0),
             entry_boundary: Cell::new(0),
         }
@@ -121,7 +118,6 @@ pub fn init_thread(wasm_stack: usize) {
         limit = limit.max(lo + HOST_HEADROOM.min((sp - lo) / 2));
     }
     STATE.with(|s| {
-        s.stack_lo.set(lo);
         s.stack_limit.set(limit);
     });
 }
@@ -179,12 +175,11 @@ pub fn run_on_new_stack<R, F: FnOnce() -> R>(size: usize, wasm_stack: usize, f: 
         lo,
         wasm_stack,
     };
-    let saved = STATE.with(|s| (s.stack_lo.get(), s.stack_limit.get()));
+    let saved = STATE.with(|s| s.stack_limit.get());
     // SAFETY: `top` is the aligned end of the mapping above; `entry` catches panics.
     unsafe { sys::call_on_stack(&mut job as *mut Job<F, R> as *mut u8, entry::<F, R>, top) };
     STATE.with(|s| {
-        s.stack_lo.set(saved.0);
-        s.stack_limit.set(saved.1);
+        s.stack_limit.set(saved);
     });
     // SAFETY: nothing runs on the stack any more.
     unsafe { libc::munmap(base, size + page) };
@@ -198,7 +193,6 @@ fn init_stack(lo: usize, wasm_stack: usize) {
         .saturating_sub(wasm_stack)
         .max(lo + HOST_HEADROOM.min((sp - lo) / 2));
     STATE.with(|s| {
-        s.stack_lo.set(lo);
         s.stack_limit.set(limit);
     });
 }
@@ -360,11 +354,8 @@ pub extern "C" fn record_exit_frame(sp: usize, pc: usize) {
 /// Records the backtrace of a trap raised in the Wasm frame at `pc` (see `walk`).
 fn capture_frames(pc: usize) {
     let _ = STATE.try_with(|s| {
-        let walk = walk::Walk::collect(pc, s.jmp_slot.get() as usize);
-        for (slot, pc) in s.frames.iter().zip(&walk.frames[..walk.len]) {
-            slot.set(*pc);
-        }
-        s.num_frames.set(walk.len);
+        let len = walk::collect(pc, s.jmp_slot.get() as usize, &s.frames);
+        s.num_frames.set(len);
     });
 }
 

@@ -13,12 +13,11 @@
 //! table registry, `dl_iterate_phdr`) are never held by the interrupted Wasm
 //! code, which calls neither, so taking them there cannot deadlock.
 
+use std::cell::Cell;
 use std::ffi::c_void;
 
-use super::MAX_FRAMES;
-
-/// What one walk collects.
-pub(super) struct Walk {
+/// One walk's state, shared with the unwinder's callback.
+struct Walk<'a> {
     /// Program counter of the innermost Wasm frame: frames before it are host frames.
     start: usize,
     /// Whether the frame at `start` has been seen.
@@ -26,28 +25,27 @@ pub(super) struct Walk {
     /// Address of the innermost host entry's `jmp_buf`: frames whose CFA is
     /// at or above it belong to the host.
     end: usize,
-    /// Program counters, innermost first.
-    pub(super) frames: [usize; MAX_FRAMES],
+    /// Where the program counters go, innermost first.
+    frames: &'a [Cell<usize>],
     /// How many of `frames` are filled.
-    pub(super) len: usize,
+    len: usize,
 }
 
-impl Walk {
-    /// Walks the current thread's stack from the Wasm frame at `start` (the
-    /// faulting instruction, or a return address minus one) to `end`.
-    pub(super) fn collect(start: usize, end: usize) -> Walk {
-        let mut walk = Walk {
-            start,
-            started: false,
-            end,
-            frames: [0; MAX_FRAMES],
-            len: 0,
-        };
-        // SAFETY: `visit` only reads the unwinder's context and writes `walk`,
-        // which outlives the call.
-        unsafe { _Unwind_Backtrace(visit, &mut walk as *mut Walk as *mut c_void) };
-        walk
-    }
+/// Walks the current thread's stack from the Wasm frame at `start` (the
+/// faulting instruction, or a return address minus one) to `end`, storing
+/// program counters into `frames`; returns how many it stored.
+pub(super) fn collect(start: usize, end: usize, frames: &[Cell<usize>]) -> usize {
+    let mut walk = Walk {
+        start,
+        started: false,
+        end,
+        frames,
+        len: 0,
+    };
+    // SAFETY: `visit` only reads the unwinder's context and writes `walk`,
+    // which outlives the call.
+    unsafe { _Unwind_Backtrace(visit, &mut walk as *mut Walk as *mut c_void) };
+    walk.len
 }
 
 type TraceFn = extern "C" fn(*mut c_void, *mut c_void) -> i32;
@@ -65,7 +63,7 @@ const URC_NORMAL_STOP: i32 = 4;
 
 extern "C" fn visit(context: *mut c_void, arg: *mut c_void) -> i32 {
     // SAFETY: `arg` is the `Walk` passed by `collect`, borrowed only here.
-    let walk = unsafe { &mut *(arg as *mut Walk) };
+    let walk = unsafe { &mut *(arg as *mut Walk<'_>) };
     let mut is_signal_frame = 0;
     // SAFETY: `context` is the unwinder's context for this frame.
     let ip = unsafe { _Unwind_GetIPInfo(context, &mut is_signal_frame) };
@@ -91,11 +89,10 @@ extern "C" fn visit(context: *mut c_void, arg: *mut c_void) -> i32 {
             return URC_NORMAL_STOP;
         }
     }
-    walk.frames[walk.len] = pc;
+    let Some(slot) = walk.frames.get(walk.len) else {
+        return URC_NORMAL_STOP;
+    };
+    slot.set(pc);
     walk.len += 1;
-    if walk.len == MAX_FRAMES {
-        URC_NORMAL_STOP
-    } else {
-        URC_NO_REASON
-    }
+    URC_NO_REASON
 }
