@@ -91,7 +91,13 @@ pub fn build_executable(wasm: &[u8], codegen: &CodegenOptions, out: &Path) -> Re
         }
         .with_context(|| format!("cannot write {}", out.display()))
     });
-    let _ = std::fs::remove_dir_all(&dir);
+    // Debugging aid: `TERN_KEEP_OBJECTS=1` keeps the module and bundle objects,
+    // so that edited IR (`--emit llvm-ir`, `llc-22`) can be linked the same way.
+    if std::env::var_os("TERN_KEEP_OBJECTS").is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    } else {
+        eprintln!("kept {}", dir.display());
+    }
     result
 }
 

@@ -103,10 +103,7 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 
     let checkpointable = if opts.checkpoint {
-        Some(checkpointable_functions(
-            &parsed.functions,
-            base_info.num_imported_functions,
-        )?)
+        Some(checkpointable_functions(&parsed.functions, &base_info)?)
     } else {
         None
     };

@@ -1,12 +1,13 @@
 //! Array-call trampolines, one per type: `fn(callee, vmctx, values)` reads
 //! the parameters from 16-byte `ValRaw` slots, calls `callee` with the native
-//! convention and writes the results back into the slots.
+//! convention (`types::native_fn_type`) and writes the results back into the slots.
 
 use crate::error::Result;
 use crate::translate::{enum_attribute, types};
 use inkwell::attributes::AttributeLoc;
 use inkwell::context::Context;
 use inkwell::module::{Linkage, Module};
+use inkwell::types::BasicTypeEnum;
 use inkwell::values::{BasicMetadataValueEnum, BasicValue, FunctionValue, PointerValue};
 use inkwell::AddressSpace;
 use tern_environ::vmctx::VAL_RAW_SIZE;
@@ -69,16 +70,25 @@ fn emit_trampoline<'ctx>(
         // SAFETY: the caller passes at least max(params, results) slots.
         Ok(unsafe { builder.build_in_bounds_gep(context.i8_type(), values, &[offset], "slot")? })
     };
-    let mut args: Vec<BasicMetadataValueEnum<'ctx>> = vec![vmctx.into()];
+    // The context goes in both (`types::native_fn_type`): `callee` may be a
+    // Wasm function or a host function.
+    let mut args: Vec<BasicMetadataValueEnum<'ctx>> = vec![vmctx.into(), vmctx.into()];
     for (i, param_ty) in ty.params.iter().enumerate() {
         let value = builder.build_load(types::llvm_type(context, *param_ty), slot(i)?, "arg")?;
         if let Some(inst) = value.as_instruction_value() {
             let _ = inst.set_alignment(8);
         }
+        let value = match types::native_param_type(context, *param_ty) {
+            BasicTypeEnum::IntType(wide) if wide != value.get_type().into_int_type() => builder
+                .build_int_z_extend(value.into_int_value(), wide, "arg")?
+                .into(),
+            _ => value,
+        };
         args.push(value.into());
     }
     let native_ty = types::native_fn_type(context, ty);
     let call = builder.build_indirect_call(native_ty, callee, &args, "call")?;
+    call.add_attribute(AttributeLoc::Param(0), types::swiftself(context));
     if let Some(result) = call.try_as_basic_value().basic() {
         let results: Vec<_> = if ty.results.len() == 1 {
             vec![result]

@@ -2,9 +2,10 @@
 //! `VMFuncRef`, `call_indirect` with its three checks, and calls to builtins.
 
 use super::checkpoint::CrCallee;
-use super::exceptions::Callee;
+use super::exceptions::{basic_args, Callee};
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
+use super::types;
 use crate::error::Result;
 use inkwell::attributes::AttributeLoc;
 use inkwell::llvm_sys::LLVMTailCallKind;
@@ -27,6 +28,44 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         all.extend_from_slice(args);
         let call = self.builder.build_call(function, &all, "")?;
         Ok(call.try_as_basic_value().basic())
+    }
+
+    /// The native arguments of a Wasm call from `args` (`[vmctx, params...]`):
+    /// inserts `host_vmctx` after the context, `poison` for a `direct` call
+    /// of a defined function and the callee's context otherwise, and
+    /// zero-extends `i32` parameters (see [`types::native_fn_type`]). The call
+    /// must then be marked with [`Self::mark_native_call`].
+    pub(super) fn native_call_args(
+        &self,
+        args: &[BasicValueEnum<'ctx>],
+        direct: bool,
+    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(args[0]);
+        all.push(if direct {
+            self.context()
+                .ptr_type(inkwell::AddressSpace::default())
+                .get_poison()
+                .into()
+        } else {
+            args[0]
+        });
+        let i64_ty = self.context().i64_type();
+        for arg in &args[1..] {
+            all.push(match arg {
+                BasicValueEnum::IntValue(v) if v.get_type().get_bit_width() == 32 => {
+                    self.builder.build_int_z_extend(*v, i64_ty, "param")?.into()
+                }
+                other => *other,
+            });
+        }
+        Ok(all)
+    }
+
+    /// Marks `call`, a call of a Wasm function type, as passing its context
+    /// in the callee-saved `swiftself` register, as the callee expects.
+    pub(super) fn mark_native_call(&self, call: CallSiteValue<'ctx>) {
+        call.add_attribute(AttributeLoc::Param(0), types::swiftself(self.context()));
     }
 
     /// Pops the arguments of a call of type `ty_index`, prefixed by `vmctx`.
@@ -151,25 +190,27 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `call_indirect (type ty_index) table`.
     pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
         let callee = self.checked_table_callee(ty_index, table)?;
-        self.translate_call_through(ty_index, callee)
+        self.translate_call_through(ty_index, Some(table), callee)
     }
 
     /// `call_ref ty_index`.
     pub(super) fn translate_call_ref(&mut self, ty_index: u32) -> Result<()> {
         let callee = self.checked_ref_callee()?;
-        self.translate_call_through(ty_index, callee)
+        self.translate_call_through(ty_index, None, callee)
     }
 
     /// Calls native entry `native` with context `callee_vmctx` and the
-    /// arguments of type `ty_index` (a migration point under `--cr`).
+    /// arguments of type `ty_index`, found in `table` (`None`: a `call_ref`);
+    /// a migration point under `--cr` unless it can only reach leaves.
     fn translate_call_through(
         &mut self,
         ty_index: u32,
+        table: Option<u32>,
         (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
     ) -> Result<()> {
         let args = self.pop_call_args(ty_index, callee_vmctx);
         let fn_ty = self.env.native_fn_type(ty_index);
-        if self.cr.is_some() {
+        if self.indirect_call_is_point(ty_index, table) {
             let kind = PointKind::CallIndirect {
                 type_index: ty_index,
             };
@@ -191,17 +232,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             return self.translate_return();
         }
         self.prepare_tail_call()?;
-        let call = if let Some(callee) = self.env.defined_function(function) {
+        if let Some(callee) = self.env.defined_function(function) {
             let args = self.pop_call_args(ty_index, self.vmctx);
-            self.builder.build_call(callee, &args, "tail_call")?
-        } else {
-            let (native, callee_vmctx) = self.imported_callee(function)?;
-            let args = self.pop_call_args(ty_index, callee_vmctx);
-            let fn_ty = self.env.native_fn_type(ty_index);
-            self.builder
-                .build_indirect_call(fn_ty, native, &args, "tail_call")?
-        };
-        self.finish_tail_call(ty_index, call)
+            let args = self.native_call_args(&basic_args(&args)?, true)?;
+            let call = self
+                .builder
+                .build_call(callee, &metadata_args(&args), "tail_call")?;
+            self.mark_native_call(call);
+            return self.finish_tail_call(ty_index, call);
+        }
+        let callee = self.imported_callee(function)?;
+        self.translate_tail_call_through(ty_index, callee)
     }
 
     /// `return_call_indirect (type ty_index) table`.
@@ -222,16 +263,55 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.translate_tail_call_through(ty_index, callee)
     }
 
+    /// A tail call through a `VMFuncRef`. The context travels in a
+    /// callee-saved register, which a tail call must leave as its own caller
+    /// passed it: so only a callee sharing this function's context (every
+    /// function of the module, and so every tail call of recursion or
+    /// dispatch within it) is tail-called; a callee of another instance is
+    /// called normally and its results returned.
     fn translate_tail_call_through(
         &mut self,
         ty_index: u32,
         (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
     ) -> Result<()> {
         let args = self.pop_call_args(ty_index, callee_vmctx);
+        let args = basic_args(&args)?;
         let fn_ty = self.env.native_fn_type(ty_index);
-        let call = self
+        let i64_ty = self.context().i64_type();
+        let own = self
             .builder
-            .build_indirect_call(fn_ty, native, &args, "tail_call")?;
+            .build_ptr_to_int(self.vmctx, i64_ty, "own_vmctx")?;
+        let theirs = self
+            .builder
+            .build_ptr_to_int(callee_vmctx, i64_ty, "callee_vmctx")?;
+        let same = self
+            .builder
+            .build_int_compare(IntPredicate::EQ, own, theirs, "same_vmctx")?;
+        let tail = self.new_block("tail_call");
+        let other = self.new_block("call_other_instance");
+        self.builder.build_conditional_branch(same, tail, other)?;
+
+        self.builder.position_at_end(other);
+        let call = self.builder.build_indirect_call(
+            fn_ty,
+            native,
+            &metadata_args(&self.native_call_args(&args, false)?),
+            "call",
+        )?;
+        self.mark_native_call(call);
+        call.set_tail_call_kind(LLVMTailCallKind::LLVMTailCallKindNoTail);
+        self.build_return_of(call)?;
+
+        self.builder.position_at_end(tail);
+        let mut own_args = args;
+        own_args[0] = self.vmctx.into();
+        let call = self.builder.build_indirect_call(
+            fn_ty,
+            native,
+            &metadata_args(&self.native_call_args(&own_args, false)?),
+            "tail_call",
+        )?;
+        self.mark_native_call(call);
         self.finish_tail_call(ty_index, call)
     }
 
@@ -261,11 +341,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         } else {
             LLVMTailCallKind::LLVMTailCallKindTail
         });
+        self.build_return_of(call)?;
+        self.reachable = false;
+        Ok(())
+    }
+
+    /// Returns the result of `call` (the caller's results are the callee's).
+    fn build_return_of(&self, call: CallSiteValue<'ctx>) -> Result<()> {
         match call.try_as_basic_value().basic() {
             Some(value) => self.builder.build_return(Some(&value))?,
             None => self.builder.build_return(None)?,
         };
-        self.reachable = false;
         Ok(())
     }
+}
+
+/// `args` as call arguments.
+fn metadata_args<'ctx>(args: &[BasicValueEnum<'ctx>]) -> Vec<BasicMetadataValueEnum<'ctx>> {
+    args.iter().map(|&a| a.into()).collect()
 }

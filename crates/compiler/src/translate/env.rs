@@ -2,7 +2,7 @@
 //! and declarations of builtins and intrinsics. Per-function state lives in
 //! [`super::func_translator`].
 
-use super::checkpoint::CrModule;
+use super::checkpoint::{Checkpointable, CrModule};
 use super::tbaa::Tbaa;
 use super::types;
 use crate::target::Target;
@@ -50,15 +50,16 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         info: &'m ModuleInfo,
         prefix: &str,
         target: Target,
-        checkpointable: Option<Vec<bool>>,
+        checkpointable: Option<Checkpointable>,
     ) -> Self {
         let personality = module.add_function(
             tern_environ::descriptor::EH_PERSONALITY_SYMBOL,
             context.i32_type().fn_type(&[], true),
             Some(Linkage::External),
         );
-        let cr = checkpointable.map(|checkpointable| CrModule {
-            checkpointable,
+        let cr = checkpointable.map(|found| CrModule {
+            checkpointable: found.functions,
+            leaf_indirect_calls: found.leaf_indirect_calls,
             personality,
         });
         // Unwind tables everywhere in a `--cr` module: a checkpoint unwinds
@@ -75,6 +76,8 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         // Wasm recursion into a loop that never reaches the stack limit, and
         // drop frames from backtraces.
         let no_tail_calls = context.create_string_attribute("disable-tail-calls", "true");
+        let swiftself = types::swiftself(context);
+        let zero_extended = types::zero_extended_range(context);
         let functions = (info.num_imported_functions..info.functions.len() as u32)
             .map(|index| {
                 let ty = types::native_fn_type(context, info.func_type(index));
@@ -82,6 +85,13 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                 let function = module.add_function(&name, ty, Some(Linkage::Internal));
                 function.add_attribute(AttributeLoc::Function, frame_pointer);
                 function.add_attribute(AttributeLoc::Function, no_tail_calls);
+                function.add_attribute(AttributeLoc::Param(0), swiftself);
+                for (i, param) in info.func_type(index).params.iter().enumerate() {
+                    if *param == ValType::I32 {
+                        let at = AttributeLoc::Param(i as u32 + types::WASM_PARAMS);
+                        function.add_attribute(at, zero_extended);
+                    }
+                }
                 match &cr {
                     Some(cr) if cr.checkpointable[index as usize] => {
                         function.set_personality_function(cr.personality);

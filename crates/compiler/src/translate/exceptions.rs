@@ -205,13 +205,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         callee: Callee<'ctx>,
         args: &[BasicMetadataValueEnum<'ctx>],
     ) -> Result<CallSiteValue<'ctx>> {
-        if !self.in_handler_scope() {
-            return Ok(match callee {
-                Callee::Direct(f) => self.builder.build_call(f, args, "call")?,
-                Callee::Indirect(ty, p) => self.builder.build_indirect_call(ty, p, args, "call")?,
-            });
-        }
         let args = basic_args(args)?;
+        let args = self.native_call_args(&args, matches!(callee, Callee::Direct(_)))?;
+        if !self.in_handler_scope() {
+            let args: Vec<BasicMetadataValueEnum<'ctx>> = args.iter().map(|&a| a.into()).collect();
+            let site = match callee {
+                Callee::Direct(f) => self.builder.build_call(f, &args, "call")?,
+                Callee::Indirect(ty, p) => {
+                    self.builder.build_indirect_call(ty, p, &args, "call")?
+                }
+            };
+            self.mark_native_call(site);
+            return Ok(site);
+        }
         let cont = self.new_block("call_cont");
         let pad = self.new_block("call_pad");
         let site = match callee {
@@ -220,6 +226,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .builder
                 .build_indirect_invoke(ty, p, &args, cont, pad, "call")?,
         };
+        self.mark_native_call(site);
         self.builder.position_at_end(pad);
         let caught = self.build_landing_pad(false)?;
         self.dispatch(caught.exception)?;

@@ -224,7 +224,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         &mut self,
         validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
     ) -> Result<()> {
-        let params = self.function.count_params() - 1;
+        let params = self.function.count_params() - super::types::WASM_PARAMS;
         for index in 0..validator.len_locals() {
             let ty = validator
                 .get_local_type(index)
@@ -232,9 +232,21 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let ty = self.env.llvm_type(crate::parse::val_type(ty)?);
             let slot = self.entry_builder.build_alloca(ty, "local")?;
             let init = if index < params {
-                self.function
-                    .get_nth_param(index + 1)
-                    .unwrap_or_else(|| ty.const_zero())
+                let param = self
+                    .function
+                    .get_nth_param(index + super::types::WASM_PARAMS)
+                    .unwrap_or_else(|| ty.const_zero());
+                // An `i32` parameter arrives zero-extended (`types::native_param_type`).
+                match (param, ty) {
+                    (BasicValueEnum::IntValue(wide), BasicTypeEnum::IntType(narrow))
+                        if wide.get_type() != narrow =>
+                    {
+                        self.entry_builder
+                            .build_int_truncate(wide, narrow, "param")?
+                            .into()
+                    }
+                    _ => param,
+                }
             } else {
                 ty.const_zero()
             };

@@ -25,7 +25,7 @@ mod tail;
 
 pub use liveness::{analyze as analyze_liveness, Liveness};
 
-pub use scan::checkpointable_functions;
+pub use scan::{checkpointable_functions, Checkpointable};
 
 use super::env::PRESERVE_ALL_CALL_CONV;
 use super::exceptions::basic_args;
@@ -47,6 +47,8 @@ use tern_environ::{TrapCode, ValType};
 pub struct CrModule<'ctx> {
     /// Whether each function (index space) can reach a migration point.
     pub checkpointable: Vec<bool>,
+    /// The `call_indirect`s (type index, table) that reach no point.
+    pub leaf_indirect_calls: std::collections::HashSet<(u32, u32)>,
     /// The personality of every instrumented function (`tern_eh_personality`:
     /// checkpoint cleanups, and Wasm exception handlers inside `try_table`).
     pub personality: FunctionValue<'ctx>,
@@ -314,6 +316,16 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.cr().loops.pop();
     }
 
+    /// Whether `call_indirect (type ty_index) table` (`None`: a `call_ref`)
+    /// is a migration point: always, unless every function it may reach is
+    /// a leaf (`scan.rs`, "Closed tables").
+    pub(super) fn indirect_call_is_point(&self, ty_index: u32, table: Option<u32>) -> bool {
+        self.cr.is_some()
+            && self.env.cr.as_ref().is_some_and(|m| {
+                table.is_none_or(|t| !m.leaf_indirect_calls.contains(&(ty_index, t)))
+            })
+    }
+
     /// Whether a call to function `callee` is a migration point.
     pub(super) fn call_is_point(&self, callee: u32) -> bool {
         self.cr.is_some()
@@ -486,12 +498,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         then: BasicBlock<'ctx>,
         pad: BasicBlock<'ctx>,
     ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let args = self.native_call_args(args, matches!(callee, CrCallee::Direct(_)))?;
         let site = match callee {
-            CrCallee::Direct(f) => self.builder.build_invoke(*f, args, then, pad, "call")?,
+            CrCallee::Direct(f) => self.builder.build_invoke(*f, &args, then, pad, "call")?,
             CrCallee::Host(p) | CrCallee::Indirect(p) => self
                 .builder
-                .build_indirect_invoke(fn_ty, *p, args, then, pad, "call")?,
+                .build_indirect_invoke(fn_ty, *p, &args, then, pad, "call")?,
         };
+        self.mark_native_call(site);
         Ok(site.try_as_basic_value().basic())
     }
 
