@@ -80,6 +80,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) legacy_caught: HashMap<u32, u32>,
     /// Which local each address in a leaf loop derives from.
     pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
+    /// Accesses at `invariant + small` to split (`address_split.rs`).
+    pub(super) address_split: super::address_split::AddressSplit<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -139,6 +141,7 @@ pub fn translate_function(
         handlers: Vec::new(),
         legacy_caught: HashMap::new(),
         pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
+        address_split: super::address_split::AddressSplit::new(&input.body)?,
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a
     // `rethrow` raises again.

@@ -16,6 +16,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .on_local_get(index, value.into_int_value());
             self.pointer_bases
                 .on_local_get(index, value.into_int_value());
+            self.address_split
+                .on_local_get(index, value.into_int_value());
         }
         self.push(value);
         Ok(())
