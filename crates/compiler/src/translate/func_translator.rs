@@ -82,6 +82,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
     /// Accesses at `invariant + small` to split (`address_split.rs`).
     pub(super) address_split: super::address_split::AddressSplit<'ctx>,
+    /// 64-bit shadows of `a + l` in leaf loops (`address_recurrences.rs`).
+    pub(super) address_recurrences: super::address_recurrences::AddressRecurrences<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -142,6 +144,12 @@ pub fn translate_function(
         legacy_caught: HashMap::new(),
         pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
         address_split: super::address_split::AddressSplit::new(&input.body)?,
+        address_recurrences: super::address_recurrences::AddressRecurrences::new(
+            super::pointer_bases::leaf_loops(&input.body)?,
+            env.cr
+                .as_ref()
+                .is_some_and(|cr| cr.checkpointable[func_index as usize]),
+        ),
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a
     // `rethrow` raises again.

@@ -49,9 +49,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let base = self.memory_base(memory)?;
         if !memory64 {
+            let shadow = self.shadow_index(index)?;
             self.address_facts.on_access(index);
             let base = self.access_base(memory, base, index)?;
-            let index = self.builder.build_int_z_extend(index, i64_ty, "index")?;
+            let index = match shadow {
+                // The loop's 64-bit shadow of this index (address_recurrences.rs).
+                Some(shadow) => shadow,
+                None => self.builder.build_int_z_extend(index, i64_ty, "index")?,
+            };
             let offset = if memarg.offset == 0 {
                 index
             } else {
@@ -127,7 +132,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let wasmparser::MemArgTarget::Memory(memory) = memarg.target else {
             return Ok(None);
         };
-        if memarg.offset != 0 || self.is_memory64(memory) {
+        if memarg.offset != 0
+            || self.is_memory64(memory)
+            || self.address_recurrences.has_shadow(index)
+        {
             return Ok(None);
         }
         let Some((t, b)) = self.address_split.split_of(index) else {

@@ -18,6 +18,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .on_local_get(index, value.into_int_value());
             self.address_split
                 .on_local_get(index, value.into_int_value());
+            self.address_recurrences
+                .on_local_get(index, value.into_int_value());
         }
         self.push(value);
         Ok(())
@@ -33,6 +35,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .on_local_set(index, value.into_int_value());
             self.pointer_bases
                 .on_local_set(index, value.into_int_value());
+            self.recurrences_on_local_set(index, value.into_int_value());
         }
         if tee {
             self.push(value);

@@ -67,6 +67,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             if !nuw {
                 self.address_split.on_add(lhs, rhs, sum);
             }
+            self.recurrences_on_add(lhs, rhs, sum, nuw)?;
         }
         Ok(())
     }
