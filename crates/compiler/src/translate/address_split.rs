@@ -257,35 +257,22 @@ impl<'ctx> super::func_translator::FuncTranslator<'_, '_, 'ctx> {
         t: IntValue<'ctx>,
         b: IntValue<'ctx>,
     ) -> crate::error::Result<IntValue<'ctx>> {
-        let i64_ty = self.env.context.i64_type();
-        let t64 = wrapped_below(&self.builder, t)?;
+        let cx = self.env.context;
+        let (i32_ty, i64_ty) = (cx.i32_type(), cx.i64_type());
+        let high = self.builder.build_int_compare(
+            inkwell::IntPredicate::UGT,
+            t,
+            i32_ty.const_int(MEMORY32_MAX_BYTES, false),
+            "split.high",
+        )?;
+        // For t > MAX >= 2^31, sext(t) = t - 2^32.
+        let below = self.builder.build_int_s_extend(t, i64_ty, "split.below")?;
+        let plain = self.builder.build_int_z_extend(t, i64_ty, "split.t")?;
+        let t64 = self
+            .builder
+            .build_select(high, below, plain, "split.t")?
+            .into_int_value();
         let b64 = self.builder.build_int_z_extend(b, i64_ty, "split.b")?;
         Ok(self.builder.build_int_add(t64, b64, "split.offset")?)
     }
-}
-
-/// `f(t) = t > MAX ? t - 2^32 : t` as an `i64`: `t` itself when it can be
-/// an index into a memory, else the (negative) distance below the base at
-/// which it lands modulo 2^32.
-///
-/// # Errors
-/// LLVM builder errors.
-pub(super) fn wrapped_below<'ctx>(
-    builder: &inkwell::builder::Builder<'ctx>,
-    t: IntValue<'ctx>,
-) -> crate::error::Result<IntValue<'ctx>> {
-    let cx = t.get_type().get_context();
-    let (i32_ty, i64_ty) = (cx.i32_type(), cx.i64_type());
-    let high = builder.build_int_compare(
-        inkwell::IntPredicate::UGT,
-        t,
-        i32_ty.const_int(MEMORY32_MAX_BYTES, false),
-        "split.high",
-    )?;
-    // For t > MAX >= 2^31, sext(t) = t - 2^32.
-    let below = builder.build_int_s_extend(t, i64_ty, "split.below")?;
-    let plain = builder.build_int_z_extend(t, i64_ty, "split.t")?;
-    Ok(builder
-        .build_select(high, below, plain, "split.t")?
-        .into_int_value())
 }

@@ -145,11 +145,11 @@ pub fn translate_function(
         pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
         address_split: super::address_split::AddressSplit::new(&input.body)?,
         address_recurrences: super::address_recurrences::AddressRecurrences::new(
-            &input.body,
+            super::pointer_bases::leaf_loops(&input.body)?,
             env.cr
                 .as_ref()
                 .is_some_and(|cr| cr.checkpointable[func_index as usize]),
-        )?,
+        ),
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a
     // `rethrow` raises again.

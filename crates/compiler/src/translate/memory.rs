@@ -115,22 +115,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// effective address of `size` bytes.
     fn pop_address(&mut self, memarg: &MemArg, size: u32) -> Result<PointerValue<'ctx>> {
         let index = self.pop_int();
-        if let Some(addr) = self.split_address(memarg, index, size)? {
+        if let Some(addr) = self.split_address(memarg, index)? {
             return Ok(addr);
         }
         self.translate_memory_address(memarg, index, size)
     }
 
-    /// The address of a plain load or store of `size` bytes (static offset
-    /// 0, 32-bit memory) at an index that a leaf loop's pointer shadow
-    /// covers (`translate/address_recurrences.rs`), or at `t + b` that
-    /// `translate/address_split.rs` splits: `base + P + c` or
-    /// `base + f(t) + zext(b)`; `None` for any other access.
+    /// The address of a plain load or store at `index = t + b` that
+    /// `translate/address_split.rs` splits (static offset 0, 32-bit memory),
+    /// as `base + f(t) + zext(b)`; `None` for any other access.
     fn split_address(
         &mut self,
         memarg: &MemArg,
         index: IntValue<'ctx>,
-        size: u32,
     ) -> Result<Option<PointerValue<'ctx>>> {
         let wasmparser::MemArgTarget::Memory(memory) = memarg.target else {
             return Ok(None);
@@ -141,20 +138,15 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         {
             return Ok(None);
         }
-        let offset = match self.pointer_index(index, size)? {
-            Some(offset) => offset,
-            None => {
-                let Some((t, b)) = self.address_split.split_of(index) else {
-                    return Ok(None);
-                };
-                self.split_offset(t, b)?
-            }
+        let Some((t, b)) = self.address_split.split_of(index) else {
+            return Ok(None);
         };
         self.address_facts.on_access(index);
         let base = self.memory_base(memory)?;
         let base = self.access_base(memory, base, index)?;
+        let offset = self.split_offset(t, b)?;
         // Not `inbounds`: the offset may be negative (into the guard below
-        // the base), see address_split.rs and address_recurrences.rs.
+        // the base), see address_split.rs.
         // SAFETY: inkwell marks GEPs unsafe for `inbounds`; this one has no
         // flags, so any offset is defined.
         let addr = unsafe {
