@@ -82,6 +82,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
     /// Accesses at `invariant + small` to split (`address_split.rs`).
     pub(super) address_split: super::address_split::AddressSplit<'ctx>,
+    /// Loads at `x + c` waiting for an access at `x` (`address_lookback.rs`).
+    pub(super) address_lookback: super::address_lookback::AddressLookback<'ctx>,
     /// 64-bit shadows of `a + l` in leaf loops (`address_recurrences.rs`).
     pub(super) address_recurrences: super::address_recurrences::AddressRecurrences<'ctx>,
 }
@@ -144,6 +146,7 @@ pub fn translate_function(
         legacy_caught: HashMap::new(),
         pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
         address_split: super::address_split::AddressSplit::new(&input.body)?,
+        address_lookback: Default::default(),
         address_recurrences: super::address_recurrences::AddressRecurrences::new(
             super::pointer_bases::leaf_loops(&input.body)?,
             env.cr

@@ -55,7 +55,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let index = match shadow {
                 // The loop's 64-bit shadow of this index (address_recurrences.rs).
                 Some(shadow) => shadow,
-                None => self.builder.build_int_z_extend(index, i64_ty, "index")?,
+                None => {
+                    self.address_lookback.set_last(base, index, memarg.offset);
+                    self.builder.build_int_z_extend(index, i64_ty, "index")?
+                }
             };
             let offset = if memarg.offset == 0 {
                 index
@@ -115,6 +118,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// effective address of `size` bytes.
     fn pop_address(&mut self, memarg: &MemArg, size: u32) -> Result<PointerValue<'ctx>> {
         let index = self.pop_int();
+        self.address_lookback.clear_last();
+        if let wasmparser::MemArgTarget::Memory(memory) = memarg.target {
+            if !self.is_memory64(memory) {
+                self.lookback_on_access(index)?;
+            }
+        }
         if let Some(addr) = self.split_address(memarg, index)? {
             return Ok(addr);
         }
@@ -165,6 +174,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let size = type_size(ty);
         let addr = self.pop_address(memarg, size)?;
         let value = self.builder.build_load(ty, addr, "load")?;
+        if let Some(load) = value.as_instruction_value() {
+            self.lookback_on_load(load);
+        }
         set_unaligned(value);
         self.tag(value, Region::Memory);
         self.push(value);
@@ -181,6 +193,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<()> {
         let addr = self.pop_address(memarg, narrow.get_bit_width() / 8)?;
         let value = self.builder.build_load(narrow, addr, "load")?;
+        if let Some(load) = value.as_instruction_value() {
+            self.lookback_on_load(load);
+        }
         set_unaligned(value);
         self.tag(value, Region::Memory);
         let value = value.into_int_value();

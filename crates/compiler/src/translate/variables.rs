@@ -20,6 +20,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .on_local_get(index, value.into_int_value());
             self.address_recurrences
                 .on_local_get(index, value.into_int_value());
+            self.address_lookback
+                .on_local_get(index, value.into_int_value());
         }
         self.push(value);
         Ok(())
@@ -36,6 +38,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.pointer_bases
                 .on_local_set(index, value.into_int_value());
             self.recurrences_on_local_set(index, value.into_int_value());
+            self.address_lookback
+                .on_local_set(index, value.into_int_value());
         }
         if tee {
             self.push(value);

@@ -16,11 +16,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         self.address_facts.on_control(op);
         self.address_split.on_control(op, offset as u32);
+        self.address_lookback.before(op);
         self.track_pointer_bases(op, offset as u32)?;
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
         self.position = offset as u32;
+        let result = self.translate_live_operator(op, offset);
+        self.address_lookback.after(op);
+        result
+    }
+
+    /// Lowers one reachable operator (see [`Self::translate_operator`]).
+    fn translate_live_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         if matches!(op, Operator::I32Add) {
             return self.translate_i32_add(op);
         }
@@ -66,6 +74,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.address_split.on_value(op, &values, sum);
             if !nuw {
                 self.address_split.on_add(lhs, rhs, sum);
+                self.address_lookback.on_add(lhs, rhs, sum);
             }
             self.recurrences_on_add(lhs, rhs, sum, nuw)?;
         }
