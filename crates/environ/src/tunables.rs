@@ -10,6 +10,18 @@
 /// `MemoryOutOfBounds` trap. 64-bit memories are bounds-checked explicitly.
 pub const MEMORY32_RESERVATION: u64 = (8 << 30) + (64 << 10);
 
+/// Bytes of `PROT_NONE` address space reserved *below* the base of each 32-bit
+/// linear memory (part of the same reservation, so a fault there is the
+/// memory's `MemoryOutOfBounds` trap too).
+///
+/// The compiler relies on it (`translate/address_split.rs`): it computes an
+/// access at `i32.add t, b` with `b` in `[0, 64 KiB)` as
+/// `base + (t > MAX ? t - 2^32 : t) + b`, so that the part from `t` is loop
+/// invariant. When `t > MEMORY32_MAX_BYTES` and `t + b` does not wrap, Wasm
+/// traps (the index is past any memory) and that address is below `base` by
+/// less than 64 KiB: it must fault, and does, in this guard.
+pub const MEMORY32_GUARD_BELOW: u64 = 64 << 10;
+
 /// Largest size of a 32-bit linear memory: 4 GiB minus one 64 KiB page.
 ///
 /// The compiler relies on it: an access at `i32` index `x` that did not trap

@@ -200,6 +200,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `loop` at byte `offset`.
     pub(super) fn translate_loop(&mut self, ty: BlockType, offset: u32) -> Result<()> {
         let (params, results) = self.block_signature(ty);
+        let preheader = self.builder.get_insert_block();
         let header = self.new_block("loop");
         let height = self.stack.len() - params.len();
         let (carried, mut header_types) = self.carried_types(height, &[]);
@@ -230,6 +231,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             next_reachable: false,
             height,
         });
+        self.recurrences_on_loop(offset, preheader, header);
         Ok(())
     }
 
@@ -302,6 +304,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `end`.
     pub(super) fn translate_end(&mut self) -> Result<()> {
         let mut frame = self.control.pop().expect("validated: end matches a frame");
+        self.recurrences_on_end(self.control.len())?;
         if matches!(frame.kind, FrameKind::Loop { polls: true, .. }) {
             self.end_polling_loop();
         }
@@ -421,6 +424,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// `br depth`.
     pub(super) fn translate_br(&mut self, depth: u32) -> Result<()> {
+        self.recurrences_on_branch(self.control.len() - 1 - depth as usize)?;
         let (target, phis, args) = self.branch_edge(depth);
         self.branch_with(target, &phis, &args)?;
         self.reachable = false;
@@ -435,6 +439,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `br_if depth`.
     pub(super) fn translate_br_if(&mut self, depth: u32) -> Result<()> {
         let cond = self.pop_condition()?;
+        self.recurrences_on_branch(self.control.len() - 1 - depth as usize)?;
         let (target, phis, args) = self.branch_edge(depth);
         self.add_incoming(&phis, &args);
         let cont = self.new_block("br_if_cont");

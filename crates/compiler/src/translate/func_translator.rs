@@ -80,6 +80,12 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) legacy_caught: HashMap<u32, u32>,
     /// Which local each address in a leaf loop derives from.
     pub(super) pointer_bases: super::pointer_bases::PointerBases<'ctx>,
+    /// Accesses at `invariant + small` to split (`address_split.rs`).
+    pub(super) address_split: super::address_split::AddressSplit<'ctx>,
+    /// Loads at `x + c` waiting for an access at `x` (`address_lookback.rs`).
+    pub(super) address_lookback: super::address_lookback::AddressLookback<'ctx>,
+    /// 64-bit shadows of `a + l` in leaf loops (`address_recurrences.rs`).
+    pub(super) address_recurrences: super::address_recurrences::AddressRecurrences<'ctx>,
 }
 
 /// Translates defined function `defined_index` into its declared LLVM function.
@@ -139,6 +145,14 @@ pub fn translate_function(
         handlers: Vec::new(),
         legacy_caught: HashMap::new(),
         pointer_bases: super::pointer_bases::PointerBases::new(&input.body)?,
+        address_split: super::address_split::AddressSplit::new(&input.body)?,
+        address_lookback: Default::default(),
+        address_recurrences: super::address_recurrences::AddressRecurrences::new(
+            super::pointer_bases::leaf_loops(&input.body)?,
+            env.cr
+                .as_ref()
+                .is_some_and(|cr| cr.checkpointable[func_index as usize]),
+        ),
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a
     // `rethrow` raises again.

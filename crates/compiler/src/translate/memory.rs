@@ -49,9 +49,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let i64_ty = self.context().i64_type();
         let base = self.memory_base(memory)?;
         if !memory64 {
+            let shadow = self.shadow_index(index)?;
             self.address_facts.on_access(index);
             let base = self.access_base(memory, base, index)?;
-            let index = self.builder.build_int_z_extend(index, i64_ty, "index")?;
+            let index = match shadow {
+                // The loop's 64-bit shadow of this index (address_recurrences.rs).
+                Some(shadow) => shadow,
+                None => {
+                    self.address_lookback.set_last(base, index, memarg.offset);
+                    self.builder.build_int_z_extend(index, i64_ty, "index")?
+                }
+            };
             let offset = if memarg.offset == 0 {
                 index
             } else {
@@ -110,7 +118,51 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// effective address of `size` bytes.
     fn pop_address(&mut self, memarg: &MemArg, size: u32) -> Result<PointerValue<'ctx>> {
         let index = self.pop_int();
+        self.address_lookback.clear_last();
+        if let wasmparser::MemArgTarget::Memory(memory) = memarg.target {
+            if !self.is_memory64(memory) {
+                self.lookback_on_access(index)?;
+            }
+        }
+        if let Some(addr) = self.split_address(memarg, index)? {
+            return Ok(addr);
+        }
         self.translate_memory_address(memarg, index, size)
+    }
+
+    /// The address of a plain load or store at `index = t + b` that
+    /// `translate/address_split.rs` splits (static offset 0, 32-bit memory),
+    /// as `base + f(t) + zext(b)`; `None` for any other access.
+    fn split_address(
+        &mut self,
+        memarg: &MemArg,
+        index: IntValue<'ctx>,
+    ) -> Result<Option<PointerValue<'ctx>>> {
+        let wasmparser::MemArgTarget::Memory(memory) = memarg.target else {
+            return Ok(None);
+        };
+        if memarg.offset != 0
+            || self.is_memory64(memory)
+            || self.address_recurrences.has_shadow(index)
+        {
+            return Ok(None);
+        }
+        let Some((t, b)) = self.address_split.split_of(index) else {
+            return Ok(None);
+        };
+        self.address_facts.on_access(index);
+        let base = self.memory_base(memory)?;
+        let base = self.access_base(memory, base, index)?;
+        let offset = self.split_offset(t, b)?;
+        // Not `inbounds`: the offset may be negative (into the guard below
+        // the base), see address_split.rs.
+        // SAFETY: inkwell marks GEPs unsafe for `inbounds`; this one has no
+        // flags, so any offset is defined.
+        let addr = unsafe {
+            self.builder
+                .build_gep(self.context().i8_type(), base, &[offset], "addr")?
+        };
+        Ok(Some(addr))
     }
 
     /// A load of `ty` (its full width).
@@ -122,6 +174,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let size = type_size(ty);
         let addr = self.pop_address(memarg, size)?;
         let value = self.builder.build_load(ty, addr, "load")?;
+        if let Some(load) = value.as_instruction_value() {
+            self.lookback_on_load(load);
+        }
         set_unaligned(value);
         self.tag(value, Region::Memory);
         self.push(value);
@@ -138,6 +193,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<()> {
         let addr = self.pop_address(memarg, narrow.get_bit_width() / 8)?;
         let value = self.builder.build_load(narrow, addr, "load")?;
+        if let Some(load) = value.as_instruction_value() {
+            self.lookback_on_load(load);
+        }
         set_unaligned(value);
         self.tag(value, Region::Memory);
         let value = value.into_int_value();

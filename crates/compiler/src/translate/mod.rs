@@ -6,6 +6,9 @@
 //! [`ops`] behind the [`ops::LoweringCx`] trait.
 
 mod address_facts;
+mod address_lookback;
+mod address_recurrences;
+mod address_split;
 mod atomics;
 mod calls;
 pub mod checkpoint;

@@ -43,7 +43,7 @@ use std::collections::{HashMap, HashSet};
 use wasmparser::{FunctionBody, Operator};
 
 /// The locals each leaf loop of a function assigns, by the loop's byte offset.
-fn leaf_loops(body: &FunctionBody<'_>) -> Result<HashMap<u32, HashSet<u32>>> {
+pub(super) fn leaf_loops(body: &FunctionBody<'_>) -> Result<HashMap<u32, HashSet<u32>>> {
     /// An open frame: for a loop, its offset, whether a loop is nested in
     /// it, and the locals it assigns.
     struct Frame {

@@ -16,6 +16,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 .on_local_get(index, value.into_int_value());
             self.pointer_bases
                 .on_local_get(index, value.into_int_value());
+            self.address_split
+                .on_local_get(index, value.into_int_value());
+            self.address_recurrences
+                .on_local_get(index, value.into_int_value());
+            self.address_lookback
+                .on_local_get(index, value.into_int_value());
         }
         self.push(value);
         Ok(())
@@ -30,6 +36,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.address_facts
                 .on_local_set(index, value.into_int_value());
             self.pointer_bases
+                .on_local_set(index, value.into_int_value());
+            self.recurrences_on_local_set(index, value.into_int_value());
+            self.address_lookback
                 .on_local_set(index, value.into_int_value());
         }
         if tee {

@@ -15,13 +15,25 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `Unsupported` for operators tern does not lower; LLVM errors.
     pub(super) fn translate_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         self.address_facts.on_control(op);
+        self.address_split.on_control(op, offset as u32);
+        self.address_lookback.before(op);
         self.track_pointer_bases(op, offset as u32)?;
         if !self.reachable {
             return self.translate_unreachable_operator(op);
         }
         self.position = offset as u32;
+        let result = self.translate_live_operator(op, offset);
+        self.address_lookback.after(op);
+        result
+    }
+
+    /// Lowers one reachable operator (see [`Self::translate_operator`]).
+    fn translate_live_operator(&mut self, op: &Operator<'_>, offset: usize) -> Result<()> {
         if matches!(op, Operator::I32Add) {
             return self.translate_i32_add(op);
+        }
+        if tracks_bounds(op) {
+            return self.translate_bounded(op);
         }
         if numeric::translate_numeric(self, op)? || simd::translate_simd(self, op)? {
             return Ok(());
@@ -50,11 +62,40 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             [.., lhs, rhs] => Some((lhs.into_int_value(), rhs.into_int_value())),
             _ => None,
         };
-        if !self.translate_address_add()? {
+        let before = self.stack.len().saturating_sub(2);
+        let values = self.stack[before..].to_vec();
+        let nuw = self.translate_address_add()?;
+        if !nuw {
             numeric::translate_numeric(self, op)?;
         }
         if let (Some((lhs, rhs)), Some(sum)) = (operands, self.stack.last()) {
-            self.pointer_bases.on_add(lhs, rhs, sum.into_int_value());
+            let sum = sum.into_int_value();
+            self.pointer_bases.on_add(lhs, rhs, sum);
+            self.address_split.on_value(op, &values, sum);
+            if !nuw {
+                self.address_split.on_add(lhs, rhs, sum);
+                self.address_lookback.on_add(lhs, rhs, sum);
+            }
+            self.recurrences_on_add(lhs, rhs, sum, nuw)?;
+        }
+        Ok(())
+    }
+
+    /// An operator whose `i32` result the address splits bound (masks,
+    /// shifts, narrow loads): translated as usual, then the bound learnt.
+    fn translate_bounded(&mut self, op: &Operator<'_>) -> Result<()> {
+        let before = self.stack.len().saturating_sub(2);
+        let values = self.stack[before..].to_vec();
+        let done = numeric::translate_numeric(self, op)? || self.translate_memory_operator(op)?;
+        if !done {
+            return Err(CompileError::Codegen(format!(
+                "operator `{}` not lowered",
+                operator_name(op)
+            )));
+        }
+        if let Some(result) = self.stack.last().filter(|v| v.is_int_value()) {
+            let result = result.into_int_value();
+            self.address_split.on_value(op, &values, result);
         }
         Ok(())
     }
@@ -220,4 +261,21 @@ fn operator_name(op: &Operator<'_>) -> String {
         .next()
         .unwrap_or_default()
         .to_string()
+}
+
+/// Operators [`FuncTranslator::translate_bounded`] handles.
+fn tracks_bounds(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::I32And
+            | O::I32Or
+            | O::I32Xor
+            | O::I32Shl
+            | O::I32ShrU
+            | O::I32RemU
+            | O::I32Sub
+            | O::I32Load8U { .. }
+            | O::I32Load16U { .. }
+    )
 }

@@ -2,7 +2,10 @@
 //! access for the host.
 //!
 //! A memory is one `mmap` reservation, `PROT_NONE` except for the accessible
-//! prefix, and never moves: `memory.grow` only changes protections. Every live
+//! prefix, and never moves: `memory.grow` only changes protections. A 32-bit
+//! memory's reservation also covers a 64 KiB guard below its base
+//! (`MEMORY32_GUARD_BELOW`, which the compiler's split addresses rely on).
+//! Every live
 //! reservation is listed in a fixed, lock-free registry so the signal handler
 //! can tell a Wasm out-of-bounds access from a real crash. This module must not
 //! know about instances or traps.
@@ -13,7 +16,7 @@ use std::cell::Cell;
 use std::ptr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use tern_environ::tunables::{MEMORY32_MAX_BYTES, MEMORY32_RESERVATION};
+use tern_environ::tunables::{MEMORY32_GUARD_BELOW, MEMORY32_MAX_BYTES, MEMORY32_RESERVATION};
 use tern_environ::MemoryType;
 
 use crate::vmctx::VMMemoryDefinition;
@@ -89,7 +92,10 @@ pub struct OutOfBounds;
 #[derive(Debug)]
 pub struct Memory {
     definition: Box<VMMemoryDefinition>,
+    /// Bytes reserved from `base` on.
     reservation: usize,
+    /// Bytes reserved below `base` (a guard; the mapping starts there).
+    guard_below: usize,
     accessible: Cell<u64>,
     pages: Cell<u64>,
     max_pages: u64,
@@ -109,7 +115,7 @@ impl Memory {
         }
         let page = ty.page_size();
         let host_page = host_page_size() as u64;
-        let (reservation, addressable) = if ty.memory64 {
+        let (reservation, addressable, guard_below) = if ty.memory64 {
             let want = ty
                 .maximum
                 .and_then(|m| m.checked_mul(page))
@@ -121,9 +127,13 @@ impl Memory {
             let reserve = want.min(MEMORY64_MAX_RESERVATION).max(min_bytes);
             let reserve = round_up(reserve.max(host_page), host_page)
                 .ok_or_else(|| MemoryError("memory size exceeds limits".into()))?;
-            (reserve, reserve)
+            (reserve, reserve, 0)
         } else {
-            (MEMORY32_RESERVATION, MEMORY32_MAX_BYTES)
+            (
+                MEMORY32_RESERVATION,
+                MEMORY32_MAX_BYTES,
+                MEMORY32_GUARD_BELOW,
+            )
         };
         let mut max_pages = addressable / page;
         if !ty.memory64 && page == 1 {
@@ -138,28 +148,33 @@ impl Memory {
         }
         let len = usize::try_from(reservation)
             .map_err(|_| MemoryError("memory reservation too large".into()))?;
+        let guard_below = round_up(guard_below, host_page)
+            .and_then(|g| usize::try_from(g).ok())
+            .ok_or_else(|| MemoryError("memory reservation too large".into()))?;
         // SAFETY: an anonymous PROT_NONE mapping at an address of the kernel's choice
         // has no effect on existing memory.
-        let base = unsafe {
+        let start = unsafe {
             libc::mmap(
                 ptr::null_mut(),
-                len,
+                guard_below + len,
                 libc::PROT_NONE,
                 libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
                 -1,
                 0,
             )
         };
-        if base == libc::MAP_FAILED {
+        if start == libc::MAP_FAILED {
             return Err(MemoryError("failed to reserve memory".into()));
         }
-        let slot = register(base as usize, base as usize + len);
+        let base = start as usize + guard_below;
+        let slot = register(start as usize, base + len);
         let memory = Memory {
             definition: Box::new(VMMemoryDefinition {
                 base: Cell::new(base as *mut u8),
                 length: Cell::new(0),
             }),
             reservation: len,
+            guard_below,
             accessible: Cell::new(0),
             pages: Cell::new(0),
             max_pages,
@@ -494,8 +509,14 @@ impl Drop for Memory {
         if let Some(slot) = self.slot {
             unregister(slot);
         }
-        // SAFETY: we own the reservation; nothing references it any more.
-        unsafe { libc::munmap(self.base() as *mut libc::c_void, self.reservation) };
+        // SAFETY: we own the reservation (the guard below the base and the
+        // range from it); nothing references it any more.
+        unsafe {
+            libc::munmap(
+                self.base().sub(self.guard_below) as *mut libc::c_void,
+                self.guard_below + self.reservation,
+            )
+        };
     }
 }
 
@@ -540,6 +561,10 @@ mod tests {
         assert!(!readable(base.wrapping_add(65536)));
         assert!(is_wasm_memory_address(base as usize + 65536));
         assert!(is_wasm_memory_address(base as usize + (8 << 30)));
+        // The guard below the base is part of the reservation.
+        assert!(is_wasm_memory_address(base as usize - 1));
+        assert!(is_wasm_memory_address(base as usize - 65536));
+        assert!(!readable(base.wrapping_sub(1)));
         assert_eq!(m.grow(1), Some(1));
         assert_eq!(m.base(), base);
         assert_eq!(m.byte_len(), 2 * 65536);
@@ -555,6 +580,7 @@ mod tests {
         let start = base as usize;
         drop(m);
         assert!(!is_wasm_memory_address(start));
+        assert!(!is_wasm_memory_address(start - 1));
     }
 
     #[test]

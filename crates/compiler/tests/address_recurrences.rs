@@ -1,0 +1,111 @@
+//! In a leaf loop, an access at `a + l` (`a` invariant, `l` stepped by a
+//! small constant) uses a 64-bit shadow of the sum that the loop steps
+//! itself, only on back edges where the step is proven exact
+//! (`translate/address_recurrences.rs`). The test reads the unoptimized IR:
+//! the shadow phis, and the proven steps (`shadow.next`). The wrap and trap
+//! edge cases run in `tests/addressing/recurrences.wast` (spec target).
+
+use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+
+const MODULE: &str = r#"
+(module
+  (memory 1)
+  ;; Accessed at the top level, stepped once by 4: the step is proven.
+  (func $stride (export "stride") (param $a i32) (param $l i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $top
+      (local.set $s (i32.add (local.get $s) (i32.load8_u (i32.add (local.get $a) (local.get $l)))))
+      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; The access is inside an `if`: it may not have run before the back edge.
+  (func $sometimes (export "sometimes") (param $a i32) (param $l i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $top
+      (if (local.get $s)
+        (then (local.set $s (i32.load8_u (i32.add (local.get $a) (local.get $l))))))
+      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; The step comes after the back edge's condition but l is stepped twice.
+  (func $twice (export "twice") (param $a i32) (param $l i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $top
+      (local.set $s (i32.load8_u (i32.add (local.get $a) (local.get $l))))
+      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; A step of 64 KiB could carry the sum past 2^32.
+  (func $big_step (export "big_step") (param $a i32) (param $l i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $top
+      (local.set $s (i32.load8_u (i32.add (local.get $a) (local.get $l))))
+      (local.set $l (i32.add (local.get $l) (i32.const 65536)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+  ;; a changes in the loop: no shadow at all.
+  (func $moving (export "moving") (param $a i32) (param $l i32) (param $n i32) (result i32)
+    (local $s i32)
+    (loop $top
+      (local.set $s (i32.load8_u (i32.add (local.get $a) (local.get $l))))
+      (local.set $a (i32.add (local.get $a) (i32.const 4)))
+      (local.set $l (i32.add (local.get $l) (i32.const 4)))
+      (br_if $top (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $s))
+)
+"#;
+
+fn unoptimized_ir(checkpoint: bool) -> String {
+    let options = CompileOptions {
+        target: Target::X86_64,
+        opt_level: 2,
+        symbol_prefix: "tern_m0_".into(),
+        checkpoint,
+        ..Default::default()
+    };
+    compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
+}
+
+/// The text of function `tern_m0_func_{index}`.
+fn function(ir: &str, index: usize) -> &str {
+    let name = format!("@tern_m0_func_{index}(");
+    let start = ir.find(&name).expect("function present");
+    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
+    &ir[start..end]
+}
+
+/// (shadow phis, proven steps) of function `index`.
+fn shadows(ir: &str, index: usize) -> (usize, usize) {
+    let text = function(ir, index);
+    (
+        text.matches("= phi i64").count(),
+        text.matches("= add nuw i64 %shadow,").count()
+            + text.matches("= add nuw i64 %shadow1,").count(),
+    )
+}
+
+#[test]
+fn shadows_step_only_where_proven() {
+    let ir = unoptimized_ir(false);
+    let expected = [
+        ("stride", (1, 1)),
+        ("sometimes", (1, 0)),
+        ("twice", (1, 0)),
+        ("big_step", (1, 0)),
+        ("moving", (0, 0)),
+    ];
+    for (index, (name, counts)) in expected.iter().enumerate() {
+        assert_eq!(shadows(&ir, index), *counts, "function {name}");
+    }
+}
+
+#[test]
+fn no_shadows_in_checkpointable_functions() {
+    // Under --cr these functions have loop polls (migration points): a
+    // restore enters the header without the shadows.
+    let ir = unoptimized_ir(true);
+    for index in 0..5 {
+        assert_eq!(shadows(&ir, index).0, 0, "function {index}");
+    }
+}
