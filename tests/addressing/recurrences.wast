@@ -56,6 +56,22 @@
         (br_table $top $done (i32.eqz (local.get $n)))))
     (local.get $s))
 
+  ;; A `br_table` that lists the loop twice: two edges from one block, which
+  ;; must give the shadow's phi one value (resvg failed to compile before).
+  (func (export "twin_edges") (param $a i32) (param $n i32) (result i32)
+    (local $l i32) (local $s i32)
+    (block $done
+      (loop $top
+        (if (i32.and (local.get $n) (i32.const 1))
+          (then (local.set $s (i32.add (local.get $s)
+            (i32.load8_u (i32.add (local.get $a) (local.get $l)))))))
+        (local.set $l (i32.add (local.get $l) (i32.const 1)))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br_table $top $top $done
+          (select (i32.const 2) (i32.and (local.get $n) (i32.const 1))
+            (i32.eqz (local.get $n))))))
+    (local.get $s))
+
   ;; A negative step (l - 1): wraps by design.
   (func (export "down") (param $a i32) (param $l i32) (param $n i32) (result i32)
     (local $s i32)
@@ -89,6 +105,10 @@
 (assert_trap (invoke "twice" (i32.const -4) (i32.const 4)) "out of bounds memory access")
 (assert_return (invoke "twice" (i32.const 65530) (i32.const 3)) (i32.const 0x3f))
 (assert_trap (invoke "twice" (i32.const 65530) (i32.const 4)) "out of bounds memory access")
+
+(assert_return (invoke "twin_edges" (i32.const 0) (i32.const 4)) (i32.const 6))
+(assert_return (invoke "twin_edges" (i32.const 65533) (i32.const 3)) (i32.const 0x2e))
+(assert_trap (invoke "twin_edges" (i32.const 65533) (i32.const 5)) "out of bounds memory access")
 
 (assert_return (invoke "down" (i32.const 0) (i32.const 3) (i32.const 4)) (i32.const 10))
 (assert_trap (invoke "down" (i32.const 0) (i32.const 3) (i32.const 5)) "out of bounds memory access")

@@ -424,10 +424,22 @@ impl<'ctx> super::func_translator::FuncTranslator<'_, '_, 'ctx> {
             edge = u.get_next_use();
         }
         for (k, shadow) in active.shadows.iter().enumerate() {
+            // A block that branches to the header more than once (a
+            // `br_table` listing the loop several times) must give the phi
+            // the same value on each of its edges: LLVM rejects a phi with
+            // different values for one predecessor.
+            let mut given: Vec<(BasicBlock<'ctx>, IntValue<'ctx>)> = Vec::new();
+            if let Some((entry, _)) = shadow.phi.get_incoming(0) {
+                given.push((active.preheader, entry.into_int_value()));
+            }
             let mut preheader_seen = false;
             for &block in &edges {
                 if block == active.preheader && !preheader_seen {
                     preheader_seen = true;
+                    continue;
+                }
+                if let Some(&(_, value)) = given.iter().find(|(b, _)| *b == block) {
+                    shadow.phi.add_incoming(&[(&value, block)]);
                     continue;
                 }
                 let fast = active
@@ -439,6 +451,7 @@ impl<'ctx> super::func_translator::FuncTranslator<'_, '_, 'ctx> {
                     Some(v) => v,
                     None => self.exact_sum(block, shadow.a, shadow.l)?,
                 };
+                given.push((block, value));
                 shadow.phi.add_incoming(&[(&value, block)]);
             }
         }
