@@ -3,7 +3,10 @@
 //! dominates. Each function below has one `i32.add` of interest; the test
 //! reads the unoptimized IR of each.
 
-use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+mod common;
+
+use common::{wasm_function, x86_ir};
+use tern_compiler::TextOutput;
 
 const MODULE: &str = r#"
 (module
@@ -63,22 +66,12 @@ const MODULE: &str = r#"
 "#;
 
 fn unoptimized_ir() -> String {
-    let options = CompileOptions {
-        target: Target::X86_64,
-        opt_level: 2,
-        symbol_prefix: "tern_m0_".into(),
-        checkpoint: false,
-        ..Default::default()
-    };
-    compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
+    x86_ir(MODULE, false, TextOutput::UnoptimizedIr)
 }
 
 /// How many `add nuw i32` the function `tern_m0_func_{index}` holds.
 fn nuw_adds(ir: &str, index: usize) -> usize {
-    let name = format!("@tern_m0_func_{index}(");
-    let start = ir.find(&name).expect("function present");
-    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
-    ir[start..end].matches("= add nuw i32").count()
+    wasm_function(ir, index).matches("= add nuw i32").count()
 }
 
 #[test]

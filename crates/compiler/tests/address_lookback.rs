@@ -4,7 +4,10 @@
 //! load; the test counts the re-addressed loads in the unoptimized IR. The
 //! wrap and trap edge cases run in `tests/addressing/lookback.wast`.
 
-use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+mod common;
+
+use common::{wasm_function, x86_ir};
+use tern_compiler::TextOutput;
 
 const MODULE: &str = r#"
 (module
@@ -56,22 +59,12 @@ const MODULE: &str = r#"
 "#;
 
 fn unoptimized_ir() -> String {
-    let options = CompileOptions {
-        target: Target::X86_64,
-        opt_level: 2,
-        symbol_prefix: "tern_m0_".into(),
-        checkpoint: false,
-        ..Default::default()
-    };
-    compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
+    x86_ir(MODULE, false, TextOutput::UnoptimizedIr)
 }
 
 /// How many loads function `tern_m0_func_{index}` re-addressed.
 fn readdressed(ir: &str, index: usize) -> usize {
-    let name = format!("@tern_m0_func_{index}(");
-    let start = ir.find(&name).expect("function present");
-    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
-    ir[start..end]
+    wasm_function(ir, index)
         .lines()
         .filter(|l| l.contains("%lookback.offset") && l.contains("= add nuw i64"))
         .count()

@@ -5,7 +5,10 @@
 //! the shadow phis, and the proven steps (`shadow.next`). The wrap and trap
 //! edge cases run in `tests/addressing/recurrences.wast` (spec target).
 
-use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+mod common;
+
+use common::{wasm_function, x86_ir};
+use tern_compiler::TextOutput;
 
 const MODULE: &str = r#"
 (module
@@ -57,27 +60,12 @@ const MODULE: &str = r#"
 "#;
 
 fn unoptimized_ir(checkpoint: bool) -> String {
-    let options = CompileOptions {
-        target: Target::X86_64,
-        opt_level: 2,
-        symbol_prefix: "tern_m0_".into(),
-        checkpoint,
-        ..Default::default()
-    };
-    compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
-}
-
-/// The text of function `tern_m0_func_{index}`.
-fn function(ir: &str, index: usize) -> &str {
-    let name = format!("@tern_m0_func_{index}(");
-    let start = ir.find(&name).expect("function present");
-    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
-    &ir[start..end]
+    x86_ir(MODULE, checkpoint, TextOutput::UnoptimizedIr)
 }
 
 /// (shadow phis, proven steps) of function `index`.
 fn shadows(ir: &str, index: usize) -> (usize, usize) {
-    let text = function(ir, index);
+    let text = wasm_function(ir, index);
     (
         text.matches("= phi i64").count(),
         text.matches("= add nuw i64 %shadow,").count()

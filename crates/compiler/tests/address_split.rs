@@ -4,7 +4,10 @@
 //! split offsets in the unoptimized IR of each. The wrap and trap edge cases
 //! run in `tests/addressing/split.wast` (spec target).
 
-use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+mod common;
+
+use common::{wasm_function, x86_ir};
+use tern_compiler::TextOutput;
 
 const MODULE: &str = r#"
 (module
@@ -67,22 +70,14 @@ const MODULE: &str = r#"
 "#;
 
 fn unoptimized_ir() -> String {
-    let options = CompileOptions {
-        target: Target::X86_64,
-        opt_level: 2,
-        symbol_prefix: "tern_m0_".into(),
-        checkpoint: false,
-        ..Default::default()
-    };
-    compile_module_text(MODULE.as_bytes(), &options, TextOutput::UnoptimizedIr).expect("compiles")
+    x86_ir(MODULE, false, TextOutput::UnoptimizedIr)
 }
 
 /// How many split offsets the function `tern_m0_func_{index}` computes.
 fn splits(ir: &str, index: usize) -> usize {
-    let name = format!("@tern_m0_func_{index}(");
-    let start = ir.find(&name).expect("function present");
-    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
-    ir[start..end].matches("= add i64 %split.t").count()
+    wasm_function(ir, index)
+        .matches("= add i64 %split.t")
+        .count()
 }
 
 #[test]

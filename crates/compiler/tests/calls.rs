@@ -1,26 +1,10 @@
 //! The native calling convention of Wasm functions (`docs/contracts.md`) and
 //! which calls `--cr` makes migration points, checked on the emitted IR.
 
-use tern_compiler::{compile_module_text, CompileOptions, Target, TextOutput};
+mod common;
 
-fn ir(wat: &str, checkpoint: bool, what: TextOutput) -> String {
-    let opts = CompileOptions {
-        target: Target::X86_64,
-        opt_level: 2,
-        symbol_prefix: "tern_m0_".into(),
-        checkpoint,
-        ..Default::default()
-    };
-    compile_module_text(wat.as_bytes(), &opts, what).expect("compiles")
-}
-
-/// The IR of the one function named `name` (`define ... @name(`).
-fn function_ir<'a>(ir: &'a str, name: &str) -> &'a str {
-    let start = ir.find(&format!("@{name}(")).expect("function present");
-    let start = ir[..start].rfind("define").expect("a definition");
-    let end = ir[start..].find("\n}\n").map_or(ir.len(), |e| start + e);
-    &ir[start..end]
-}
+use common::{function_ir, x86_ir as ir};
+use tern_compiler::TextOutput;
 
 const RELEASE: &str = r#"
 (module
