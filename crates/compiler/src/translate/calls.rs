@@ -357,6 +357,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 }
 
 /// `args` as call arguments.
-fn metadata_args<'ctx>(args: &[BasicValueEnum<'ctx>]) -> Vec<BasicMetadataValueEnum<'ctx>> {
+pub(super) fn metadata_args<'ctx>(
+    args: &[BasicValueEnum<'ctx>],
+) -> Vec<BasicMetadataValueEnum<'ctx>> {
     args.iter().map(|&a| a.into()).collect()
 }

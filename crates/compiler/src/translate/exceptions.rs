@@ -208,7 +208,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let args = basic_args(args)?;
         let args = self.native_call_args(&args, matches!(callee, Callee::Direct(_)))?;
         if !self.in_handler_scope() {
-            let args: Vec<BasicMetadataValueEnum<'ctx>> = args.iter().map(|&a| a.into()).collect();
+            let args = super::calls::metadata_args(&args);
             let site = match callee {
                 Callee::Direct(f) => self.builder.build_call(f, &args, "call")?,
                 Callee::Indirect(ty, p) => {
