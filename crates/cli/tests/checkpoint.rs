@@ -288,6 +288,13 @@ fn deep_recursion_across_isas() {
 }
 
 #[test]
+fn loops_without_polls_across_isas() {
+    // Call-anchored loops and memory walks (`loop_shapes.rs`): nearly every
+    // point is the entry of a call made by an anchored loop.
+    check_matrix(&Program::build("loops", vec![]));
+}
+
+#[test]
 fn floating_point_loops_across_isas() {
     check_matrix(&Program::build("floats", vec![]));
 }

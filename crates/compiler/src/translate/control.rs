@@ -218,6 +218,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let polls = self.loop_polls(offset);
         if polls {
             self.translate_loop_poll(offset, header, &phis)?;
+        } else if let Some(call) = self.loop_anchor(offset) {
+            self.translate_anchored_loop(offset, call, header, &phis)?;
         }
         self.control.push(ControlFrame {
             kind: FrameKind::Loop {

@@ -173,6 +173,7 @@ pub fn translate_function(
             &input.body,
             wasm_locals + hidden,
             &this.legacy_caught,
+            &loop_module_facts(env),
         )?;
         this.cr = Some(CrFunc::new(func_index, liveness));
     }
@@ -217,6 +218,20 @@ pub fn translate_function(
 }
 
 /// The validator's operand stack types, bottom first.
+/// What the checkpoint loop tests need to know about the module (`--cr`).
+fn loop_module_facts<'a>(env: &'a ModuleEnv<'_, '_>) -> super::checkpoint::ModuleFacts<'a> {
+    let cr = env
+        .cr
+        .as_ref()
+        .expect("checkpoint instrumentation is active");
+    super::checkpoint::ModuleFacts {
+        memory32: env.info.memories.iter().map(|m| !m.memory64).collect(),
+        checkpointable: &cr.checkpointable,
+        num_imported_functions: env.info.num_imported_functions,
+        leaf_indirect_calls: &cr.leaf_indirect_calls,
+    }
+}
+
 fn operand_types(
     validator: &wasmparser::FuncValidator<wasmparser::ValidatorResources>,
 ) -> Result<Vec<ValType>> {

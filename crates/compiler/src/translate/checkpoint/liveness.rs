@@ -18,6 +18,7 @@
 //! handler's start defines the try's hidden caught-exception local (if a
 //! `rethrow` reads it), which comes after the Wasm locals.
 
+use super::loop_shapes::{find_anchor, is_counted, is_memory_walk, LoopFacts, ModuleFacts};
 use crate::error::Result;
 use crate::parse::malformed;
 use std::collections::{HashMap, HashSet};
@@ -62,17 +63,26 @@ pub struct Liveness {
     at: HashMap<u32, Vec<u32>>,
     /// Live at the function entry.
     entry: Vec<u32>,
-    /// Offsets of the counted innermost loops that do not poll.
+    /// Offsets of the innermost loops that do not poll (counted loops and
+    /// memory walks, `loop_shapes.rs`).
     counted: HashSet<u32>,
+    /// Call-anchored loops: loop offset to the offset of its anchor call.
+    anchors: HashMap<u32, u32>,
 }
 
 impl Liveness {
-    /// Whether the loop at `position` is a counted innermost loop without
-    /// calls: it runs at most 2^32 iterations before its enclosing code
-    /// reaches a point, so it needs no poll of its own (and stays a clean
-    /// loop for LLVM's vectorizer).
-    pub fn is_counted_leaf_loop(&self, position: u32) -> bool {
+    /// Whether the loop at `position` is a counted innermost loop or a
+    /// memory walk, without calls: it runs a bounded number of iterations
+    /// before its enclosing code reaches a point, so it needs no poll of its
+    /// own (and stays a clean loop for LLVM's vectorizer).
+    pub fn is_bounded_leaf_loop(&self, position: u32) -> bool {
         self.counted.contains(&position)
+    }
+
+    /// The position of the call that anchors the loop at `position`, if the
+    /// loop is call-anchored (`loop_shapes.rs`): that call is its only point.
+    pub fn anchor(&self, position: u32) -> Option<u32> {
+        self.anchors.get(&position).copied()
     }
 
     /// Live locals at the point at `position` (`None`: the entry).
@@ -97,83 +107,6 @@ struct Node {
     entry_def: Option<u32>,
     succ: Vec<usize>,
     point: bool,
-}
-
-/// What the counted-loop test needs to know about an open loop.
-#[derive(Default)]
-struct LoopFacts {
-    calls: bool,
-    inner: bool,
-    backedges: u32,
-    assigned: HashMap<u32, u32>,
-}
-
-/// A counted loop ends `i = i + K; br_if 0 (i CMP n)` (either operand order),
-/// or `i = i + K; br_if 0 i` (a count down to zero),
-/// with `i` assigned only there, `n` a constant or a local the loop never
-/// assigns, and a small step: it cannot run more than 2^32 iterations
-/// (for `ne`, when the distance is a multiple of the step, as in the code
-/// compilers emit for counting and unrolled counting loops).
-fn is_counted(ops: &[(u32, Operator<'_>)], header: usize, end: usize, facts: &LoopFacts) -> bool {
-    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 6 {
-        return false;
-    }
-    // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
-    if let [(_, get), (_, k), (_, Operator::I32Add), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
-        &ops[end - 5..end]
-    {
-        if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
-            (get, tee)
-        {
-            if a == b && is_small_step(k) && facts.assigned.get(a) == Some(&1) {
-                return true;
-            }
-        }
-    }
-    if end < header + 8 {
-        return false;
-    }
-    let tail = &ops[end - 7..end];
-    let is_bound = |op: &Operator<'_>| match op {
-        Operator::I32Const { .. } => true,
-        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
-        _ => false,
-    };
-    let step_ok = is_small_step;
-    let cmp_ok = matches!(
-        tail[5].1,
-        Operator::I32Ne
-            | Operator::I32LtS
-            | Operator::I32LtU
-            | Operator::I32GtS
-            | Operator::I32GtU
-            | Operator::I32LeS
-            | Operator::I32LeU
-            | Operator::I32GeS
-            | Operator::I32GeU
-    ) && matches!(tail[6].1, Operator::BrIf { relative_depth: 0 });
-    if !cmp_ok {
-        return false;
-    }
-    let counter =
-        |get: &Operator<'_>, k: &Operator<'_>, add: &Operator<'_>, tee: &Operator<'_>| match (
-            get, add, tee,
-        ) {
-            (
-                Operator::LocalGet { local_index: a },
-                Operator::I32Add,
-                Operator::LocalTee { local_index: b },
-            ) if a == b && step_ok(k) => facts.assigned.get(a) == Some(&1),
-            _ => false,
-        };
-    // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
-    (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
-        || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
-}
-
-/// A counter step `K` with `0 < |K| <= 16`.
-fn is_small_step(op: &Operator<'_>) -> bool {
-    matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16)
 }
 
 enum Frame {
@@ -217,6 +150,7 @@ pub fn analyze(
     body: &FunctionBody<'_>,
     num_locals: u32,
     caught: &HashMap<u32, u32>,
+    module: &ModuleFacts<'_>,
 ) -> Result<Liveness> {
     let mut reader = body.get_operators_reader().map_err(malformed)?;
     let mut ops = Vec::new();
@@ -229,6 +163,7 @@ pub fn analyze(
     // Branch edges whose target (a block's end) is not known yet: (node, frame depth index).
     let mut frames: Vec<Frame> = vec![Frame::Block { ends: Vec::new() }];
     let mut counted = HashSet::new();
+    let mut anchors = HashMap::new();
     let mut pending_entry_def = None;
     for (i, (offset, op)) in ops.iter().enumerate() {
         let mut node = Node {
@@ -402,10 +337,15 @@ pub fn analyze(
                     // The false branch: the `else` body, or straight past the end.
                     nodes_push_succ(&mut nodes, cond, else_at.unwrap_or(i + 1));
                 }
-                Some(Frame::Loop { header, facts }) if is_counted(&ops, header, i, &facts) => {
-                    counted.insert(ops[header].0);
+                Some(Frame::Loop { header, facts }) => {
+                    if is_counted(&ops, header, i, &facts)
+                        || is_memory_walk(&ops, header, i, &facts, module)
+                    {
+                        counted.insert(ops[header].0);
+                    } else if let Some(call) = find_anchor(&ops, header, i, &facts, module) {
+                        anchors.insert(ops[header].0, ops[call].0);
+                    }
                 }
-                Some(Frame::Loop { .. }) => {}
                 None => {}
             },
             Operator::Br { relative_depth } => {
@@ -443,9 +383,11 @@ pub fn analyze(
                 throws_in_legacy(&mut frames, i);
                 let handlers = handler_targets(&mut frames, i);
                 node.succ.extend(handlers);
+                let point = module.is_point(op);
                 for f in frames.iter_mut() {
                     if let Frame::Loop { facts, .. } = f {
                         facts.calls = true;
+                        facts.point_calls += u32::from(point);
                     }
                 }
             }
@@ -505,7 +447,12 @@ pub fn analyze(
         }
     }
     let entry = live_in.first().map(Set::members).unwrap_or_default();
-    Ok(Liveness { at, entry, counted })
+    Ok(Liveness {
+        at,
+        entry,
+        counted,
+        anchors,
+    })
 }
 
 fn nodes_push_succ(nodes: &mut [Node], from: usize, to: usize) {

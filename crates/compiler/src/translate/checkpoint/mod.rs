@@ -20,10 +20,12 @@
 //!   jumps into the loop or re-issues the call that was in progress.
 
 mod liveness;
+mod loop_shapes;
 mod scan;
 mod tail;
 
 pub use liveness::{analyze as analyze_liveness, Liveness};
+pub use loop_shapes::ModuleFacts;
 
 pub use scan::{checkpointable_functions, Checkpointable};
 
@@ -64,6 +66,20 @@ struct PollLoop<'ctx> {
     position: u32,
 }
 
+/// A call-anchored loop (`loop_shapes.rs`) whose anchor call is still to
+/// be translated: the call's landing pad saves the frame as it was at the
+/// loop header, and its restore re-enters the header.
+struct Anchor<'ctx> {
+    /// The locals saved (those live at the header).
+    locals: Vec<u32>,
+    /// Their values at the header, then the header's operand stack.
+    values: Vec<BasicValueEnum<'ctx>>,
+    /// Types of the header's operand stack.
+    stack: Vec<ValType>,
+    /// Reloads the frame and enters the header.
+    restore: BasicBlock<'ctx>,
+}
+
 /// Per-function checkpoint/restore state.
 pub(in crate::translate) struct CrFunc<'ctx> {
     /// Function index.
@@ -78,6 +94,8 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     liveness: Liveness,
     /// Whether the tail-resume path exists (see `tail.rs`).
     tail_resume: bool,
+    /// Call-anchored loops entered so far, by the position of their anchor call.
+    anchors: std::collections::HashMap<u32, Anchor<'ctx>>,
 }
 
 impl<'ctx> CrFunc<'ctx> {
@@ -90,6 +108,7 @@ impl<'ctx> CrFunc<'ctx> {
             loops: Vec::new(),
             liveness,
             tail_resume: false,
+            anchors: std::collections::HashMap::new(),
         }
     }
 }
@@ -137,11 +156,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .unwrap_or_default()
     }
 
-    /// Whether the loop at `position` polls (every loop but counted leaf loops).
+    /// Whether the loop at `position` polls at its header: every loop but
+    /// bounded leaf loops and call-anchored loops (`loop_shapes.rs`).
     pub(super) fn loop_polls(&self, position: u32) -> bool {
-        self.cr
-            .as_ref()
-            .is_some_and(|cr| !cr.liveness.is_counted_leaf_loop(position))
+        self.cr.as_ref().is_some_and(|cr| {
+            !cr.liveness.is_bounded_leaf_loop(position) && cr.liveness.anchor(position).is_none()
+        })
     }
 
     /// The entry check of a checkpointable function: `below` (the stack
@@ -311,6 +331,82 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
+    /// The position of the call anchoring the loop at `position`, if the
+    /// loop is call-anchored (it then has no poll: `loop_shapes.rs`).
+    pub(super) fn loop_anchor(&self, position: u32) -> Option<u32> {
+        self.cr.as_ref().and_then(|cr| cr.liveness.anchor(position))
+    }
+
+    /// The header of a call-anchored loop at `position` whose anchor call is
+    /// at `call`; the builder is in `header`, whose `phis` hold the whole
+    /// operand stack. Records the header's locals and stack for the anchor's
+    /// landing pad and builds the restore block that re-enters the header.
+    pub(super) fn translate_anchored_loop(
+        &mut self,
+        position: u32,
+        call: u32,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<()> {
+        let locals = self.saved_locals(Some(position));
+        let mut values = Vec::with_capacity(locals.len() + phis.len());
+        for &l in &locals {
+            let local = self.locals[l as usize];
+            values.push(
+                self.builder
+                    .build_load(local.ty, local.slot, "header_local")?,
+            );
+        }
+        values.extend(phis.iter().map(|p| p.as_basic_value()));
+        let body = self.current_block()?;
+        let restore = self.new_block("cr_restore_anchored_loop");
+        self.builder.position_at_end(restore);
+        let types: Vec<BasicTypeEnum<'ctx>> =
+            phis.iter().map(|p| p.as_basic_value().get_type()).collect();
+        let loaded = self.emit_restore_loads(&locals, &types)?;
+        self.branch_with(header, phis, &loaded)?;
+        self.builder.position_at_end(body);
+        let anchor = Anchor {
+            locals,
+            values,
+            stack: std::mem::take(&mut self.stack_types),
+            restore,
+        };
+        self.cr().anchors.insert(call, anchor);
+        Ok(())
+    }
+
+    /// The anchor call of a call-anchored loop: a plain `invoke` (no restore
+    /// path merges into it: a restore re-enters the loop header and runs the
+    /// prefix again) whose landing pad saves the header's frame.
+    fn translate_anchor_call(
+        &mut self,
+        anchor: Anchor<'ctx>,
+        kind: PointKind,
+        fn_ty: FunctionType<'ctx>,
+        callee: CrCallee<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<Option<BasicValueEnum<'ctx>>> {
+        let position = self.position;
+        let cont = self.new_block("call_cont");
+        let pad = self.new_block("call_pad");
+        let result = self.build_invoke_to(&callee, fn_ty, args, cont, pad)?;
+        self.builder.position_at_end(pad);
+        // The slots hold locals, then stack: the header values are both.
+        self.emit_capture(position, &[], &anchor.values)?;
+        self.builder.position_at_end(cont);
+        self.stack_types.clear();
+        let point = MigrationPoint {
+            position,
+            kind,
+            locals: anchor.locals,
+            stack: anchor.stack,
+            route: Vec::new(),
+        };
+        self.register_point(point, anchor.restore);
+        Ok(result)
+    }
+
     /// Leaves the innermost polling loop.
     pub(super) fn end_polling_loop(&mut self) {
         self.cr().loops.pop();
@@ -351,6 +447,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let position = self.position;
         let host = matches!(kind, PointKind::HostCall { .. });
         let args = basic_args(&args)?;
+        if let Some(anchor) = self.cr().anchors.remove(&position) {
+            return self.translate_anchor_call(anchor, kind, fn_ty, callee, &args);
+        }
         let below = self.stack.clone();
         let mut saved = below.clone();
         if host {

@@ -1,0 +1,410 @@
+//! Loop shapes that need no poll of their own at the header.
+//!
+//! Every loop header is a migration point unless the loop provably reaches
+//! a point (or ends) within a bounded number of iterations anyway. Three
+//! shapes qualify; each test reads the loop's operators after the
+//! liveness walk has collected [`LoopFacts`] about it:
+//!
+//! * **Counted leaf loops** ([`is_counted`]): an innermost loop without calls
+//!   whose only back edge is `br_if 0` on `i = i ± K; i CMP n`. It cannot run
+//!   more than 2^32 iterations.
+//! * **Memory walks** ([`is_memory_walk`]): an innermost loop without calls
+//!   whose every iteration steps an `i32` local by a constant and loads from
+//!   the address it holds. The address moves by the same step each time, so
+//!   the loop leaves the memory (and traps) unless it exits first: at most
+//!   `memory size / |K| + 1` iterations, and never more than 2^32 (qsort's
+//!   `while (v[i] < pivot) i++`).
+//! * **Call-anchored loops** ([`find_anchor`]): every iteration starts with a
+//!   straight run of re-executable operators (integer arithmetic on locals
+//!   and constants) that ends in a call of a checkpointable function, whose
+//!   entry polls; the loop has no other point. That call is the loop's point:
+//!   its landing pad saves the frame *as it was at the header*, and a restore
+//!   enters the header and runs the prefix again, which computes the same
+//!   locals and arguments and re-issues the call (fib's recursion turned into
+//!   a loop by clang).
+
+use std::collections::{HashMap, HashSet};
+use wasmparser::Operator;
+
+/// What the loop tests need to know about the module.
+pub struct ModuleFacts<'a> {
+    /// By memory index: whether it has 32-bit addresses.
+    pub memory32: Vec<bool>,
+    /// By function index: whether it can reach a migration point.
+    pub checkpointable: &'a [bool],
+    /// Imported functions come first in the function index space.
+    pub num_imported_functions: u32,
+    /// The `call_indirect`s (type index, table) that reach no point.
+    pub leaf_indirect_calls: &'a HashSet<(u32, u32)>,
+}
+
+impl ModuleFacts<'_> {
+    /// Whether `call f` is a migration point whose callee polls at its
+    /// entry (a checkpointable function defined in the module).
+    fn polls_at_entry(&self, f: u32) -> bool {
+        f >= self.num_imported_functions && self.checkpointable.get(f as usize) == Some(&true)
+    }
+
+    /// Whether the call operator `op` is a migration point (the same rules
+    /// as the translator's `call_is_point`/`indirect_call_is_point`).
+    pub(super) fn is_point(&self, op: &Operator<'_>) -> bool {
+        match op {
+            Operator::Call { function_index } => self
+                .checkpointable
+                .get(*function_index as usize)
+                .copied()
+                .unwrap_or(true),
+            Operator::CallIndirect {
+                type_index,
+                table_index,
+            } => !self
+                .leaf_indirect_calls
+                .contains(&(*type_index, *table_index)),
+            _ => true,
+        }
+    }
+}
+
+/// What the loop tests need to know about an open loop.
+#[derive(Default)]
+pub(super) struct LoopFacts {
+    /// It contains a call (of any kind, also in nested blocks).
+    pub calls: bool,
+    /// Calls in it that are migration points.
+    pub point_calls: u32,
+    /// It contains a loop.
+    pub inner: bool,
+    /// Branches back to its header.
+    pub backedges: u32,
+    /// How often each local is assigned in it.
+    pub assigned: HashMap<u32, u32>,
+}
+
+pub(super) fn is_counted(
+    ops: &[(u32, Operator<'_>)],
+    header: usize,
+    end: usize,
+    facts: &LoopFacts,
+) -> bool {
+    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 6 {
+        return false;
+    }
+    // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
+    if let [(_, get), (_, k), (_, Operator::I32Add), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
+        &ops[end - 5..end]
+    {
+        if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
+            (get, tee)
+        {
+            if a == b && is_small_step(k) && facts.assigned.get(a) == Some(&1) {
+                return true;
+            }
+        }
+    }
+    if end < header + 8 {
+        return false;
+    }
+    let tail = &ops[end - 7..end];
+    let is_bound = |op: &Operator<'_>| match op {
+        Operator::I32Const { .. } => true,
+        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
+        _ => false,
+    };
+    let step_ok = is_small_step;
+    let cmp_ok = matches!(
+        tail[5].1,
+        Operator::I32Ne
+            | Operator::I32LtS
+            | Operator::I32LtU
+            | Operator::I32GtS
+            | Operator::I32GtU
+            | Operator::I32LeS
+            | Operator::I32LeU
+            | Operator::I32GeS
+            | Operator::I32GeU
+    ) && matches!(tail[6].1, Operator::BrIf { relative_depth: 0 });
+    if !cmp_ok {
+        return false;
+    }
+    let counter =
+        |get: &Operator<'_>, k: &Operator<'_>, add: &Operator<'_>, tee: &Operator<'_>| match (
+            get, add, tee,
+        ) {
+            (
+                Operator::LocalGet { local_index: a },
+                Operator::I32Add,
+                Operator::LocalTee { local_index: b },
+            ) if a == b && step_ok(k) => facts.assigned.get(a) == Some(&1),
+            _ => false,
+        };
+    // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
+    (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
+        || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
+}
+
+/// A counter step `K` with `0 < |K| <= 16`.
+fn is_small_step(op: &Operator<'_>) -> bool {
+    matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16)
+}
+
+/// The operators of the loop body from its first one up to the first that
+/// may transfer control (a branch, a call, a nested construct's end...):
+/// every iteration runs all of them.
+fn straight_prefix<'o, 'a>(
+    ops: &'o [(u32, Operator<'a>)],
+    header: usize,
+    end: usize,
+) -> &'o [(u32, Operator<'a>)] {
+    let body = &ops[header + 1..end];
+    let stop = body
+        .iter()
+        .position(|(_, op)| transfers_control(op))
+        .unwrap_or(body.len());
+    &body[..stop]
+}
+
+/// Whether `op` may leave the straight line (calls included: they may unwind).
+fn transfers_control(op: &Operator<'_>) -> bool {
+    matches!(
+        op,
+        Operator::Block { .. }
+            | Operator::Loop { .. }
+            | Operator::If { .. }
+            | Operator::Else
+            | Operator::End
+            | Operator::Br { .. }
+            | Operator::BrIf { .. }
+            | Operator::BrTable { .. }
+            | Operator::BrOnNull { .. }
+            | Operator::BrOnNonNull { .. }
+            | Operator::Return
+            | Operator::Unreachable
+            | Operator::Call { .. }
+            | Operator::CallIndirect { .. }
+            | Operator::CallRef { .. }
+            | Operator::ReturnCall { .. }
+            | Operator::ReturnCallIndirect { .. }
+            | Operator::ReturnCallRef { .. }
+            | Operator::Throw { .. }
+            | Operator::ThrowRef
+            | Operator::Rethrow { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. }
+            | Operator::Catch { .. }
+            | Operator::CatchAll
+            | Operator::Delegate { .. }
+    )
+}
+
+/// The largest step of a memory walk: a 32-bit memory holds at most 2^32
+/// bytes, and a step this small cannot skip its last 64 KiB.
+const MAX_WALK_STEP: u32 = 4096;
+
+/// Whether the loop from `header` to `end` is a memory walk: innermost, no
+/// calls, and its straight prefix both steps a local `p` (`p = p + K`,
+/// `0 < |K| <= 4096`, the loop's only assignment of `p`; see
+/// [`stepped_local`]) and loads from
+/// address `p` (`local.get p` or `local.tee p` right before the load) in a
+/// 32-bit memory.
+///
+/// Why it ends: the `n`-th iteration loads at `p0 + n·K (mod 2^32)`, plus
+/// the load's offset. Those addresses sweep the whole 32-bit range in steps
+/// of at most `|K|`, so within `2^32 / gcd(K, 2^32)` iterations one of them
+/// falls in the top 64 KiB, which lies past the end of any memory smaller
+/// than 4 GiB: the load traps there unless the loop exited first. A memory
+/// of exactly 65536 pages is the exception (no address is out of bounds),
+/// and a walk over it that never exits would delay a checkpoint forever;
+/// `docs/checkpoint-restore.md` lists it with the counted loops' caveat.
+pub(super) fn is_memory_walk(
+    ops: &[(u32, Operator<'_>)],
+    header: usize,
+    end: usize,
+    facts: &LoopFacts,
+    module: &ModuleFacts<'_>,
+) -> bool {
+    if facts.calls || facts.inner {
+        return false;
+    }
+    let prefix = straight_prefix(ops, header, end);
+    let stepped = |p: u32| facts.assigned.get(&p) == Some(&1);
+    let steps: Vec<u32> = (0..prefix.len())
+        .filter_map(|i| stepped_local(&prefix[i..]))
+        .filter(|p| stepped(*p))
+        .collect();
+    prefix.windows(2).any(|w| {
+        let (Operator::LocalGet { local_index: p } | Operator::LocalTee { local_index: p }) =
+            &w[0].1
+        else {
+            return false;
+        };
+        steps.contains(p)
+            && load_memory(&w[1].1).is_some_and(|m| module.memory32.get(m as usize) == Some(&true))
+    })
+}
+
+/// `p` if `ops` starts `local.get p; i32.const K; i32.add`, then any
+/// `local.tee`s of other locals, then `local.set p` or `local.tee p`, with
+/// `0 < |K| <= MAX_WALK_STEP`.
+fn stepped_local(ops: &[(u32, Operator<'_>)]) -> Option<u32> {
+    let [(_, Operator::LocalGet { local_index: p }), (_, Operator::I32Const { value: k }), (_, Operator::I32Add), rest @ ..] =
+        ops
+    else {
+        return None;
+    };
+    if *k == 0 || k.unsigned_abs() > MAX_WALK_STEP {
+        return None;
+    }
+    for (_, op) in rest {
+        match op {
+            Operator::LocalSet { local_index } | Operator::LocalTee { local_index }
+                if local_index == p =>
+            {
+                return Some(*p)
+            }
+            Operator::LocalTee { .. } => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// The memory a plain load reads, if `op` is one.
+fn load_memory(op: &Operator<'_>) -> Option<u32> {
+    match op {
+        Operator::I32Load { memarg }
+        | Operator::I64Load { memarg }
+        | Operator::F32Load { memarg }
+        | Operator::F64Load { memarg }
+        | Operator::I32Load8S { memarg }
+        | Operator::I32Load8U { memarg }
+        | Operator::I32Load16S { memarg }
+        | Operator::I32Load16U { memarg }
+        | Operator::I64Load8S { memarg }
+        | Operator::I64Load8U { memarg }
+        | Operator::I64Load16S { memarg }
+        | Operator::I64Load16U { memarg }
+        | Operator::I64Load32S { memarg }
+        | Operator::I64Load32U { memarg }
+        | Operator::V128Load { memarg } => match memarg.target {
+            wasmparser::MemArgTarget::Memory(m) => Some(m),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The index in `ops` of the call that anchors the loop from `header` to
+/// `end`, if it is call-anchored: the loop has no nested loop and exactly
+/// one point, a `call` of a function that polls at its entry, reached by
+/// every iteration through re-executable operators only.
+///
+/// Re-executable means: the operator reads only locals, constants and the
+/// operand stack, and writes only locals and the operand stack, so running
+/// the prefix again from the header's locals gives the same locals and
+/// stack. Memory, globals and tables are excluded (the callee may change
+/// them before the checkpoint); so are floating-point operators (a NaN's
+/// bits may differ on the other ISA). An integer division that trapped
+/// would not have reached the call, so running it again cannot trap.
+pub(super) fn find_anchor(
+    ops: &[(u32, Operator<'_>)],
+    header: usize,
+    end: usize,
+    facts: &LoopFacts,
+    module: &ModuleFacts<'_>,
+) -> Option<usize> {
+    if facts.inner || facts.point_calls != 1 {
+        return None;
+    }
+    for (k, (_, op)) in ops.iter().enumerate().take(end).skip(header + 1) {
+        match op {
+            Operator::Call { function_index } => {
+                return module.polls_at_entry(*function_index).then_some(k)
+            }
+            op if is_reexecutable(op) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Whether `op` is pure integer work on locals and the operand stack.
+fn is_reexecutable(op: &Operator<'_>) -> bool {
+    use Operator as O;
+    matches!(
+        op,
+        O::Nop
+            | O::Drop
+            | O::Select
+            | O::LocalGet { .. }
+            | O::LocalSet { .. }
+            | O::LocalTee { .. }
+            | O::I32Const { .. }
+            | O::I64Const { .. }
+            | O::I32Eqz
+            | O::I32Eq
+            | O::I32Ne
+            | O::I32LtS
+            | O::I32LtU
+            | O::I32GtS
+            | O::I32GtU
+            | O::I32LeS
+            | O::I32LeU
+            | O::I32GeS
+            | O::I32GeU
+            | O::I64Eqz
+            | O::I64Eq
+            | O::I64Ne
+            | O::I64LtS
+            | O::I64LtU
+            | O::I64GtS
+            | O::I64GtU
+            | O::I64LeS
+            | O::I64LeU
+            | O::I64GeS
+            | O::I64GeU
+            | O::I32Clz
+            | O::I32Ctz
+            | O::I32Popcnt
+            | O::I32Add
+            | O::I32Sub
+            | O::I32Mul
+            | O::I32DivS
+            | O::I32DivU
+            | O::I32RemS
+            | O::I32RemU
+            | O::I32And
+            | O::I32Or
+            | O::I32Xor
+            | O::I32Shl
+            | O::I32ShrS
+            | O::I32ShrU
+            | O::I32Rotl
+            | O::I32Rotr
+            | O::I64Clz
+            | O::I64Ctz
+            | O::I64Popcnt
+            | O::I64Add
+            | O::I64Sub
+            | O::I64Mul
+            | O::I64DivS
+            | O::I64DivU
+            | O::I64RemS
+            | O::I64RemU
+            | O::I64And
+            | O::I64Or
+            | O::I64Xor
+            | O::I64Shl
+            | O::I64ShrS
+            | O::I64ShrU
+            | O::I64Rotl
+            | O::I64Rotr
+            | O::I32WrapI64
+            | O::I64ExtendI32S
+            | O::I64ExtendI32U
+            | O::I32Extend8S
+            | O::I32Extend16S
+            | O::I64Extend8S
+            | O::I64Extend16S
+            | O::I64Extend32S
+    )
+}

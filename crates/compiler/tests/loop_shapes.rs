@@ -1,0 +1,169 @@
+//! Which loops `--cr` leaves without a header poll
+//! (`translate/checkpoint/loop_shapes.rs`): memory walks and call-anchored
+//! loops, and near misses that must keep their poll. Checked on the IR.
+
+mod common;
+
+use common::{wasm_function, x86_ir};
+use tern_compiler::TextOutput;
+
+/// The unoptimized `--cr` IR of defined function `index` of `wat`.
+fn cr_function(wat: &str, index: usize) -> String {
+    let text = x86_ir(wat, true, TextOutput::UnoptimizedIr);
+    wasm_function(&text, index).to_string()
+}
+
+/// Function 1 (after the import) of a [`fib`] module.
+fn cr_function_1(wat: &str) -> String {
+    cr_function(wat, 1)
+}
+
+fn polls(function: &str) -> bool {
+    function.contains("@tern_cr_poll_preserving(")
+}
+
+/// A qsort-style scan `while (v[p] < pivot) p += step` in `memory`, with
+/// `extra` spliced into the loop body right after the step.
+fn walk(memory: &str, step: i32, extra: &str) -> String {
+    format!(
+        r#"
+(module
+  (memory {memory})
+  (func (export "scan") (param $p i32) (param $pivot i32) (result i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const {step})))
+      {extra}
+      (br_if $l (i32.lt_s (i32.load (local.get $p)) (local.get $pivot))))
+    (local.get $p)))
+"#
+    )
+}
+
+#[test]
+fn a_loop_that_steps_a_pointer_and_loads_through_it_does_not_poll() {
+    assert!(!polls(&cr_function(&walk("1", 4, ""), 0)));
+    assert!(!polls(&cr_function(&walk("1", -4, ""), 0)));
+    // The exit test plays no part: here it moves too.
+    let moving = "(local.set $pivot (i32.add (local.get $pivot) (i32.const 1)))";
+    assert!(!polls(&cr_function(&walk("1", 4, moving), 0)));
+}
+
+#[test]
+fn walks_that_might_not_leave_memory_keep_their_poll() {
+    // In a 64-bit memory the sweep argument does not hold.
+    assert!(walk_in_64_bit_memory_polls());
+    // A zero step never moves.
+    assert!(polls(&cr_function(&walk("1", 0, ""), 0)));
+    // A step larger than 4096 could jump over the memory's end.
+    assert!(polls(&cr_function(&walk("1", 8192, ""), 0)));
+    // The pointer is assigned twice in the loop.
+    let twice = "(local.set $p (i32.and (local.get $p) (i32.const -4)))";
+    assert!(polls(&cr_function(&walk("1", 4, twice), 0)));
+    // The step sits behind a branch: not every iteration takes it.
+    let wat = r#"
+(module
+  (memory 1)
+  (func (export "scan") (param $p i32) (param $pivot i32) (result i32)
+    (loop $l
+      (if (local.get $pivot) (then (local.set $p (i32.add (local.get $p) (i32.const 4)))))
+      (br_if $l (i32.lt_s (i32.load (local.get $p)) (local.get $pivot))))
+    (local.get $p)))
+"#;
+    assert!(polls(&cr_function(wat, 0)));
+}
+
+/// [`walk`] with `i64` addresses in a 64-bit memory: whether it polls.
+fn walk_in_64_bit_memory_polls() -> bool {
+    let wat = r#"
+(module
+  (memory i64 1)
+  (func (export "scan") (param $p i64) (param $pivot i32) (result i64)
+    (loop $l
+      (local.set $p (i64.add (local.get $p) (i64.const 4)))
+      (br_if $l (i32.lt_s (i32.load (local.get $p)) (local.get $pivot))))
+    (local.get $p)))
+"#;
+    polls(&cr_function(wat, 0))
+}
+
+/// clang's shape of `fib(n - 1) + fib(n - 2)`: the second call becomes a
+/// loop whose iterations start with the first. `prefix` is spliced in
+/// before the call's argument is computed, `after` after the call.
+fn fib(prefix: &str, after: &str) -> String {
+    format!(
+        r#"
+(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (memory 1)
+  (global $g (mut i32) (i32.const 0))
+  (func $fib (export "fib") (param $n i32) (result i32) (local $acc i32) (local $m i32)
+    (if (i32.lt_s (local.get $n) (i32.const 2)) (then (return (local.get $n))))
+    (loop $l
+      (local.set $m (local.get $n))
+      (local.set $n (i32.sub (local.get $n) (i32.const 2)))
+      {prefix}
+      (local.set $acc (i32.add (call $fib (i32.sub (local.get $m) (i32.const 1))) (local.get $acc)))
+      {after}
+      (br_if $l (i32.gt_u (local.get $m) (i32.const 3))))
+    (i32.add (local.get $acc) (local.get $n))))
+"#
+    )
+}
+
+fn anchored(function: &str) -> bool {
+    function.contains("cr_restore_anchored_loop")
+}
+
+#[test]
+fn a_loop_whose_iterations_start_with_a_checkpointable_call_does_not_poll() {
+    let f = cr_function_1(&fib("", ""));
+    assert!(!polls(&f), "{f}");
+    assert!(anchored(&f), "{f}");
+    // The call's landing pad saves the header's values: the saved `n` is the
+    // header phi's, not the `n - 2` the call sees.
+    let pad_start = f.find("call_pad").expect("a landing pad");
+    assert!(f[pad_start..].contains("tern_builtin_cr_capture"), "{f}");
+    // Integer work and a division (which cannot trap the second time) may
+    // precede the call.
+    let arith = "(local.set $acc (i32.div_u (local.get $acc) (i32.const 3)))";
+    assert!(anchored(&cr_function_1(&fib(arith, ""))));
+}
+
+#[test]
+fn anchors_whose_prefix_or_loop_could_change_on_a_rerun_keep_the_poll() {
+    let near_misses = [
+        // Memory and globals may change in the callee before a checkpoint.
+        ("(local.set $acc (i32.load (i32.const 0)))", ""),
+        ("(local.set $acc (global.get $g))", ""),
+        // A floating-point NaN's bits may differ on the other ISA.
+        (
+            "(local.set $acc (i32.reinterpret_f32 (f32.sqrt (f32.const -1))))",
+            "",
+        ),
+        // A side effect would happen twice.
+        ("(i32.store (i32.const 0) (local.get $n))", ""),
+        // A second point in the loop (restores would have to be routed).
+        ("", "(local.set $acc (call $fib (local.get $acc)))"),
+    ];
+    for (prefix, after) in near_misses {
+        let f = cr_function_1(&fib(prefix, after));
+        assert!(polls(&f), "{prefix} {after}: {f}");
+        assert!(!anchored(&f), "{prefix} {after}");
+    }
+}
+
+#[test]
+fn a_host_call_anchors_no_loop() {
+    // Its callee has no entry poll, so the loop must poll itself.
+    let wat = r#"
+(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (func (export "spin") (param $n i32) (result i32)
+    (loop $l
+      (local.set $n (call $host (i32.sub (local.get $n) (i32.const 1))))
+      (br_if $l (local.get $n)))
+    (local.get $n)))
+"#;
+    let f = cr_function_1(wat);
+    assert!(polls(&f) && !anchored(&f), "{f}");
+}
