@@ -167,3 +167,27 @@ fn a_host_call_anchors_no_loop() {
     let f = cr_function_1(wat);
     assert!(polls(&f) && !anchored(&f), "{f}");
 }
+
+/// sieve's `for (j = start; j <= n; j += step) flags[j] = 1`, with `extra`
+/// spliced into the loop body.
+fn strided(extra: &str) -> String {
+    format!(
+        r#"
+(module
+  (memory 1)
+  (func (export "mark") (param $j i32) (param $n i32) (param $step i32)
+    (loop $l
+      (i32.store8 (local.get $j) (i32.const 1))
+      {extra}
+      (br_if $l (i32.le_s (local.tee $j (i32.add (local.get $j) (local.get $step))) (local.get $n))))))
+"#
+    )
+}
+
+#[test]
+fn a_counted_loop_may_step_by_a_local_it_never_assigns() {
+    assert!(!polls(&cr_function(&strided(""), 0)));
+    // A step the loop changes could grow the distance without bound.
+    let changing = "(local.set $step (i32.add (local.get $step) (i32.const 1)))";
+    assert!(polls(&cr_function(&strided(changing), 0)));
+}

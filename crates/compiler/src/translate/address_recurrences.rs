@@ -37,8 +37,10 @@
 //! address equals the one Wasm computes, in every execution (trapping or
 //! not: nothing here relies on a trap).
 //!
-//! Not under `--cr`: a restore enters the loop header from the restore path,
-//! which knows the locals but not the shadows.
+//! Under `--cr`, only in loops without a poll (counted loops and memory walks,
+//! `checkpoint/loop_shapes.rs`): a restore enters a polling loop's header
+//! from the restore path, which knows the locals but not the shadows, and a
+//! loop without a poll and without calls holds no point a restore could enter.
 
 use inkwell::basic_block::BasicBlock;
 use inkwell::llvm_sys::core::{LLVMGetInstructionParent, LLVMGetUser};
@@ -98,17 +100,17 @@ struct Active<'ctx> {
 pub(super) struct AddressRecurrences<'ctx> {
     /// Leaf loops by offset, with the locals each assigns.
     leaves: HashMap<u32, HashSet<u32>>,
-    /// Off under `--cr`, or with `TERN_NO_ADDRESS_RECURRENCES` set (A/B).
+    /// Off with `TERN_NO_ADDRESS_RECURRENCES` set (A/B).
     enabled: bool,
     active: Option<Active<'ctx>>,
 }
 
 impl<'ctx> AddressRecurrences<'ctx> {
     /// The state for a function with these leaf loops.
-    pub(super) fn new(leaves: HashMap<u32, HashSet<u32>>, checkpointed: bool) -> Self {
+    pub(super) fn new(leaves: HashMap<u32, HashSet<u32>>) -> Self {
         AddressRecurrences {
             leaves,
-            enabled: !checkpointed && std::env::var_os("TERN_NO_ADDRESS_RECURRENCES").is_none(),
+            enabled: std::env::var_os("TERN_NO_ADDRESS_RECURRENCES").is_none(),
             active: None,
         }
     }

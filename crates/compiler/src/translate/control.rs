@@ -233,7 +233,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             next_reachable: false,
             height,
         });
-        self.recurrences_on_loop(offset, preheader, header);
+        // A restore may enter a polling or call-anchored loop's header from
+        // outside, where the address shadows are unknown.
+        if !polls && self.loop_anchor(offset).is_none() {
+            self.recurrences_on_loop(offset, preheader, header);
+        }
         Ok(())
     }
 

@@ -149,9 +149,6 @@ pub fn translate_function(
         address_lookback: Default::default(),
         address_recurrences: super::address_recurrences::AddressRecurrences::new(
             super::pointer_bases::leaf_loops(&input.body)?,
-            env.cr
-                .as_ref()
-                .is_some_and(|cr| cr.checkpointable[func_index as usize]),
         ),
     };
     // Hidden locals (after the Wasm locals) for caught exceptions that a

@@ -6,8 +6,9 @@
 //! liveness walk has collected [`LoopFacts`] about it:
 //!
 //! * **Counted leaf loops** ([`is_counted`]): an innermost loop without calls
-//!   whose only back edge is `br_if 0` on `i = i ± K; i CMP n`. It cannot run
-//!   more than 2^32 iterations.
+//!   whose only back edge is `br_if 0` on `i = i ± K; i CMP n` (`K` a small
+//!   constant or a local the loop never assigns). It cannot run more than
+//!   2^32 iterations, unless it never ends at all.
 //! * **Memory walks** ([`is_memory_walk`]): an innermost loop without calls
 //!   whose every iteration steps an `i32` local by a constant and loads from
 //!   the address it holds. The address moves by the same step each time, so
@@ -90,13 +91,13 @@ pub(super) fn is_counted(
         return false;
     }
     // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
-    if let [(_, get), (_, k), (_, Operator::I32Add), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
+    if let [(_, get), (_, k), (_, Operator::I32Add | Operator::I32Sub), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
         &ops[end - 5..end]
     {
         if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
             (get, tee)
         {
-            if a == b && is_small_step(k) && facts.assigned.get(a) == Some(&1) {
+            if a == b && is_step(k, facts) && facts.assigned.get(a) == Some(&1) {
                 return true;
             }
         }
@@ -110,7 +111,7 @@ pub(super) fn is_counted(
         Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
         _ => false,
     };
-    let step_ok = is_small_step;
+    let step_ok = |k: &Operator<'_>| is_step(k, facts);
     let cmp_ok = matches!(
         tail[5].1,
         Operator::I32Ne
@@ -132,7 +133,7 @@ pub(super) fn is_counted(
         ) {
             (
                 Operator::LocalGet { local_index: a },
-                Operator::I32Add,
+                Operator::I32Add | Operator::I32Sub,
                 Operator::LocalTee { local_index: b },
             ) if a == b && step_ok(k) => facts.assigned.get(a) == Some(&1),
             _ => false,
@@ -142,9 +143,17 @@ pub(super) fn is_counted(
         || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
 }
 
-/// A counter step `K` with `0 < |K| <= 16`.
-fn is_small_step(op: &Operator<'_>) -> bool {
-    matches!(op, Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16)
+/// A counter step: a constant `K` with `0 < |K| <= 16`, or a local the loop
+/// never assigns (sieve's `j += i`). A step that is zero at run time leaves
+/// the counter unchanged, so the exit test gives the same answer every time:
+/// the loop then ends after one iteration or never (a hang; without calls it
+/// does no I/O either).
+fn is_step(op: &Operator<'_>, facts: &LoopFacts) -> bool {
+    match op {
+        Operator::I32Const { value } => *value != 0 && value.unsigned_abs() <= 16,
+        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
+        _ => false,
+    }
 }
 
 /// The operators of the loop body from its first one up to the first that
