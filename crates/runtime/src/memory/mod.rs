@@ -577,10 +577,9 @@ mod tests {
         assert_eq!(m.write(3 * 65536 - 3, &[1, 2, 3, 4]), Err(OutOfBounds));
         assert_eq!(m.fill(3 * 65536, 0, 0), Ok(()));
         assert_eq!(m.fill(3 * 65536 + 1, 0, 0), Err(OutOfBounds));
-        let start = base as usize;
-        drop(m);
-        assert!(!is_wasm_memory_address(start));
-        assert!(!is_wasm_memory_address(start - 1));
+        // Not checked after `drop(m)`: tests run in parallel, and another
+        // test's memory may be mapped at the freed addresses at once (seen
+        // in the full test run of 2026-12-02).
     }
 
     #[test]
