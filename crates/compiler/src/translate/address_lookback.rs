@@ -31,6 +31,7 @@
 //! changed memory before the trap), and only with `c + offset < 64 KiB`, so
 //! the faulting address stays inside the reservation.
 
+use super::operator_classes::{is_pure_integer, scalar_load_memarg};
 use inkwell::llvm_sys::core::LLVMSetOperand;
 use inkwell::llvm_sys::prelude::LLVMValueRef;
 use inkwell::values::{AsValueRef, InstructionValue, IntValue, PointerValue};
@@ -97,79 +98,8 @@ fn transparent(op: &Operator<'_>) -> bool {
             | O::Drop
             | O::Select
             | O::TypedSelect { .. }
-            | O::I32Load { .. }
-            | O::I64Load { .. }
-            | O::F32Load { .. }
-            | O::F64Load { .. }
-            | O::I32Load8S { .. }
-            | O::I32Load8U { .. }
-            | O::I32Load16S { .. }
-            | O::I32Load16U { .. }
-            | O::I64Load8S { .. }
-            | O::I64Load8U { .. }
-            | O::I64Load16S { .. }
-            | O::I64Load16U { .. }
-            | O::I64Load32S { .. }
-            | O::I64Load32U { .. }
-            | O::I32Eqz
-            | O::I32Eq
-            | O::I32Ne
-            | O::I32LtS
-            | O::I32LtU
-            | O::I32GtS
-            | O::I32GtU
-            | O::I32LeS
-            | O::I32LeU
-            | O::I32GeS
-            | O::I32GeU
-            | O::I64Eqz
-            | O::I64Eq
-            | O::I64Ne
-            | O::I64LtS
-            | O::I64LtU
-            | O::I64GtS
-            | O::I64GtU
-            | O::I64LeS
-            | O::I64LeU
-            | O::I64GeS
-            | O::I64GeU
-            | O::I32Clz
-            | O::I32Ctz
-            | O::I32Popcnt
-            | O::I32Add
-            | O::I32Sub
-            | O::I32Mul
-            | O::I32And
-            | O::I32Or
-            | O::I32Xor
-            | O::I32Shl
-            | O::I32ShrS
-            | O::I32ShrU
-            | O::I32Rotl
-            | O::I32Rotr
-            | O::I64Clz
-            | O::I64Ctz
-            | O::I64Popcnt
-            | O::I64Add
-            | O::I64Sub
-            | O::I64Mul
-            | O::I64And
-            | O::I64Or
-            | O::I64Xor
-            | O::I64Shl
-            | O::I64ShrS
-            | O::I64ShrU
-            | O::I64Rotl
-            | O::I64Rotr
-            | O::I32WrapI64
-            | O::I64ExtendI32S
-            | O::I64ExtendI32U
-            | O::I32Extend8S
-            | O::I32Extend16S
-            | O::I64Extend8S
-            | O::I64Extend16S
-            | O::I64Extend32S
-    )
+    ) || scalar_load_memarg(op).is_some()
+        || is_pure_integer(op)
 }
 
 /// Plain stores: they may resolve pending loads (a store at `x` traps

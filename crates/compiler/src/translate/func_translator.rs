@@ -216,16 +216,16 @@ pub fn translate_function(
 
 /// The validator's operand stack types, bottom first.
 /// What the checkpoint loop tests need to know about the module (`--cr`).
-fn loop_module_facts<'a>(env: &'a ModuleEnv<'_, '_>) -> super::checkpoint::ModuleFacts<'a> {
-    let cr = env
-        .cr
-        .as_ref()
-        .expect("checkpoint instrumentation is active");
+fn loop_module_facts<'a, 'ctx>(
+    env: &'a ModuleEnv<'_, 'ctx>,
+) -> super::checkpoint::ModuleFacts<'a, 'ctx> {
     super::checkpoint::ModuleFacts {
         memory32: env.info.memories.iter().map(|m| !m.memory64).collect(),
-        checkpointable: &cr.checkpointable,
         num_imported_functions: env.info.num_imported_functions,
-        leaf_indirect_calls: &cr.leaf_indirect_calls,
+        cr: env
+            .cr
+            .as_ref()
+            .expect("checkpoint instrumentation is active"),
     }
 }
 

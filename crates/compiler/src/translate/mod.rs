@@ -19,6 +19,7 @@ mod func_env;
 mod func_translator;
 pub mod legacy;
 mod memory;
+mod operator_classes;
 pub mod ops;
 mod pointer_bases;
 mod tables;

@@ -65,7 +65,7 @@ pub struct Liveness {
     entry: Vec<u32>,
     /// Offsets of the innermost loops that do not poll (counted loops and
     /// memory walks, `loop_shapes.rs`).
-    counted: HashSet<u32>,
+    bounded: HashSet<u32>,
     /// Call-anchored loops: loop offset to the offset of its anchor call.
     anchors: HashMap<u32, u32>,
 }
@@ -76,7 +76,7 @@ impl Liveness {
     /// before its enclosing code reaches a point, so it needs no poll of its
     /// own (and stays a clean loop for LLVM's vectorizer).
     pub fn is_bounded_leaf_loop(&self, position: u32) -> bool {
-        self.counted.contains(&position)
+        self.bounded.contains(&position)
     }
 
     /// The position of the call that anchors the loop at `position`, if the
@@ -150,7 +150,7 @@ pub fn analyze(
     body: &FunctionBody<'_>,
     num_locals: u32,
     caught: &HashMap<u32, u32>,
-    module: &ModuleFacts<'_>,
+    module: &ModuleFacts<'_, '_>,
 ) -> Result<Liveness> {
     let mut reader = body.get_operators_reader().map_err(malformed)?;
     let mut ops = Vec::new();
@@ -162,7 +162,7 @@ pub fn analyze(
     let mut nodes: Vec<Node> = Vec::with_capacity(n);
     // Branch edges whose target (a block's end) is not known yet: (node, frame depth index).
     let mut frames: Vec<Frame> = vec![Frame::Block { ends: Vec::new() }];
-    let mut counted = HashSet::new();
+    let mut bounded = HashSet::new();
     let mut anchors = HashMap::new();
     let mut pending_entry_def = None;
     for (i, (offset, op)) in ops.iter().enumerate() {
@@ -341,7 +341,7 @@ pub fn analyze(
                     if is_counted(&ops, header, i, &facts)
                         || is_memory_walk(&ops, header, i, &facts, module)
                     {
-                        counted.insert(ops[header].0);
+                        bounded.insert(ops[header].0);
                     } else if let Some(call) = find_anchor(&ops, header, i, &facts, module) {
                         anchors.insert(ops[header].0, ops[call].0);
                     }
@@ -450,7 +450,7 @@ pub fn analyze(
     Ok(Liveness {
         at,
         entry,
-        counted,
+        bounded,
         anchors,
     })
 }

@@ -24,43 +24,39 @@
 //!   locals and arguments and re-issues the call (fib's recursion turned into
 //!   a loop by clang).
 
-use std::collections::{HashMap, HashSet};
+use super::CrModule;
+use crate::translate::operator_classes::{is_pure_integer, scalar_load_memarg};
+use std::collections::HashMap;
 use wasmparser::Operator;
 
 /// What the loop tests need to know about the module.
-pub struct ModuleFacts<'a> {
+pub struct ModuleFacts<'a, 'ctx> {
     /// By memory index: whether it has 32-bit addresses.
     pub memory32: Vec<bool>,
-    /// By function index: whether it can reach a migration point.
-    pub checkpointable: &'a [bool],
     /// Imported functions come first in the function index space.
     pub num_imported_functions: u32,
-    /// The `call_indirect`s (type index, table) that reach no point.
-    pub leaf_indirect_calls: &'a HashSet<(u32, u32)>,
+    /// Which calls are migration points.
+    pub cr: &'a CrModule<'ctx>,
 }
 
-impl ModuleFacts<'_> {
+impl ModuleFacts<'_, '_> {
     /// Whether `call f` is a migration point whose callee polls at its
     /// entry (a checkpointable function defined in the module).
     fn polls_at_entry(&self, f: u32) -> bool {
-        f >= self.num_imported_functions && self.checkpointable.get(f as usize) == Some(&true)
+        f >= self.num_imported_functions && self.cr.checkpointable.get(f as usize) == Some(&true)
     }
 
-    /// Whether the call operator `op` is a migration point (the same rules
-    /// as the translator's `call_is_point`/`indirect_call_is_point`).
+    /// Whether the call operator `op` is a migration point.
     pub(super) fn is_point(&self, op: &Operator<'_>) -> bool {
         match op {
-            Operator::Call { function_index } => self
-                .checkpointable
-                .get(*function_index as usize)
-                .copied()
-                .unwrap_or(true),
+            Operator::Call { function_index } => self.cr.calls_point(*function_index),
             Operator::CallIndirect {
                 type_index,
                 table_index,
-            } => !self
-                .leaf_indirect_calls
-                .contains(&(*type_index, *table_index)),
+            } => self
+                .cr
+                .indirect_calls_point(*type_index, Some(*table_index)),
+            // `call_ref` may reach any function of its type.
             _ => true,
         }
     }
@@ -229,7 +225,7 @@ pub(super) fn is_memory_walk(
     header: usize,
     end: usize,
     facts: &LoopFacts,
-    module: &ModuleFacts<'_>,
+    module: &ModuleFacts<'_, '_>,
 ) -> bool {
     if facts.calls || facts.inner {
         return false;
@@ -279,25 +275,12 @@ fn stepped_local(ops: &[(u32, Operator<'_>)]) -> Option<u32> {
 
 /// The memory a plain load reads, if `op` is one.
 fn load_memory(op: &Operator<'_>) -> Option<u32> {
-    match op {
-        Operator::I32Load { memarg }
-        | Operator::I64Load { memarg }
-        | Operator::F32Load { memarg }
-        | Operator::F64Load { memarg }
-        | Operator::I32Load8S { memarg }
-        | Operator::I32Load8U { memarg }
-        | Operator::I32Load16S { memarg }
-        | Operator::I32Load16U { memarg }
-        | Operator::I64Load8S { memarg }
-        | Operator::I64Load8U { memarg }
-        | Operator::I64Load16S { memarg }
-        | Operator::I64Load16U { memarg }
-        | Operator::I64Load32S { memarg }
-        | Operator::I64Load32U { memarg }
-        | Operator::V128Load { memarg } => match memarg.target {
-            wasmparser::MemArgTarget::Memory(m) => Some(m),
-            _ => None,
-        },
+    let memarg = match op {
+        Operator::V128Load { memarg } => memarg,
+        op => scalar_load_memarg(op)?,
+    };
+    match memarg.target {
+        wasmparser::MemArgTarget::Memory(m) => Some(m),
         _ => None,
     }
 }
@@ -319,7 +302,7 @@ pub(super) fn find_anchor(
     header: usize,
     end: usize,
     facts: &LoopFacts,
-    module: &ModuleFacts<'_>,
+    module: &ModuleFacts<'_, '_>,
 ) -> Option<usize> {
     if facts.inner || facts.point_calls != 1 {
         return None;
@@ -349,71 +332,13 @@ fn is_reexecutable(op: &Operator<'_>) -> bool {
             | O::LocalTee { .. }
             | O::I32Const { .. }
             | O::I64Const { .. }
-            | O::I32Eqz
-            | O::I32Eq
-            | O::I32Ne
-            | O::I32LtS
-            | O::I32LtU
-            | O::I32GtS
-            | O::I32GtU
-            | O::I32LeS
-            | O::I32LeU
-            | O::I32GeS
-            | O::I32GeU
-            | O::I64Eqz
-            | O::I64Eq
-            | O::I64Ne
-            | O::I64LtS
-            | O::I64LtU
-            | O::I64GtS
-            | O::I64GtU
-            | O::I64LeS
-            | O::I64LeU
-            | O::I64GeS
-            | O::I64GeU
-            | O::I32Clz
-            | O::I32Ctz
-            | O::I32Popcnt
-            | O::I32Add
-            | O::I32Sub
-            | O::I32Mul
             | O::I32DivS
             | O::I32DivU
             | O::I32RemS
             | O::I32RemU
-            | O::I32And
-            | O::I32Or
-            | O::I32Xor
-            | O::I32Shl
-            | O::I32ShrS
-            | O::I32ShrU
-            | O::I32Rotl
-            | O::I32Rotr
-            | O::I64Clz
-            | O::I64Ctz
-            | O::I64Popcnt
-            | O::I64Add
-            | O::I64Sub
-            | O::I64Mul
             | O::I64DivS
             | O::I64DivU
             | O::I64RemS
             | O::I64RemU
-            | O::I64And
-            | O::I64Or
-            | O::I64Xor
-            | O::I64Shl
-            | O::I64ShrS
-            | O::I64ShrU
-            | O::I64Rotl
-            | O::I64Rotr
-            | O::I32WrapI64
-            | O::I64ExtendI32S
-            | O::I64ExtendI32U
-            | O::I32Extend8S
-            | O::I32Extend16S
-            | O::I64Extend8S
-            | O::I64Extend16S
-            | O::I64Extend32S
-    )
+    ) || is_pure_integer(op)
 }

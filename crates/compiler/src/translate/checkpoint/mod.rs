@@ -56,6 +56,23 @@ pub struct CrModule<'ctx> {
     pub personality: FunctionValue<'ctx>,
 }
 
+impl CrModule<'_> {
+    /// Whether a call to function `callee` is a migration point.
+    pub fn calls_point(&self, callee: u32) -> bool {
+        self.checkpointable
+            .get(callee as usize)
+            .copied()
+            .unwrap_or(true)
+    }
+
+    /// Whether `call_indirect (type ty_index) table` (`None`: a `call_ref`)
+    /// is a migration point: always, unless every function it may reach is
+    /// a leaf (`scan.rs`, "Closed tables").
+    pub fn indirect_calls_point(&self, ty_index: u32, table: Option<u32>) -> bool {
+        table.is_none_or(|t| !self.leaf_indirect_calls.contains(&(ty_index, t)))
+    }
+}
+
 /// A polling loop enclosing the current position.
 struct PollLoop<'ctx> {
     /// The dispatch `switch` of its poll's slow path.
@@ -413,24 +430,20 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Whether `call_indirect (type ty_index) table` (`None`: a `call_ref`)
-    /// is a migration point: always, unless every function it may reach is
-    /// a leaf (`scan.rs`, "Closed tables").
+    /// in this function is a migration point ([`CrModule::indirect_calls_point`]).
     pub(super) fn indirect_call_is_point(&self, ty_index: u32, table: Option<u32>) -> bool {
         self.cr.is_some()
-            && self.env.cr.as_ref().is_some_and(|m| {
-                table.is_none_or(|t| !m.leaf_indirect_calls.contains(&(ty_index, t)))
-            })
+            && self
+                .env
+                .cr
+                .as_ref()
+                .is_some_and(|m| m.indirect_calls_point(ty_index, table))
     }
 
-    /// Whether a call to function `callee` is a migration point.
+    /// Whether a call to function `callee` in this function is a migration
+    /// point ([`CrModule::calls_point`]).
     pub(super) fn call_is_point(&self, callee: u32) -> bool {
-        self.cr.is_some()
-            && self.env.cr.as_ref().is_some_and(|m| {
-                m.checkpointable
-                    .get(callee as usize)
-                    .copied()
-                    .unwrap_or(true)
-            })
+        self.cr.is_some() && self.env.cr.as_ref().is_some_and(|m| m.calls_point(callee))
     }
 
     /// An instrumented call at the current position: one `invoke`, reached
