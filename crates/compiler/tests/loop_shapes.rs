@@ -72,6 +72,63 @@ fn walks_that_might_not_leave_memory_keep_their_poll() {
     assert!(polls(&cr_function(wat, 0)));
 }
 
+/// [`walk`] with `before` spliced into the loop body ahead of the step.
+fn walk_after(before: &str) -> String {
+    format!(
+        r#"
+(module
+  (memory 1)
+  (func (export "scan") (param $p i32) (param $pivot i32) (result i32)
+    (block $out
+      (loop $l
+        {before}
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br_if $l (i32.lt_s (i32.load (local.get $p)) (local.get $pivot)))))
+    (local.get $p)))
+"#
+    )
+}
+
+#[test]
+fn exits_and_inner_blocks_before_the_step_leave_a_walk() {
+    // str_eq's `while (*a && *a == *b) a++, b++`: the load and an exit come
+    // first; every round that goes on steps.
+    let str_eq_shape = "(br_if $out (i32.eqz (i32.load8_u (local.get $p))))";
+    assert!(!polls(&cr_function(&walk_after(str_eq_shape), 0)));
+    // A branch that only leaves an inner block falls through to the step.
+    let inner = "(block $skip (br_if $skip (local.get $pivot)) (nop))";
+    assert!(!polls(&cr_function(&walk_after(inner), 0)));
+}
+
+#[test]
+fn a_way_back_to_the_header_before_the_step_keeps_the_poll() {
+    // Rounds that skip the step could go on for ever.
+    for before in [
+        "(br_if $l (local.get $pivot))",
+        "(block (br_if $l (local.get $pivot)))",
+        "(block $skip (br_table $skip $l (local.get $pivot)))",
+        "(if (local.get $pivot) (then (br $l)))",
+    ] {
+        assert!(
+            polls(&cr_function(&walk_after(before), 0)),
+            "{before} leaves the walk unpolled"
+        );
+    }
+    // A load of something else than `p`: the block's result sits between.
+    let wat = r#"
+(module
+  (memory 1)
+  (func (export "scan") (param $p i32) (param $pivot i32) (result i32)
+    (loop $l
+      (local.set $p (i32.add (local.get $p) (i32.const 1)))
+      (local.get $p)
+      (block (param i32) (result i32) (drop) (local.get $pivot))
+      (br_if $l (i32.lt_s (i32.load) (local.get $pivot))))
+    (local.get $p)))
+"#;
+    assert!(polls(&cr_function(wat, 0)));
+}
+
 /// [`walk`] with `i64` addresses in a 64-bit memory: whether it polls.
 fn walk_in_64_bit_memory_polls() -> bool {
     let wat = r#"

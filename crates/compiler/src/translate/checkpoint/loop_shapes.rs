@@ -152,53 +152,68 @@ fn is_step(op: &Operator<'_>, facts: &LoopFacts) -> bool {
     }
 }
 
-/// The operators of the loop body from its first one up to the first that
-/// may transfer control (a branch, a call, a nested construct's end...):
-/// every iteration runs all of them.
-fn straight_prefix<'o, 'a>(
+/// The operators of the loop body that every iteration which goes round
+/// again runs: those at the top level of the body (outside any nested
+/// construct) that come before the first operator that could branch back to
+/// the header. Returned with their indices in `ops`.
+///
+/// Why every such iteration runs them: control moves through the top level
+/// in order. A nested construct either falls through to the next top-level
+/// operator, leaves the loop (a branch to an enclosing label, `return`, a
+/// trap) or branches back to the header; only the last skips what follows,
+/// and none occurs before the returned operators. Exception operators end
+/// the run too, since a `try_table` inside the loop may catch to its header.
+fn every_round<'o, 'a>(
     ops: &'o [(u32, Operator<'a>)],
     header: usize,
     end: usize,
-) -> &'o [(u32, Operator<'a>)] {
-    let body = &ops[header + 1..end];
-    let stop = body
-        .iter()
-        .position(|(_, op)| transfers_control(op))
-        .unwrap_or(body.len());
-    &body[..stop]
+) -> Vec<(usize, &'o Operator<'a>)> {
+    let mut run = Vec::new();
+    // Constructs open inside the loop body: the loop's own label is at
+    // relative depth `depth`.
+    let mut depth = 0u32;
+    for (index, (_, op)) in ops.iter().enumerate().take(end).skip(header + 1) {
+        if may_branch_to(op, depth) {
+            break;
+        }
+        match op {
+            Operator::Block { .. } | Operator::If { .. } | Operator::Loop { .. } => depth += 1,
+            Operator::End => depth = depth.saturating_sub(1),
+            Operator::Else => {}
+            _ if depth == 0 => run.push((index, op)),
+            _ => {}
+        }
+    }
+    run
 }
 
-/// Whether `op` may leave the straight line (calls included: they may unwind).
-fn transfers_control(op: &Operator<'_>) -> bool {
-    matches!(
-        op,
-        Operator::Block { .. }
-            | Operator::Loop { .. }
-            | Operator::If { .. }
-            | Operator::Else
-            | Operator::End
-            | Operator::Br { .. }
-            | Operator::BrIf { .. }
-            | Operator::BrTable { .. }
-            | Operator::BrOnNull { .. }
-            | Operator::BrOnNonNull { .. }
-            | Operator::Return
-            | Operator::Unreachable
-            | Operator::Call { .. }
-            | Operator::CallIndirect { .. }
-            | Operator::CallRef { .. }
-            | Operator::ReturnCall { .. }
-            | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. }
-            | Operator::Throw { .. }
-            | Operator::ThrowRef
-            | Operator::Rethrow { .. }
-            | Operator::TryTable { .. }
-            | Operator::Try { .. }
-            | Operator::Catch { .. }
-            | Operator::CatchAll
-            | Operator::Delegate { .. }
-    )
+/// Whether `op`, with `depth` constructs open inside the loop, may transfer
+/// control to the loop's header (exception operators count: see
+/// [`every_round`]).
+fn may_branch_to(op: &Operator<'_>, depth: u32) -> bool {
+    match op {
+        Operator::Br { relative_depth }
+        | Operator::BrIf { relative_depth }
+        | Operator::BrOnNull { relative_depth }
+        | Operator::BrOnNonNull { relative_depth }
+        | Operator::BrOnCast { relative_depth, .. }
+        | Operator::BrOnCastFail { relative_depth, .. } => *relative_depth == depth,
+        Operator::BrTable { targets } => {
+            targets.default() == depth
+                || targets
+                    .targets()
+                    .any(|target| target.map_or(true, |t| t == depth))
+        }
+        Operator::TryTable { .. }
+        | Operator::Try { .. }
+        | Operator::Catch { .. }
+        | Operator::CatchAll
+        | Operator::Delegate { .. }
+        | Operator::Throw { .. }
+        | Operator::ThrowRef
+        | Operator::Rethrow { .. } => true,
+        _ => false,
+    }
 }
 
 /// The largest step of a memory walk: a 32-bit memory holds at most 2^32
@@ -206,14 +221,15 @@ fn transfers_control(op: &Operator<'_>) -> bool {
 const MAX_WALK_STEP: u32 = 4096;
 
 /// Whether the loop from `header` to `end` is a memory walk: innermost, no
-/// calls, and its straight prefix both steps a local `p` (`p = p + K`,
-/// `0 < |K| <= 4096`, the loop's only assignment of `p`; see
-/// [`stepped_local`]) and loads from
-/// address `p` (`local.get p` or `local.tee p` right before the load) in a
-/// 32-bit memory.
+/// calls, and every iteration that goes round again (see [`every_round`])
+/// both steps a local `p` (`p = p + K`, `0 < |K| <= 4096`, the loop's only
+/// assignment of `p`; see [`stepped_local`]) and loads from address `p`
+/// (`local.get p` or `local.tee p` right before the load) in a 32-bit
+/// memory. The load may come before or after the step, and exits may come
+/// before either (str_eq's `while (*a && *a == *b) a++, b++`).
 ///
-/// Why it ends: the `n`-th iteration loads at `p0 + n·K (mod 2^32)`, plus
-/// the load's offset. Those addresses sweep the whole 32-bit range in steps
+/// Why it ends: the `n`-th round loads at `p0 + n·K (mod 2^32)`, plus a
+/// constant (the load's offset, and `K` if the step comes first). Those addresses sweep the whole 32-bit range in steps
 /// of at most `|K|`, so within `2^32 / gcd(K, 2^32)` iterations one of them
 /// falls in the top 64 KiB, which lies past the end of any memory smaller
 /// than 4 GiB: the load traps there unless the loop exited first. A memory
@@ -230,20 +246,22 @@ pub(super) fn is_memory_walk(
     if facts.calls || facts.inner {
         return false;
     }
-    let prefix = straight_prefix(ops, header, end);
+    let run = every_round(ops, header, end);
     let stepped = |p: u32| facts.assigned.get(&p) == Some(&1);
-    let steps: Vec<u32> = (0..prefix.len())
-        .filter_map(|i| stepped_local(&prefix[i..]))
+    let steps: Vec<u32> = run
+        .iter()
+        .filter_map(|(i, _)| stepped_local(&ops[*i..end]))
         .filter(|p| stepped(*p))
         .collect();
-    prefix.windows(2).any(|w| {
-        let (Operator::LocalGet { local_index: p } | Operator::LocalTee { local_index: p }) =
-            &w[0].1
+    run.windows(2).any(|w| {
+        let [(at, Operator::LocalGet { local_index: p } | Operator::LocalTee { local_index: p }), (next, load)] =
+            w
         else {
             return false;
         };
-        steps.contains(p)
-            && load_memory(&w[1].1).is_some_and(|m| module.memory32.get(m as usize) == Some(&true))
+        *next == at + 1
+            && steps.contains(p)
+            && load_memory(load).is_some_and(|m| module.memory32.get(m as usize) == Some(&true))
     })
 }
 
