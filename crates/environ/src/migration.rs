@@ -31,7 +31,20 @@ pub const TAIL_RESUME_FLAG: u32 = 1 << 31;
 pub const TAIL_RESUME_ANSWER: i64 = -2;
 
 /// Size of one frame-record slot in bytes.
+///
+/// A capture (`cr_capture`) lays a frame out compactly: the point's saved
+/// locals in [`MigrationPoint::locals`] order, then its operand stack. A
+/// restore (`cr_restore_values`) lays it out by local index, so that one
+/// block per function can reload every local whatever the point: slot `l`
+/// holds local `l` (zero when the point does not save it), and the operand
+/// stack follows the function's last local ([`restore_stack_slot`]).
 pub const SLOT_SIZE: usize = 16;
+
+/// The restore-layout slot of operand-stack value `j` in a function with
+/// `num_locals` locals (see [`SLOT_SIZE`]).
+pub fn restore_stack_slot(num_locals: usize, j: usize) -> usize {
+    num_locals + j
+}
 
 /// What kind of program point a migration point is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

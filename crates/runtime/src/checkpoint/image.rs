@@ -484,17 +484,21 @@ pub fn check_frames(
                 "frame {i}: wrong number of locals or operand-stack values"
             ));
         }
-        let mut slots = Vec::with_capacity(point.slots());
+        // The restore layout: one slot per local of the function (dead ones
+        // zero), then the operand stack (`tern_environ::migration::SLOT_SIZE`).
+        let mut slots = vec![0u128; fm.locals.len()];
         for ((l, v), want) in frame.locals.iter().zip(&point.locals) {
             if l != want {
                 return Err(format!(
                     "frame {i}: local {l} where local {want} was expected"
                 ));
             }
-            slots.push(
-                from_value(*v, fm.locals[*l as usize], instance, exceptions)
-                    .map_err(|e| format!("frame {i}, local {l}: {e}"))?,
-            );
+            let ty = *fm
+                .locals
+                .get(*l as usize)
+                .ok_or_else(|| format!("frame {i}: no local {l}"))?;
+            slots[*l as usize] = from_value(*v, ty, instance, exceptions)
+                .map_err(|e| format!("frame {i}, local {l}: {e}"))?;
         }
         for (j, (v, ty)) in frame.stack.iter().zip(&point.stack).enumerate() {
             slots.push(

@@ -14,10 +14,12 @@
 //!   landing pad stores the frame's locals and operand stack into slots the
 //!   runtime hands out (`cr_capture`) and resumes the unwind.
 //! * **Restore** re-enters the functions bottom frame first. `cr_enter`
-//!   returns the position to resume at; a `switch` routes to it through the
-//!   headers of the enclosing polling loops (keeping every loop reducible),
-//!   where a restore block reloads the locals and operand stack and either
-//!   jumps into the loop or re-issues the call that was in progress.
+//!   returns the position to resume at; one block per function reloads
+//!   every local any point saves (`cr_restore_values` lays the frame out by
+//!   local index), then a `switch` routes to the point through the headers
+//!   of the enclosing polling loops (keeping every loop reducible), where a
+//!   small block reloads the operand stack and either jumps into the loop or
+//!   re-issues the call that was in progress.
 
 mod liveness;
 mod loop_shapes;
@@ -41,7 +43,9 @@ use inkwell::values::{
     InstructionValue, IntValue, PhiValue, PointerValue,
 };
 use tern_environ::builtins::{Builtin, CR_POLL_CAPTURE};
-use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind, SLOT_SIZE};
+use tern_environ::migration::{
+    restore_stack_slot, FuncMigration, MigrationPoint, PointKind, SLOT_SIZE,
+};
 use tern_environ::vmctx::VMCTX_INTERRUPT;
 use tern_environ::{TrapCode, ValType};
 
@@ -103,8 +107,11 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     func_index: u32,
     /// Points recorded so far.
     points: Vec<MigrationPoint>,
-    /// The dispatch `switch` of the entry slow path.
+    /// The `switch` on `cr_enter`'s answer: run the body (-1), tail-resume
+    /// (`tail.rs`), or restore a frame (anything else).
     entry_switch: Option<InstructionValue<'ctx>>,
+    /// The dispatch `switch` of the frame restore block, by position.
+    frame_switch: Option<InstructionValue<'ctx>>,
     /// Enclosing polling loops, outermost first.
     loops: Vec<PollLoop<'ctx>>,
     /// Live locals at each point, and the loops that need no poll.
@@ -122,6 +129,7 @@ impl<'ctx> CrFunc<'ctx> {
             func_index,
             points: Vec::new(),
             entry_switch: None,
+            frame_switch: None,
             loops: Vec::new(),
             liveness,
             tail_resume: false,
@@ -211,15 +219,22 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.position_at_end(pad);
         self.emit_capture(position, &locals, &[])?;
         self.builder.position_at_end(cont);
-        let bad = self.trap_block(TrapCode::HostTrap)?;
+        let frame = self.new_block("cr_restore_frame");
         let switch = self
             .builder
-            .build_switch(target, bad, &[(self.i64_const(-1), body)])?;
+            .build_switch(target, frame, &[(self.i64_const(-1), body)])?;
         self.cr().entry_switch = Some(switch);
+
+        // Restoring a frame of this function: one block reloads every local
+        // any point saves, then dispatches on the position.
+        self.builder.position_at_end(frame);
+        self.emit_restore_locals()?;
+        let bad = self.trap_block(TrapCode::HostTrap)?;
+        let dispatch = self.builder.build_switch(target, bad, &[])?;
+        self.cr().frame_switch = Some(dispatch);
 
         let restore = self.new_block("cr_restore_entry");
         self.builder.position_at_end(restore);
-        self.emit_restore_loads(&locals, &[])?;
         self.builder.build_unconditional_branch(body)?;
         let point = MigrationPoint {
             position,
@@ -323,7 +338,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let restore = self.new_block("cr_restore_loop");
         self.builder.position_at_end(restore);
         let types: Vec<BasicTypeEnum<'ctx>> = stack.iter().map(|v| v.get_type()).collect();
-        let values = self.emit_restore_loads(&locals, &types)?;
+        let values = self.emit_restore_stack(&types)?;
         self.branch_with(header, phis, &values)?;
         // Passing through on the way to a point inside.
         let route = self.new_block("cr_route");
@@ -380,7 +395,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.position_at_end(restore);
         let types: Vec<BasicTypeEnum<'ctx>> =
             phis.iter().map(|p| p.as_basic_value().get_type()).collect();
-        let loaded = self.emit_restore_loads(&locals, &types)?;
+        let loaded = self.emit_restore_stack(&types)?;
         self.branch_with(header, phis, &loaded)?;
         self.builder.position_at_end(body);
         let anchor = Anchor {
@@ -482,7 +497,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         // Restore: reload the frame and find the callee again.
         self.builder.position_at_end(restore);
         let types: Vec<BasicTypeEnum<'ctx>> = saved.iter().map(|v| v.get_type()).collect();
-        let loaded = self.emit_restore_loads(&locals, &types)?;
+        let loaded = self.emit_restore_stack(&types)?;
         let mut restored_args: Vec<BasicValueEnum<'ctx>> = Vec::with_capacity(args.len());
         let mut restored_native = None;
         match &callee {
@@ -698,30 +713,52 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    /// At the builder's position: reloads every saved local from the frame
-    /// being restored, then returns the operand stack values of `types`.
-    fn emit_restore_loads(
-        &mut self,
-        locals: &[u32],
-        types: &[BasicTypeEnum<'ctx>],
-    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
-        let slots = self
+    /// The slots of the frame being restored, in the restore layout
+    /// (`tern_environ::migration::SLOT_SIZE`).
+    fn restore_slots(&mut self) -> Result<PointerValue<'ctx>> {
+        Ok(self
             .call_builtin(Builtin::CrRestoreValues, &[])?
             .ok_or_else(|| CompileError::Codegen("cr_restore_values returns slots".into()))?
-            .into_pointer_value();
-        let mut index = 0;
-        for &l in locals {
+            .into_pointer_value())
+    }
+
+    /// At the builder's position: reloads every local that some point of
+    /// the function saves (slot `l` for local `l`; the others are dead at
+    /// every point), once per function rather than once per point.
+    fn emit_restore_locals(&mut self) -> Result<()> {
+        let saved = self
+            .cr
+            .as_ref()
+            .map(|cr| cr.liveness.saved_anywhere())
+            .unwrap_or_default();
+        if saved.is_empty() {
+            return Ok(());
+        }
+        let slots = self.restore_slots()?;
+        for l in saved {
             let local = self.locals[l as usize];
-            let value = self.load_slot(slots, index, local.ty)?;
+            let value = self.load_slot(slots, l as usize, local.ty)?;
             self.builder.build_store(local.slot, value)?;
-            index += 1;
         }
-        let mut values = Vec::with_capacity(types.len());
-        for ty in types {
-            values.push(self.load_slot(slots, index, *ty)?);
-            index += 1;
+        Ok(())
+    }
+
+    /// At the builder's position: the restored operand stack values of
+    /// `types` (the locals were reloaded on entry, `emit_restore_locals`).
+    fn emit_restore_stack(
+        &mut self,
+        types: &[BasicTypeEnum<'ctx>],
+    ) -> Result<Vec<BasicValueEnum<'ctx>>> {
+        if types.is_empty() {
+            return Ok(Vec::new());
         }
-        Ok(values)
+        let slots = self.restore_slots()?;
+        let num_locals = self.locals.len();
+        types
+            .iter()
+            .enumerate()
+            .map(|(j, ty)| self.load_slot(slots, restore_stack_slot(num_locals, j), *ty))
+            .collect()
     }
 
     fn slot_address(&self, slots: PointerValue<'ctx>, index: usize) -> Result<PointerValue<'ctx>> {
@@ -772,7 +809,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .context
             .i64_type()
             .const_int(u64::from(point.position), false);
-        let mut dispatchers: Vec<InstructionValue<'ctx>> = cr.entry_switch.into_iter().collect();
+        let mut dispatchers: Vec<InstructionValue<'ctx>> = cr.frame_switch.into_iter().collect();
         dispatchers.extend(cr.loops.iter().map(|l| l.switch));
         let mut targets: Vec<BasicBlock<'ctx>> = cr.loops.iter().map(|l| l.route).collect();
         targets.push(restore);
