@@ -95,10 +95,14 @@ builtins! {
     MemoryAtomicWait64 = "memory_atomic_wait64"(I32, I64, I64, I64) -> I32;
     /// `poll()`: called when `VMContext::interrupt` is non-zero (checkpoint requests).
     Poll = "poll"();
-    /// `cr_enter(func) -> i64`: the slow path of a checkpointable function's
-    /// entry check (stack limit reached, checkpoint requested, or restoring).
-    /// Returns -1 to run the body, or the position to restore to. May trap
-    /// (`call stack exhausted`) or start a checkpoint unwind.
+    /// `cr_enter(func) -> i64`: the slow path of a function's entry check in
+    /// a `--cr` module (stack limit reached, checkpoint requested, or
+    /// restoring). -1: run the body; [`CR_POLL_CAPTURE`]: a checkpoint was
+    /// requested, save this frame and call `cr_unwind`;
+    /// [`CR_ENTER_OVERFLOW`]: the real stack limit is reached, trap;
+    /// otherwise the position to restore to (or the tail-resume answer,
+    /// `migration::TAIL_RESUME_ANSWER`). Never unwinds or traps itself, so
+    /// compiled code calls it through a register-preserving wrapper.
     CrEnter = "cr_enter"(I32) -> I64;
     /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
     /// run the loop body; [`CR_POLL_CAPTURE`]: a checkpoint was requested,
@@ -130,3 +134,7 @@ builtins! {
 /// What `cr_poll` returns when the polling frame must save itself for a
 /// checkpoint (positions are non-negative; -1 means continue).
 pub const CR_POLL_CAPTURE: i64 = -2;
+
+/// What `cr_enter` returns when the stack is really exhausted: the function
+/// traps with `call stack exhausted`.
+pub const CR_ENTER_OVERFLOW: i64 = -4;

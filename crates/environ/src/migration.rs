@@ -28,7 +28,7 @@ pub const TAIL_RESUME_FLAG: u32 = 1 << 31;
 /// What `cr_enter` answers a function that makes tail calls when the frame
 /// to restore belongs to another function (one it, or its tail callees,
 /// tail-called): call that function through its array-call trampoline.
-pub const TAIL_RESUME_ANSWER: i64 = -2;
+pub const TAIL_RESUME_ANSWER: i64 = -3;
 
 /// Size of one frame-record slot in bytes.
 ///

@@ -172,12 +172,8 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
         }
-        if !matches!(
-            builtin,
-            Builtin::CrEnter | Builtin::CrUnwind | Builtin::ExnThrow
-        ) {
-            // Only the checkpoint slow paths (to take a checkpoint) and
-            // `exn_throw` unwind.
+        if !matches!(builtin, Builtin::CrUnwind | Builtin::ExnThrow) {
+            // Only `cr_unwind` (to take a checkpoint) and `exn_throw` unwind.
             function.add_attribute(
                 AttributeLoc::Function,
                 enum_attribute(self.context, "nounwind"),
@@ -200,15 +196,51 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     /// LLVM writes the save/restore of everything the C call may clobber into
     /// the wrapper.
     pub fn cr_poll_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
-        const NAME: &str = "tern_cr_poll_preserving";
-        if let Some(function) = self.module.get_function(NAME) {
+        self.preserving(Builtin::CrPoll, "tern_cr_poll_preserving")
+    }
+
+    /// `cr_enter` behind a `preserve_allcc` wrapper, for the same reason: a
+    /// function's entry slow path then clobbers no register, so a small
+    /// function keeps its parameters in their registers and needs no bigger
+    /// frame than its plain build (tailcall's handlers: a push instead of six
+    /// pushes and a 120-byte frame).
+    pub fn cr_enter_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
+        self.preserving(Builtin::CrEnter, "tern_cr_enter_preserving")
+    }
+
+    /// `cr_restore_values` behind a `preserve_allcc` wrapper: restore blocks
+    /// then clobber no register that values they carry into the normal
+    /// code (or the normal code itself) keep.
+    pub fn cr_restore_values_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
+        self.preserving(
+            Builtin::CrRestoreValues,
+            "tern_cr_restore_values_preserving",
+        )
+    }
+
+    /// `cr_capture` behind a `preserve_allcc` wrapper (see
+    /// `emit_frame_save` in `translate/checkpoint`).
+    pub fn cr_capture_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
+        self.preserving(Builtin::CrCapture, "tern_cr_capture_preserving")
+    }
+
+    /// A module-local `preserve_allcc` wrapper `name` around `builtin`, which
+    /// must return a value and never unwind. The context parameter is
+    /// `swiftself`, as in Wasm functions.
+    fn preserving(
+        &self,
+        builtin: Builtin,
+        name: &str,
+    ) -> Result<FunctionValue<'ctx>, BuilderError> {
+        if let Some(function) = self.module.get_function(name) {
             return Ok(function);
         }
-        let poll = self.builtin(Builtin::CrPoll);
+        let inner = self.builtin(builtin);
         let function = self
             .module
-            .add_function(NAME, poll.get_type(), Some(Linkage::Internal));
+            .add_function(name, inner.get_type(), Some(Linkage::Internal));
         function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
+        function.add_attribute(AttributeLoc::Param(0), types::swiftself(self.context));
         for attribute in ["noinline", "cold", "nounwind"] {
             function.add_attribute(
                 AttributeLoc::Function,
@@ -220,10 +252,10 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         let args: Vec<BasicMetadataValueEnum<'ctx>> =
             function.get_param_iter().map(Into::into).collect();
         let result = builder
-            .build_call(poll, &args, "target")?
+            .build_call(inner, &args, "result")?
             .try_as_basic_value()
             .basic()
-            .expect("cr_poll returns a position");
+            .expect("a preserved builtin returns a value");
         builder.build_return(Some(&result))?;
         Ok(function)
     }

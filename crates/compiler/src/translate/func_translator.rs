@@ -211,7 +211,7 @@ pub fn translate_function(
         })
         .collect::<Result<Vec<_>>>()?;
     locals.extend((0..hidden).map(|_| ValType::Ref(tern_environ::RefType::EXNREF)));
-    Ok(this.finish_migration(locals))
+    this.finish_migration(locals)
 }
 
 /// The validator's operand stack types, bottom first.

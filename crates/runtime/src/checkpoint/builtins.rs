@@ -1,12 +1,12 @@
 //! The `tern_builtin_cr_*` builtins (see `tern_environ::builtins`).
 //!
-//! `cr_enter` and `cr_unwind` start checkpoint unwinds, so they are
-//! `extern "C-unwind"` and never run it inside `catch_unwind`. `cr_poll`
-//! never unwinds: compiled code calls it through a register-preserving
-//! wrapper and saves its own frame when it returns `CR_POLL_CAPTURE`.
+//! `cr_unwind` starts checkpoint unwinds, so it is `extern "C-unwind"` and
+//! never runs inside `catch_unwind`. `cr_enter` and `cr_poll` never unwind
+//! (nor trap): compiled code calls them through register-preserving
+//! wrappers, saves its own frame when they return `CR_POLL_CAPTURE`, and
+//! traps itself on `CR_ENTER_OVERFLOW`.
 
-use tern_environ::builtins::CR_POLL_CAPTURE;
-use tern_environ::TrapCode;
+use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE};
 
 use super::{capture, request, restore};
 use crate::traps::sys::builtin_shim;
@@ -15,10 +15,10 @@ use crate::vmctx::instance_of;
 /// Continue with the function or loop body.
 const CONTINUE: i64 = -1;
 
-extern "C-unwind" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
+extern "C" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
     let func = func as u32;
     if crate::traps::builtin_caller_sp() < crate::traps::stack_limit() {
-        crate::traps::raise_from_builtin(TrapCode::StackOverflow);
+        return CR_ENTER_OVERFLOW;
     }
     if restore::active() {
         return restore::enter(func);
@@ -32,7 +32,11 @@ extern "C-unwind" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
         return CONTINUE;
     }
     match request::take_at_point() {
-        Some(mode) => capture::begin(mode),
+        Some(mode) => {
+            // Like a poll: the entered frame saves itself, then calls `cr_unwind`.
+            capture::prepare(mode);
+            CR_POLL_CAPTURE
+        }
         None => CONTINUE,
     }
 }

@@ -110,15 +110,10 @@ thread_local! {
     };
 }
 
-/// Starts the checkpoint unwind from a builtin or host function called by
-/// Wasm (`mode` says what happens once the snapshot is written). Never returns.
-pub fn begin(mode: Mode) -> ! {
-    prepare(mode);
-    unwind()
-}
-
 /// Prepares a capture; the unwind starts when the caller raises
-/// `Unwind::Checkpoint` (host functions do, once they own nothing).
+/// `Unwind::Checkpoint` (host functions do, once they own nothing) or when
+/// the frame that polled (or was entered) has saved itself and calls
+/// `cr_unwind`.
 pub fn prepare(mode: Mode) {
     super::request::lower_flags();
     CAPTURE.with(|c| {

@@ -85,20 +85,6 @@ impl Liveness {
         self.anchors.get(&position).copied()
     }
 
-    /// Every local live at some point (or at the entry), ascending: what a
-    /// frame restore reloads.
-    pub fn saved_anywhere(&self) -> Vec<u32> {
-        let mut all: Vec<u32> = self
-            .entry
-            .iter()
-            .chain(self.at.values().flatten())
-            .copied()
-            .collect();
-        all.sort_unstable();
-        all.dedup();
-        all
-    }
-
     /// Live locals at the point at `position` (`None`: the entry).
     pub fn at(&self, position: Option<u32>) -> Vec<u32> {
         match position {
