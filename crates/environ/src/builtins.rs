@@ -121,6 +121,13 @@ builtins! {
     /// `cr_restore_callee(position) -> ptr`: the `VMFuncRef` a restored
     /// `call_indirect` at `position` re-enters (the next frame's function).
     CrRestoreCallee = "cr_restore_callee"(I32) -> Pointer;
+    /// `cr_tail_buffer(slots) -> ptr`: with `slots > 0`, a new buffer of
+    /// `slots` 16-byte slots for the arguments and results of the tail-resume
+    /// call about to be made; with 0, the buffer of the tail-resume call that
+    /// just returned (tail-resume calls nest, so this is the latest one still
+    /// open). A function that makes tail calls thus needs no frame space or
+    /// register for it.
+    CrTailBuffer = "cr_tail_buffer"(I32) -> Pointer;
     /// `exn_new(tag: ptr, count: i32) -> ptr`: a new exception of tag identity
     /// `tag` with `count` value slots (layout: [`crate::exceptions`]).
     ExnNew = "exn_new"(Pointer, I32) -> Pointer;

@@ -168,6 +168,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                 | Builtin::CrCapture
                 | Builtin::CrRestoreValues
                 | Builtin::CrRestoreCallee
+                | Builtin::CrTailBuffer
         ) {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
@@ -222,6 +223,12 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     /// `emit_frame_save` in `translate/checkpoint`).
     pub fn cr_capture_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
         self.preserving(Builtin::CrCapture, "tern_cr_capture_preserving")
+    }
+
+    /// `cr_tail_buffer` behind a `preserve_allcc` wrapper (the tail-resume
+    /// path, `translate/checkpoint/tail.rs`).
+    pub fn cr_tail_buffer_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
+        self.preserving(Builtin::CrTailBuffer, "tern_cr_tail_buffer_preserving")
     }
 
     /// A module-local `preserve_allcc` wrapper `name` around `builtin`, which

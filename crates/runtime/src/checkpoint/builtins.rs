@@ -105,6 +105,18 @@ builtin_shim! {
     /// `cr_restore_values() -> slots`.
     fn tern_builtin_cr_restore_values(vmctx: *mut u8) -> *mut u8 => cr_restore_values_impl
 }
+extern "C" fn cr_tail_buffer_impl(_vmctx: *mut u8, slots: i32) -> *mut u8 {
+    if slots > 0 {
+        restore::open_tail_buffer(slots as usize)
+    } else {
+        restore::close_tail_buffer()
+    }
+}
+
+builtin_shim! {
+    /// `cr_tail_buffer(slots) -> ptr`.
+    fn tern_builtin_cr_tail_buffer(vmctx: *mut u8, slots: i32) -> *mut u8 => cr_tail_buffer_impl
+}
 builtin_shim! {
     /// `cr_restore_callee(position) -> VMFuncRef`.
     fn tern_builtin_cr_restore_callee(vmctx: *mut u8, position: i32) -> *const u8 => cr_restore_callee_impl

@@ -49,6 +49,8 @@ pub fn active() -> bool {
 /// Starts restoring `frames` (bottom first, already validated); the caller
 /// then raises the flags and calls the bottom frame's function.
 pub fn start(frames: Vec<RestoreFrame>) {
+    // The frames that used the tail buffers are gone (unwound, or never built).
+    TAIL_BUFFERS.with(|b| *b.borrow_mut() = TailBuffers::default());
     STATE.with(|s| {
         *s.borrow_mut() = Some(State {
             frames,
@@ -162,6 +164,48 @@ pub fn values() -> *mut u8 {
             Some(frame) => frame.slots.as_mut_ptr() as *mut u8,
             None => mismatch("restore values requested outside a restore".into()),
         }
+    })
+}
+
+/// The buffers of tail-resume calls (`cr_tail_buffer`) since the last
+/// restore started: each call gets its own, since it is still running (and
+/// writes its results when it returns) while deeper frames are restored.
+#[derive(Default)]
+struct TailBuffers {
+    /// Of the calls still running, innermost last.
+    open: Vec<Box<[u128]>>,
+    /// Of the calls that returned; kept until the next restore starts, the
+    /// caller reads its results from it after closing it.
+    closed: Vec<Box<[u128]>>,
+}
+
+thread_local! {
+    static TAIL_BUFFERS: RefCell<TailBuffers> = RefCell::new(TailBuffers::default());
+}
+
+/// `cr_tail_buffer(slots > 0)`: a zeroed buffer of `slots` slots for the
+/// tail-resume call about to be made.
+pub fn open_tail_buffer(slots: usize) -> *mut u8 {
+    TAIL_BUFFERS.with(|b| {
+        let mut buffers = b.borrow_mut();
+        let mut buffer = vec![0u128; slots].into_boxed_slice();
+        let ptr = buffer.as_mut_ptr() as *mut u8;
+        buffers.open.push(buffer);
+        ptr
+    })
+}
+
+/// `cr_tail_buffer(0)`: the buffer of the tail-resume call that returned
+/// (the innermost one still open: these calls nest).
+pub fn close_tail_buffer() -> *mut u8 {
+    TAIL_BUFFERS.with(|b| {
+        let mut buffers = b.borrow_mut();
+        let Some(mut buffer) = buffers.open.pop() else {
+            mismatch("a tail-resume call returned without a buffer".into())
+        };
+        let ptr = buffer.as_mut_ptr() as *mut u8;
+        buffers.closed.push(buffer);
+        ptr
     })
 }
 

@@ -204,7 +204,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// where the function already keeps it, and the first argument in the
     /// register of the function's unused caller-context parameter, so the
     /// call moves none of the function's own values.
-    fn call_preserving(
+    pub(super) fn call_preserving(
         &self,
         wrapper: FunctionValue<'ctx>,
         args: &[IntValue<'ctx>],

@@ -17,9 +17,7 @@ use super::super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
 use inkwell::AddressSpace;
 use tern_environ::builtins::Builtin;
-use tern_environ::migration::{
-    MigrationPoint, PointKind, SLOT_SIZE, TAIL_RESUME_ANSWER, TAIL_RESUME_FLAG,
-};
+use tern_environ::migration::{MigrationPoint, PointKind, TAIL_RESUME_ANSWER, TAIL_RESUME_FLAG};
 use tern_environ::vmctx::VM_FUNCREF_ARRAY_CALL;
 
 impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
@@ -70,14 +68,15 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .max()
             .unwrap_or(0)
             .max(1);
-        let buffer_ty = self
-            .context()
-            .i8_type()
-            .array_type((slots * SLOT_SIZE) as u32);
-        let buffer = self.entry_builder.build_alloca(buffer_ty, "tail_values")?;
-        if let Some(inst) = buffer.as_instruction() {
-            let _ = inst.set_alignment(16);
-        }
+        // From the runtime, not an `alloca`: frame space here would be
+        // reserved on every call of the function, for a path taken once
+        // per restore.
+        let count = self.context().i32_type().const_int(slots as u64, false);
+        // Register-preserving: the callee's fields stay where they are.
+        let wrapper = self.env.cr_tail_buffer_preserving()?;
+        let buffer = self
+            .call_preserving(wrapper, &[count], "cr_tail_buffer")?
+            .into_pointer_value();
         let array_ty = self
             .context()
             .void_type()
@@ -96,6 +95,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.emit_capture(position, &[], &[])?;
 
         self.builder.position_at_end(cont);
+        // Fetched again rather than kept across the call, which would take
+        // a callee-saved register in every call of the function.
+        let zero = self.context().i32_type().const_zero();
+        let buffer = self
+            .call_builtin(Builtin::CrTailBuffer, &[zero.into()])?
+            .ok_or_else(|| CompileError::Codegen("cr_tail_buffer returns a buffer".into()))?
+            .into_pointer_value();
         let results = self
             .env
             .info
