@@ -179,7 +179,10 @@ fn a_loop_whose_iterations_start_with_a_checkpointable_call_does_not_poll() {
     // The call's landing pad saves the header's values: the saved `n` is the
     // header phi's, not the `n - 2` the call sees.
     let pad_start = f.find("call_pad").expect("a landing pad");
-    assert!(f[pad_start..].contains("tern_builtin_cr_capture"), "{f}");
+    assert!(
+        f[pad_start..].contains("@tern_cr_capture_preserving("),
+        "{f}"
+    );
     // Integer work and a division (which cannot trap the second time) may
     // precede the call.
     let arith = "(local.set $acc (i32.div_u (local.get $acc) (i32.const 3)))";
