@@ -202,13 +202,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let Some(switch) = cr.frame_switch else {
             return Ok(());
         };
-        let carried: Vec<u32> = cr.frame_locals.iter().copied().collect();
+        let (carried, zeroed): (Vec<u32>, Vec<u32>) =
+            (0..self.locals.len() as u32).partition(|l| cr.frame_locals.contains(l));
         self.builder.position_before(&switch);
-        for l in 0..self.locals.len() {
-            if carried.binary_search(&(l as u32)).is_err() {
-                let local = self.locals[l];
-                self.builder.build_store(local.slot, zero_of(local.ty))?;
-            }
+        for l in zeroed {
+            let local = self.locals[l as usize];
+            self.builder
+                .build_store(local.slot, local.ty.const_zero())?;
         }
         if !carried.is_empty() {
             let slots = self.restore_slots()?;
@@ -249,18 +249,5 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             let _ = inst.set_alignment(1);
         }
         Ok(value)
-    }
-}
-
-/// The zero of `ty` (locals a restore does not reload).
-fn zero_of<'ctx>(ty: BasicTypeEnum<'ctx>) -> BasicValueEnum<'ctx> {
-    match ty {
-        BasicTypeEnum::IntType(t) => t.const_zero().into(),
-        BasicTypeEnum::FloatType(t) => t.const_zero().into(),
-        BasicTypeEnum::PointerType(t) => t.const_zero().into(),
-        BasicTypeEnum::VectorType(t) => t.const_zero().into(),
-        BasicTypeEnum::StructType(t) => t.const_zero().into(),
-        BasicTypeEnum::ArrayType(t) => t.const_zero().into(),
-        BasicTypeEnum::ScalableVectorType(t) => t.const_zero().into(),
     }
 }
