@@ -8,6 +8,9 @@
 //   start of the iteration again.
 // * memory walks: `find_first_at_least` and `length` step a pointer and load
 //   through it, with no counter and no bound.
+// * call-dominated loops: clang turns `weigh`'s second recursive call into a
+//   loop `for (; t; t = t->right) w += weigh(t->left)` whose every iteration
+//   calls, but loads from memory first; its header routes restores by a flag.
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,24 @@ __attribute__((noinline)) static size_t length(const char *s) {
   return (size_t)(p - s);
 }
 
+struct tree {
+  struct tree *left, *right;
+  uint32_t weight;
+};
+
+__attribute__((noinline)) static struct tree *grow(int depth, uint32_t *seed) {
+  struct tree *t = malloc(sizeof *t);
+  *seed = *seed * 1103515245u + 12345u;
+  t->weight = *seed >> 16;
+  t->left = depth > 0 ? grow(depth - 1, seed) : NULL;
+  t->right = depth > 0 ? grow(depth - 1, seed) : NULL;
+  return t;
+}
+
+__attribute__((noinline)) static uint64_t weigh(const struct tree *t) {
+  return t ? t->weight + 3 * weigh(t->left) + weigh(t->right) : 0;
+}
+
 int main(void) {
   enum { N = 200000 };
   int32_t *v = malloc(sizeof(int32_t) * (N + 1));
@@ -57,6 +78,8 @@ int main(void) {
     total += (uint64_t)find_first_at_least(v, 999000 + round * 150);
     text[N - 1 - round * 1000] = 0;
     total += length(text + round);
+    uint32_t seed = (uint32_t)round;
+    total += weigh(grow(10 + round, &seed));
     printf("round %d total %llu\n", round, (unsigned long long)total);
   }
   free(text);

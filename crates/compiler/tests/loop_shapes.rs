@@ -18,8 +18,10 @@ fn cr_function_1(wat: &str) -> String {
     cr_function(wat, 1)
 }
 
+/// Whether a loop header of `function` polls: loads the interrupt flag
+/// (flagged loops call `cr_poll` too, but only on a restore's route).
 fn polls(function: &str) -> bool {
-    function.contains("@tern_cr_poll_preserving(")
+    function.contains("load volatile i64")
 }
 
 /// A qsort-style scan `while (v[p] < pivot) p += step` in `memory`, with
@@ -190,7 +192,7 @@ fn a_loop_whose_iterations_start_with_a_checkpointable_call_does_not_poll() {
 }
 
 #[test]
-fn anchors_whose_prefix_or_loop_could_change_on_a_rerun_keep_the_poll() {
+fn anchors_whose_prefix_or_loop_could_change_on_a_rerun_are_not_anchored() {
     let near_misses = [
         // Memory and globals may change in the callee before a checkpoint.
         ("(local.set $acc (i32.load (i32.const 0)))", ""),
@@ -207,9 +209,13 @@ fn anchors_whose_prefix_or_loop_could_change_on_a_rerun_keep_the_poll() {
     ];
     for (prefix, after) in near_misses {
         let f = cr_function_1(&fib(prefix, after));
-        assert!(polls(&f), "{prefix} {after}: {f}");
-        assert!(!anchored(&f), "{prefix} {after}");
+        assert!(!anchored(&f), "{prefix} {after}: {f}");
+        // Every round still makes the call: the loop routes by a flag.
+        assert!(flagged(&f) && !polls(&f), "{prefix} {after}: {f}");
     }
+    // With a way round that skips the call, the loop must poll.
+    let f = cr_function_1(&fib("(br_if $l (i32.load (i32.const 0)))", ""));
+    assert!(polls(&f) && !anchored(&f) && !flagged(&f), "{f}");
 }
 
 #[test]
@@ -250,4 +256,120 @@ fn a_counted_loop_may_step_by_a_local_it_never_assigns() {
     // A step the loop changes could grow the distance without bound.
     let changing = "(local.set $step (i32.add (local.get $step) (i32.const 1)))";
     assert!(polls(&cr_function(&strided(changing), 0)));
+}
+
+/// bintrees' `for (; t; t = t->right) w += check(t->left)`: a loop whose
+/// iterations load from memory, then call; `before` is spliced in at the
+/// top of the body, `call` is the call (of `$check` by default).
+fn tree_walk(before: &str, call: &str) -> String {
+    let call = if call.is_empty() {
+        "(call $check (i32.load (local.get $t)))"
+    } else {
+        call
+    };
+    format!(
+        r#"
+(module
+  (import "env" "host" (func $host (param i32) (result i32)))
+  (type $walk (func (param i32) (result i32)))
+  (table 1 funcref)
+  (memory 1)
+  (func $check (export "check") (param $t i32) (result i32) (local $w i32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $t)))
+      (loop $l
+        {before}
+        (local.set $w (i32.add (local.get $w) {call}))
+        (br_if $l (local.tee $t (i32.load offset=4 (local.get $t))))))
+    (local.get $w)))
+"#
+    )
+}
+
+fn flagged(function: &str) -> bool {
+    function.contains("cr_flag_route")
+}
+
+#[test]
+fn a_loop_whose_iterations_all_call_routes_restores_by_a_flag() {
+    let f = cr_function_1(&tree_walk("", ""));
+    assert!(!polls(&f) && flagged(&f), "{f}");
+    assert!(!anchored(&f), "{f}");
+    // Exits and inner blocks before the call leave every round calling.
+    let exit = "(br_if $done (i32.eqz (i32.load8_u (local.get $t))))";
+    let inner = "(block $skip (br_if $skip (local.get $w)) (nop))";
+    for before in [exit, inner] {
+        let f = cr_function_1(&tree_walk(before, ""));
+        assert!(!polls(&f) && flagged(&f), "{before}: {f}");
+    }
+}
+
+#[test]
+fn loops_with_a_way_round_that_skips_the_call_keep_their_poll() {
+    let near_misses = [
+        // A round may go back to the header before the call.
+        ("(br_if $l (local.get $w))", ""),
+        ("(block (br_if $l (local.get $w)))", ""),
+        ("(if (local.get $w) (then (br $l)))", ""),
+        // The call sits in a branch: not every round makes it.
+        (
+            "",
+            "(if (result i32) (local.get $w) (then (call $check (local.get $w))) (else (i32.const 0)))",
+        ),
+        // Callees without an entry poll: a host function, and whatever a
+        // table holds.
+        ("", "(call $host (local.get $t))"),
+        (
+            "",
+            "(call_indirect (type $walk) (local.get $t) (i32.const 0))",
+        ),
+    ];
+    for (before, call) in near_misses {
+        let f = cr_function_1(&tree_walk(before, call));
+        assert!(polls(&f) && !flagged(&f), "{before} {call}: {f}");
+    }
+}
+
+/// mandel's inner loop as clang leaves it: the `|z|` test leaves a block,
+/// and the counted back edge `back` sits inside that block.
+fn counted_in_block(before: &str, back: &str) -> String {
+    format!(
+        r#"
+(module
+  (func (export "escape") (param $x f64) (result i32) (local $i i32)
+    (block $done
+      (loop $l
+        (block $out
+          (br_if $out (f64.ge (local.get $x) (f64.const 4)))
+          (local.set $x (f64.mul (local.get $x) (local.get $x)))
+          {before}
+          {back}
+          (br $done))))
+    (local.get $i)))
+"#
+    )
+}
+
+const COUNTED_BACK_EDGE: &str =
+    "(br_if $l (i32.ne (local.tee $i (i32.add (local.get $i) (i32.const 2))) (i32.const 200)))";
+
+#[test]
+fn a_counted_back_edge_inside_a_block_needs_no_poll() {
+    let f = cr_function(&counted_in_block("", COUNTED_BACK_EDGE), 0);
+    assert!(!polls(&f), "{f}");
+    let near_misses = [
+        // The counter is assigned a second time.
+        ("(local.set $i (i32.const 0))", COUNTED_BACK_EDGE),
+        // A second way back to the header.
+        (
+            "(br_if $l (f64.lt (local.get $x) (f64.const 1)))",
+            COUNTED_BACK_EDGE,
+        ),
+        // The back edge tests something else than the counter.
+        ("", "(br_if $l (f64.lt (local.get $x) (f64.const 2)))"),
+    ];
+    for (before, back) in near_misses {
+        let f = cr_function(&counted_in_block(before, back), 0);
+        assert!(polls(&f), "{before} {back}: {f}");
+    }
 }

@@ -128,6 +128,10 @@ builtins! {
     /// open). A function that makes tail calls thus needs no frame space or
     /// register for it.
     CrTailBuffer = "cr_tail_buffer"(I32) -> Pointer;
+    /// `cr_resume_answer(func) -> i64`: at the entry of function `func`'s
+    /// resume version, what the `cr_enter` that sent the restore there
+    /// answered (a position, or `migration::TAIL_RESUME_ANSWER`).
+    CrResumeAnswer = "cr_resume_answer"(I32) -> I64;
     /// `exn_new(tag: ptr, count: i32) -> ptr`: a new exception of tag identity
     /// `tag` with `count` value slots (layout: [`crate::exceptions`]).
     ExnNew = "exn_new"(Pointer, I32) -> Pointer;

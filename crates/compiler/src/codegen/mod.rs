@@ -103,7 +103,12 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 
     let checkpointable = if opts.checkpoint {
-        Some(checkpointable_functions(&parsed.functions, &base_info)?)
+        let mut found = checkpointable_functions(&parsed.functions, &base_info)?;
+        // Resume versions double the code LLVM optimizes (CPython at -O1:
+        // about 11 minutes and 10 GB instead of half that), so `-O1`, the
+        // fast-compile level, translates each function once.
+        found.resume_versions = opts.opt_level >= 2;
+        Some(found)
     } else {
         None
     };

@@ -347,7 +347,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Returns the result of `call` (the caller's results are the callee's).
-    fn build_return_of(&self, call: CallSiteValue<'ctx>) -> Result<()> {
+    pub(super) fn build_return_of(&self, call: CallSiteValue<'ctx>) -> Result<()> {
         match call.try_as_basic_value().basic() {
             Some(value) => self.builder.build_return(Some(&value))?,
             None => self.builder.build_return(None)?,

@@ -14,6 +14,7 @@
 //! frame's height, and every edge passes the current values (LLVM folds the
 //! phis that turn out trivial).
 
+use super::checkpoint::LoopRestore;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -38,8 +39,9 @@ pub(super) enum FrameKind<'ctx> {
         header: BasicBlock<'ctx>,
         /// The header's phis (carried values first, then the parameters).
         phis: Vec<PhiValue<'ctx>>,
-        /// Whether the header polls for checkpoints.
-        polls: bool,
+        /// Whether restores route through the header (it polls, or is
+        /// flagged: `checkpoint::LoopRestore`).
+        routes: bool,
     },
     /// `if` before its `else` (if any).
     If {
@@ -215,17 +217,21 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.branch_with(header, &phis, &args)?;
         self.builder.position_at_end(header);
         self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
-        let polls = self.loop_polls(offset);
-        if polls {
-            self.translate_loop_poll(offset, header, &phis)?;
-        } else if let Some(call) = self.loop_anchor(offset) {
-            self.translate_anchored_loop(offset, call, header, &phis)?;
+        let restore = self.loop_restore(offset);
+        match restore {
+            LoopRestore::Polls => self.translate_loop_poll(offset, header, &phis)?,
+            LoopRestore::Flagged => self.translate_flag_loop(offset, header, &phis)?,
+            LoopRestore::Anchored { call } => {
+                self.translate_anchored_loop(offset, call, header, &phis)?
+            }
+            LoopRestore::Unrouted => {}
         }
+        let routes = matches!(restore, LoopRestore::Polls | LoopRestore::Flagged);
         self.control.push(ControlFrame {
             kind: FrameKind::Loop {
                 header,
                 phis,
-                polls,
+                routes,
             },
             next,
             end_phis,
@@ -233,9 +239,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             next_reachable: false,
             height,
         });
-        // A restore may enter a polling or call-anchored loop's header from
-        // outside, where the address shadows are unknown.
-        if !polls && self.loop_anchor(offset).is_none() {
+        // A restore may enter any other loop's header from outside, where
+        // the address shadows are unknown.
+        if matches!(restore, LoopRestore::Unrouted) {
             self.recurrences_on_loop(offset, preheader, header);
         }
         Ok(())
@@ -311,7 +317,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_end(&mut self) -> Result<()> {
         let mut frame = self.control.pop().expect("validated: end matches a frame");
         self.recurrences_on_end(self.control.len())?;
-        if matches!(frame.kind, FrameKind::Loop { polls: true, .. }) {
+        if matches!(frame.kind, FrameKind::Loop { routes: true, .. }) {
             self.end_polling_loop();
         }
         if matches!(frame.kind, FrameKind::TryTable) {

@@ -29,6 +29,10 @@ pub struct ModuleEnv<'m, 'ctx> {
     pub offsets: VmOffsets,
     /// The LLVM function of each defined function, by defined index.
     pub functions: Vec<FunctionValue<'ctx>>,
+    /// With `--cr`, by defined index: the *resume version* of each
+    /// checkpointable function (the same body with the restore paths, which
+    /// the function's own code leaves out; `checkpoint/mod.rs`).
+    pub resume_functions: Vec<Option<FunctionValue<'ctx>>>,
     /// Alias analysis tags.
     pub tbaa: Tbaa<'ctx>,
     /// Checkpoint/restore instrumentation, when compiling with `--cr`.
@@ -60,6 +64,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         let cr = checkpointable.map(|found| CrModule {
             checkpointable: found.functions,
             leaf_indirect_calls: found.leaf_indirect_calls,
+            resume_versions: found.resume_versions,
             personality,
         });
         // Unwind tables everywhere in a `--cr` module: a checkpoint unwinds
@@ -78,36 +83,49 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         let no_tail_calls = context.create_string_attribute("disable-tail-calls", "true");
         let swiftself = types::swiftself(context);
         let zero_extended = types::zero_extended_range(context);
-        let functions = (info.num_imported_functions..info.functions.len() as u32)
-            .map(|index| {
-                let ty = types::native_fn_type(context, info.func_type(index));
-                let name = format!("{prefix}func_{index}");
-                let function = module.add_function(&name, ty, Some(Linkage::Internal));
-                function.add_attribute(AttributeLoc::Function, frame_pointer);
-                function.add_attribute(AttributeLoc::Function, no_tail_calls);
-                function.add_attribute(AttributeLoc::Param(0), swiftself);
-                for (i, param) in info.func_type(index).params.iter().enumerate() {
-                    if *param == ValType::I32 {
-                        let at = AttributeLoc::Param(i as u32 + types::WASM_PARAMS);
-                        function.add_attribute(at, zero_extended);
-                    }
+        let declare = |name: &str, index: u32| {
+            let ty = types::native_fn_type(context, info.func_type(index));
+            let function = module.add_function(name, ty, Some(Linkage::Internal));
+            function.add_attribute(AttributeLoc::Function, frame_pointer);
+            function.add_attribute(AttributeLoc::Function, no_tail_calls);
+            function.add_attribute(AttributeLoc::Param(0), swiftself);
+            for (i, param) in info.func_type(index).params.iter().enumerate() {
+                if *param == ValType::I32 {
+                    let at = AttributeLoc::Param(i as u32 + types::WASM_PARAMS);
+                    function.add_attribute(at, zero_extended);
                 }
-                match &cr {
-                    Some(cr) if cr.checkpointable[index as usize] => {
-                        function.set_personality_function(cr.personality);
-                        function.add_attribute(AttributeLoc::Function, uwtable);
-                    }
-                    _ => function.add_attribute(AttributeLoc::Function, uwtable),
+            }
+            function.add_attribute(AttributeLoc::Function, uwtable);
+            function
+        };
+        let mut functions = Vec::new();
+        let mut resume_functions = Vec::new();
+        for index in info.num_imported_functions..info.functions.len() as u32 {
+            let function = declare(&format!("{prefix}func_{index}"), index);
+            // A checkpointable function's resume version comes right after
+            // it, so that backtraces (which attribute a program counter to
+            // the function starting below it) name the function for both.
+            let resume = match &cr {
+                Some(cr) if cr.checkpointable[index as usize] => {
+                    function.set_personality_function(cr.personality);
+                    cr.resume_versions.then(|| {
+                        let resume = declare(&format!("{prefix}func_{index}_resume"), index);
+                        resume.set_personality_function(cr.personality);
+                        resume
+                    })
                 }
-                function
-            })
-            .collect();
+                _ => None,
+            };
+            functions.push(function);
+            resume_functions.push(resume);
+        }
         ModuleEnv {
             context,
             module,
             info,
             offsets: VmOffsets::new(info),
             functions,
+            resume_functions,
             tbaa: Tbaa::new(context),
             cr,
             personality,

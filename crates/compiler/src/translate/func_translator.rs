@@ -7,7 +7,7 @@
 //! lives in sibling files (`control`, `calls`, `memory`, `tables`,
 //! `variables`), vmctx access in `func_env`, and the dispatch in `visit`.
 
-use super::checkpoint::CrFunc;
+use super::checkpoint::{CrFunc, CrVersion};
 use super::control::ControlFrame;
 use super::env::ModuleEnv;
 use super::ops::LoweringCx;
@@ -25,7 +25,7 @@ use tern_environ::builtins::Builtin;
 use tern_environ::migration::FuncMigration;
 use tern_environ::vmctx::VMCTX_STACK_LIMIT;
 use tern_environ::{TrapCode, ValType};
-use wasmparser::{MemArg, OperatorsReader};
+use wasmparser::{FuncToValidate, MemArg, OperatorsReader};
 
 /// One local variable: its stack slot and LLVM type.
 #[derive(Clone, Copy)]
@@ -90,7 +90,8 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
 
 /// Translates defined function `defined_index` into its declared LLVM function.
 /// Returns its migration points when the module is compiled with `--cr` and
-/// the function is checkpointable.
+/// the function is checkpointable; such a function is translated twice, once
+/// without restore paths and once as its resume version (`checkpoint/mod.rs`).
 ///
 /// # Errors
 /// `Malformed`/`Invalid` (with offsets) from reading and validating the body,
@@ -100,12 +101,57 @@ pub fn translate_function(
     defined_index: u32,
     input: FunctionInput<'_>,
 ) -> Result<Option<FuncMigration>> {
-    let func_index = defined_index + env.info.num_imported_functions;
-    let body_position = input.body.range().start as u32;
     let function = *env
         .functions
         .get(defined_index as usize)
         .ok_or_else(|| CompileError::Codegen(format!("no declaration for {defined_index}")))?;
+    let resume = env
+        .resume_functions
+        .get(defined_index as usize)
+        .copied()
+        .flatten();
+    let Some(resume) = resume else {
+        let func_index = defined_index + env.info.num_imported_functions;
+        let checkpointable = env
+            .cr
+            .as_ref()
+            .is_some_and(|cr| cr.checkpointable[func_index as usize]);
+        let version = checkpointable.then_some(CrVersion::Single);
+        return translate_version(env, defined_index, input, function, version);
+    };
+    let FunctionInput { body, validator } = input;
+    let again = FunctionInput {
+        body: body.clone(),
+        validator: FuncToValidate {
+            resources: validator.resources.clone(),
+            index: validator.index,
+            ty: validator.ty,
+            features: validator.features,
+        },
+    };
+    let own = FunctionInput { body, validator };
+    let hot = translate_version(env, defined_index, own, function, Some(CrVersion::Own))?;
+    let resumed = translate_version(env, defined_index, again, resume, Some(CrVersion::Resume))?;
+    if hot != resumed {
+        return Err(CompileError::Codegen(format!(
+            "function {defined_index}: its two versions disagree on the migration points"
+        )));
+    }
+    Ok(resumed)
+}
+
+/// Translates one version of defined function `defined_index` into
+/// `function`: with `cr` (checkpointable functions of a `--cr` module),
+/// instrumented as that version.
+fn translate_version<'ctx>(
+    env: &ModuleEnv<'_, 'ctx>,
+    defined_index: u32,
+    input: FunctionInput<'_>,
+    function: FunctionValue<'ctx>,
+    cr: Option<CrVersion>,
+) -> Result<Option<FuncMigration>> {
+    let func_index = defined_index + env.info.num_imported_functions;
+    let body_position = input.body.range().start as u32;
     let mut validator = input.validator.into_validator(Default::default());
     let mut reader = input.body.get_binary_reader();
     validator.read_locals(&mut reader).map_err(invalid)?;
@@ -161,18 +207,14 @@ pub fn translate_function(
         this.legacy_caught.insert(offset, wasm_locals + k as u32);
     }
     let hidden = this.legacy_caught.len() as u32;
-    if env
-        .cr
-        .as_ref()
-        .is_some_and(|cr| cr.checkpointable[func_index as usize])
-    {
+    if let Some(version) = cr {
         let liveness = super::checkpoint::analyze_liveness(
             &input.body,
             wasm_locals + hidden,
             &this.legacy_caught,
             &loop_module_facts(env),
         )?;
-        this.cr = Some(CrFunc::new(func_index, liveness));
+        this.cr = Some(CrFunc::new(func_index, liveness, version));
     }
     this.declare_locals(&validator)?;
     this.declare_hidden_locals(hidden)?;

@@ -113,6 +113,14 @@ extern "C" fn cr_tail_buffer_impl(_vmctx: *mut u8, slots: i32) -> *mut u8 {
     }
 }
 
+extern "C" fn cr_resume_answer_impl(_vmctx: *mut u8, func: i32) -> i64 {
+    restore::answer(func as u32)
+}
+
+builtin_shim! {
+    /// `cr_resume_answer(func) -> position`.
+    fn tern_builtin_cr_resume_answer(vmctx: *mut u8, func: i32) -> i64 => cr_resume_answer_impl
+}
 builtin_shim! {
     /// `cr_tail_buffer(slots) -> ptr`.
     fn tern_builtin_cr_tail_buffer(vmctx: *mut u8, slots: i32) -> *mut u8 => cr_tail_buffer_impl

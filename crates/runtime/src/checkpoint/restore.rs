@@ -9,6 +9,12 @@
 //! was in progress, which enters the next frame. Once the innermost frame has
 //! taken its last routing step, the fast paths are restored and the program
 //! simply runs on.
+//!
+//! A function's ordinary code has no restore paths (they would cost the hot
+//! loops facts: `docs/checkpoint-restore.md`); when its `cr_enter` answers
+//! with a restore, it tail-calls its *resume version*, which asks for the
+//! same answer again (`cr_resume_answer`) and routes as above. A restored
+//! frame so runs its resume version until it returns.
 
 use std::cell::RefCell;
 
@@ -33,6 +39,8 @@ struct State {
     current: Option<usize>,
     /// Routing answers left for the current frame.
     steps_left: usize,
+    /// What `cr_enter` last answered, and to which function.
+    answer: Option<(u32, i64)>,
     /// Whether the innermost frame has been reached (fast paths are back).
     done: bool,
 }
@@ -56,6 +64,7 @@ pub fn start(frames: Vec<RestoreFrame>) {
             frames,
             current: None,
             steps_left: 0,
+            answer: None,
             done: false,
         })
     });
@@ -84,8 +93,27 @@ pub fn resumed_at() -> u64 {
 }
 
 /// `cr_enter` during a restore: function `func` was entered; returns the
-/// position its frame resumes at.
+/// position its frame resumes at (or the tail-resume answer).
 pub fn enter(func: u32) -> i64 {
+    let answer = enter_frame(func);
+    STATE.with(|s| {
+        if let Some(state) = s.borrow_mut().as_mut() {
+            state.answer = Some((func, answer));
+        }
+    });
+    answer
+}
+
+/// `cr_resume_answer`: what `cr_enter` answered function `func`, whose
+/// ordinary code then tail-called its resume version.
+pub fn answer(func: u32) -> i64 {
+    STATE.with(|s| match s.borrow().as_ref().and_then(|st| st.answer) {
+        Some((entered, answer)) if entered == func => answer,
+        _ => mismatch(format!("function {func} resumed without a restore answer")),
+    })
+}
+
+fn enter_frame(func: u32) -> i64 {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let Some(state) = s.as_mut() else {

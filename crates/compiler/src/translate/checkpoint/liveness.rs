@@ -18,7 +18,9 @@
 //! handler's start defines the try's hidden caught-exception local (if a
 //! `rethrow` reads it), which comes after the Wasm locals.
 
-use super::loop_shapes::{find_anchor, is_counted, is_memory_walk, LoopFacts, ModuleFacts};
+use super::loop_shapes::{
+    find_anchor, is_call_dominated, is_counted, is_memory_walk, LoopFacts, ModuleFacts,
+};
 use crate::error::Result;
 use crate::parse::malformed;
 use std::collections::{HashMap, HashSet};
@@ -68,6 +70,8 @@ pub struct Liveness {
     bounded: HashSet<u32>,
     /// Call-anchored loops: loop offset to the offset of its anchor call.
     anchors: HashMap<u32, u32>,
+    /// Offsets of the call-dominated loops (`loop_shapes.rs`).
+    dominated: HashSet<u32>,
 }
 
 impl Liveness {
@@ -83,6 +87,13 @@ impl Liveness {
     /// loop is call-anchored (`loop_shapes.rs`): that call is its only point.
     pub fn anchor(&self, position: u32) -> Option<u32> {
         self.anchors.get(&position).copied()
+    }
+
+    /// Whether the loop at `position` is call-dominated (`loop_shapes.rs`):
+    /// every iteration calls a function that polls at its entry, so the
+    /// header is no point and a restore routes through it by a flag.
+    pub fn is_call_dominated(&self, position: u32) -> bool {
+        self.dominated.contains(&position)
     }
 
     /// Live locals at the point at `position` (`None`: the entry).
@@ -164,6 +175,7 @@ pub fn analyze(
     let mut frames: Vec<Frame> = vec![Frame::Block { ends: Vec::new() }];
     let mut bounded = HashSet::new();
     let mut anchors = HashMap::new();
+    let mut dominated = HashSet::new();
     let mut pending_entry_def = None;
     for (i, (offset, op)) in ops.iter().enumerate() {
         let mut node = Node {
@@ -344,6 +356,8 @@ pub fn analyze(
                         bounded.insert(ops[header].0);
                     } else if let Some(call) = find_anchor(&ops, header, i, &facts, module) {
                         anchors.insert(ops[header].0, ops[call].0);
+                    } else if is_call_dominated(&ops, header, i, module) {
+                        dominated.insert(ops[header].0);
                     }
                 }
                 None => {}
@@ -452,6 +466,7 @@ pub fn analyze(
         entry,
         bounded,
         anchors,
+        dominated,
     })
 }
 

@@ -1,14 +1,15 @@
 //! Loop shapes that need no poll of their own at the header.
 //!
 //! Every loop header is a migration point unless the loop provably reaches
-//! a point (or ends) within a bounded number of iterations anyway. Three
+//! a point (or ends) within a bounded number of iterations anyway. Four
 //! shapes qualify; each test reads the loop's operators after the
 //! liveness walk has collected [`LoopFacts`] about it:
 //!
 //! * **Counted leaf loops** ([`is_counted`]): an innermost loop without calls
-//!   whose only back edge is `br_if 0` on `i = i ± K; i CMP n` (`K` a small
-//!   constant or a local the loop never assigns). It cannot run more than
-//!   2^32 iterations, unless it never ends at all.
+//!   whose only back edge is a `br_if` (at the end of the body or inside a
+//!   block of it) on `i = i ± K; i CMP n` (`K` a small constant or a local
+//!   the loop never assigns). It cannot run more than 2^32 iterations,
+//!   unless it never ends at all.
 //! * **Memory walks** ([`is_memory_walk`]): an innermost loop without calls
 //!   whose every iteration steps an `i32` local by a constant and loads from
 //!   the address it holds. The address moves by the same step each time, so
@@ -23,6 +24,12 @@
 //!   enters the header and runs the prefix again, which computes the same
 //!   locals and arguments and re-issues the call (fib's recursion turned into
 //!   a loop by clang).
+//! * **Call-dominated loops** ([`is_call_dominated`]): every iteration that
+//!   goes round again calls a checkpointable function, whose entry polls,
+//!   but what comes before the call is not re-executable (bintrees'
+//!   `for (; n; n = n->r) c += check(n->l)`). The header is no point; a
+//!   restore routes through it with a flag instead of a poll
+//!   (`checkpoint/mod.rs`, `translate_flag_loop`).
 
 use super::CrModule;
 use crate::translate::operator_classes::{is_pure_integer, scalar_load_memarg};
@@ -83,25 +90,39 @@ pub(super) fn is_counted(
     end: usize,
     facts: &LoopFacts,
 ) -> bool {
-    if facts.calls || facts.inner || facts.backedges != 1 || end < header + 6 {
+    if facts.calls || facts.inner || facts.backedges != 1 {
         return false;
     }
+    // The loop's one back edge, wherever it sits (clang may leave it in a
+    // block, after exits to the end of that block: mandel's
+    // `while (it < max && |z| < 2)`, unrolled twice).
+    let Some((back, depth)) = back_edge(ops, header, end) else {
+        return false;
+    };
+    if back < header + 6 {
+        return false;
+    }
+    let is_back_edge = |op: &Operator<'_>| matches!(op, Operator::BrIf { relative_depth } if *relative_depth == depth);
     // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
-    if let [(_, get), (_, k), (_, Operator::I32Add | Operator::I32Sub), (_, tee), (_, Operator::BrIf { relative_depth: 0 })] =
-        &ops[end - 5..end]
+    if let [(_, get), (_, k), (_, Operator::I32Add | Operator::I32Sub), (_, tee), (_, br_if)] =
+        &ops[back - 5..back]
     {
         if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
             (get, tee)
         {
-            if a == b && is_step(k, facts) && facts.assigned.get(a) == Some(&1) {
+            if a == b
+                && is_back_edge(br_if)
+                && is_step(k, facts)
+                && facts.assigned.get(a) == Some(&1)
+            {
                 return true;
             }
         }
     }
-    if end < header + 8 {
+    if back < header + 8 {
         return false;
     }
-    let tail = &ops[end - 7..end];
+    let tail = &ops[back - 7..back];
     let is_bound = |op: &Operator<'_>| match op {
         Operator::I32Const { .. } => true,
         Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
@@ -119,7 +140,7 @@ pub(super) fn is_counted(
             | Operator::I32LeU
             | Operator::I32GeS
             | Operator::I32GeU
-    ) && matches!(tail[6].1, Operator::BrIf { relative_depth: 0 });
+    ) && is_back_edge(&tail[6].1);
     if !cmp_ok {
         return false;
     }
@@ -137,6 +158,28 @@ pub(super) fn is_counted(
     // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
     (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
         || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
+}
+
+/// The index after the `br_if` that branches back to the loop from
+/// `header` to `end`, and the number of constructs open around it inside
+/// the loop (its relative depth), if there is one.
+fn back_edge(ops: &[(u32, Operator<'_>)], header: usize, end: usize) -> Option<(usize, u32)> {
+    let mut depth = 0u32;
+    for (index, (_, op)) in ops.iter().enumerate().take(end).skip(header + 1) {
+        match op {
+            Operator::Block { .. }
+            | Operator::If { .. }
+            | Operator::Loop { .. }
+            | Operator::TryTable { .. }
+            | Operator::Try { .. } => depth += 1,
+            Operator::End => depth = depth.saturating_sub(1),
+            Operator::BrIf { relative_depth } if *relative_depth == depth => {
+                return Some((index + 1, depth))
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// A counter step: a constant `K` with `0 < |K| <= 16`, or a local the loop
@@ -335,6 +378,22 @@ pub(super) fn find_anchor(
         }
     }
     None
+}
+
+/// Whether the loop from `header` to `end` is call-dominated: among the
+/// operators that every iteration going round again runs (see
+/// [`every_round`]) is a direct `call` of a function that polls at its
+/// entry. Between two visits of the header the program then passes that
+/// entry poll, so the header needs none of its own.
+pub(super) fn is_call_dominated(
+    ops: &[(u32, Operator<'_>)],
+    header: usize,
+    end: usize,
+    module: &ModuleFacts<'_, '_>,
+) -> bool {
+    every_round(ops, header, end).iter().any(|(_, op)| {
+        matches!(op, Operator::Call { function_index } if module.polls_at_entry(*function_index))
+    })
 }
 
 /// Whether `op` is pure integer work on locals and the operand stack.

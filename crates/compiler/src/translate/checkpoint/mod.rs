@@ -53,6 +53,8 @@ pub struct CrModule<'ctx> {
     pub checkpointable: Vec<bool>,
     /// The `call_indirect`s (type index, table) that reach no point.
     pub leaf_indirect_calls: std::collections::HashSet<(u32, u32)>,
+    /// Whether checkpointable functions get resume versions ([`CrVersion`]).
+    pub resume_versions: bool,
     /// The personality of every instrumented function (`tern_eh_personality`:
     /// checkpoint cleanups, and Wasm exception handlers inside `try_table`).
     pub personality: FunctionValue<'ctx>,
@@ -75,7 +77,26 @@ impl CrModule<'_> {
     }
 }
 
-/// A polling loop enclosing the current position.
+/// How a loop header takes part in checkpoint/restore (`loop_shapes.rs`).
+pub(super) enum LoopRestore {
+    /// Neither a point nor on any route: bounded leaf loops, and every loop
+    /// of a function without instrumentation.
+    Unrouted,
+    /// A poll at the header: a point, and restores of the points inside
+    /// route through it.
+    Polls,
+    /// Call-anchored: the anchor call at this position is the loop's only
+    /// point, and its restore re-enters the header.
+    Anchored {
+        /// The anchor call's position.
+        call: u32,
+    },
+    /// Call-dominated: no point at the header, but restores of the points
+    /// inside route through it by a flag (`translate_flag_loop`).
+    Flagged,
+}
+
+/// A routing loop (polling or flagged) enclosing the current position.
 struct PollLoop<'ctx> {
     /// The dispatch `switch` of its poll's slow path.
     switch: InstructionValue<'ctx>,
@@ -99,10 +120,34 @@ struct Anchor<'ctx> {
     restore: BasicBlock<'ctx>,
 }
 
+/// Which of a checkpointable function's two translations is being built.
+///
+/// Restore paths cost the code they enter: values restored into a loop from
+/// outside reach its header phis, and values restored at a call reach the
+/// code after it, so LLVM loses the facts (ranges, induction variables) it
+/// proves from the real entry. So the function's own code has no restore
+/// path; when its `cr_enter` answers with a restore, it tail-calls its
+/// resume version, the same body with every restore path, which runs the
+/// restored frame to its end (`docs/checkpoint-restore.md`, "Resume
+/// versions"). At `-O1` a function is translated once, with its restore
+/// paths ([`CrVersion::Single`]), to halve the compile time.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CrVersion {
+    /// The function itself: polls and captures, no restore paths.
+    Own,
+    /// Its resume version, entered only by a restore (from
+    /// [`CrVersion::Own`]'s entry).
+    Resume,
+    /// The only translation (`-O1`): polls, captures and restore paths.
+    Single,
+}
+
 /// Per-function checkpoint/restore state.
 pub(in crate::translate) struct CrFunc<'ctx> {
     /// Function index.
     func_index: u32,
+    /// Which translation of the function this is.
+    version: CrVersion,
     /// Points recorded so far.
     points: Vec<MigrationPoint>,
     /// The `switch` on `cr_enter`'s answer: run the body (-1), tail-resume
@@ -125,9 +170,10 @@ pub(in crate::translate) struct CrFunc<'ctx> {
 
 impl<'ctx> CrFunc<'ctx> {
     /// State for function `func_index`.
-    pub fn new(func_index: u32, liveness: Liveness) -> Self {
+    pub fn new(func_index: u32, liveness: Liveness, version: CrVersion) -> Self {
         CrFunc {
             func_index,
+            version,
             points: Vec::new(),
             entry_switch: None,
             frame_switch: None,
@@ -189,12 +235,21 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .unwrap_or_default()
     }
 
-    /// Whether the loop at `position` polls at its header: every loop but
-    /// bounded leaf loops and call-anchored loops (`loop_shapes.rs`).
-    pub(super) fn loop_polls(&self, position: u32) -> bool {
-        self.cr.as_ref().is_some_and(|cr| {
-            !cr.liveness.is_bounded_leaf_loop(position) && cr.liveness.anchor(position).is_none()
-        })
+    /// How the loop at `position` takes part in checkpoint/restore.
+    pub(super) fn loop_restore(&self, position: u32) -> LoopRestore {
+        let Some(cr) = self.cr.as_ref() else {
+            return LoopRestore::Unrouted;
+        };
+        let liveness = &cr.liveness;
+        if liveness.is_bounded_leaf_loop(position) {
+            LoopRestore::Unrouted
+        } else if let Some(call) = liveness.anchor(position) {
+            LoopRestore::Anchored { call }
+        } else if liveness.is_call_dominated(position) {
+            LoopRestore::Flagged
+        } else {
+            LoopRestore::Polls
+        }
     }
 
     /// Calls `cr_enter(func)` through its register-preserving wrapper.
@@ -209,15 +264,34 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// The entry check of a checkpointable function: `below` (the stack
     /// pointer is below `vmctx->stack_limit`) leads to `cr_enter`, whose
     /// answer says to trap on a real overflow, save the frame for a
-    /// checkpoint, start a restore, or run the body.
+    /// checkpoint, run the body, or restore, which the function's own code
+    /// leaves to its resume version. The resume version instead starts with
+    /// that answer (`cr_resume_answer`) and restores the frame.
     pub(super) fn translate_cr_entry(
         &mut self,
         below: IntValue<'ctx>,
         position: u32,
     ) -> Result<()> {
-        let body = self.branch_to_entry_slow_path(below)?;
         let func_index = self.cr().func_index;
-        let target = self.call_cr_enter(func_index)?;
+        let version = self.cr().version;
+        let (body, target) = match version {
+            CrVersion::Own | CrVersion::Single => {
+                let body = self.branch_to_entry_slow_path(below)?;
+                (body, self.call_cr_enter(func_index)?)
+            }
+            CrVersion::Resume => {
+                let body = self.new_block("body");
+                let answer = self.new_block("cr_resume_answer");
+                self.builder.build_unconditional_branch(answer)?;
+                self.builder.position_at_end(answer);
+                let func = self.i32_const(func_index);
+                let target = self
+                    .call_builtin(Builtin::CrResumeAnswer, &[func.into()])?
+                    .ok_or_else(|| CompileError::Codegen("cr_resume_answer returns".into()))?
+                    .into_int_value();
+                (body, target)
+            }
+        };
         let slow_end = self.current_block()?;
         let locals = self.saved_locals(None);
         let capture = self.new_block("cr_entry_capture");
@@ -225,10 +299,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.emit_capture_and_unwind(position, &locals, &[])?;
         let overflow = self.trap_block(TrapCode::StackOverflow)?;
         self.builder.position_at_end(slow_end);
-        let frame = self.new_block("cr_restore_frame");
+        let restoring = self.new_block(match version {
+            CrVersion::Own => "cr_resume_version",
+            CrVersion::Resume | CrVersion::Single => "cr_restore_frame",
+        });
         let switch = self.builder.build_switch(
             target,
-            frame,
+            restoring,
             &[
                 (self.i64_const(-1), body),
                 (self.i64_const(CR_POLL_CAPTURE), capture),
@@ -237,12 +314,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         )?;
         self.cr().entry_switch = Some(switch);
 
-        // Restoring a frame of this function: one block reloads the locals
-        // (filled in by `finish_frame_restore`), then dispatches on the position.
-        self.builder.position_at_end(frame);
-        let bad = self.trap_block(TrapCode::HostTrap)?;
-        let dispatch = self.builder.build_switch(target, bad, &[])?;
-        self.cr().frame_switch = Some(dispatch);
+        self.builder.position_at_end(restoring);
+        match version {
+            CrVersion::Own => self.tail_call_resume_version()?,
+            CrVersion::Resume | CrVersion::Single => {
+                // One block reloads the locals (filled in by
+                // `finish_frame_restore`), then dispatches on the position.
+                let bad = self.trap_block(TrapCode::HostTrap)?;
+                let dispatch = self.builder.build_switch(target, bad, &[])?;
+                self.cr().frame_switch = Some(dispatch);
+            }
+        }
 
         // The entry point's locals come from the frame restore block.
         self.cr().frame_locals.extend(locals.iter().copied());
@@ -259,6 +341,34 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.register_point(point, restore);
         self.builder.position_at_end(body);
         Ok(())
+    }
+
+    /// `musttail` calls the function's resume version with the function's
+    /// own arguments and returns its results: the frame is replaced, so a
+    /// restored stack is no deeper than the saved one.
+    fn tail_call_resume_version(&mut self) -> Result<()> {
+        let defined = self.cr().func_index - self.env.info.num_imported_functions;
+        let resume = self
+            .env
+            .resume_functions
+            .get(defined as usize)
+            .copied()
+            .flatten()
+            .ok_or_else(|| CompileError::Codegen("no resume version".into()))?;
+        let args: Vec<BasicMetadataValueEnum<'ctx>> =
+            self.function.get_param_iter().map(Into::into).collect();
+        let call = self.builder.build_call(resume, &args, "resume")?;
+        self.mark_native_call(call);
+        call.set_tail_call_kind(inkwell::llvm_sys::LLVMTailCallKind::LLVMTailCallKindMustTail);
+        self.build_return_of(call)
+    }
+
+    /// Whether restores enter this translation (not a function's own code
+    /// beside its resume version).
+    pub(super) fn restores_enter(&self) -> bool {
+        self.cr
+            .as_ref()
+            .is_some_and(|cr| cr.version != CrVersion::Own)
     }
 
     /// Branches to a new `cr_enter` slow-path block when `below` (unlikely)
@@ -327,11 +437,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let _ = branch;
 
         self.builder.position_at_end(poll);
-        let pos = self.i32_const(position);
-        let slow = self.env.cr_poll_preserving()?;
-        let target = self
-            .call_preserving(slow, &[pos], "cr_poll")?
-            .into_int_value();
+        let target = self.call_cr_poll(position)?;
         let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
         let locals = self.saved_locals(Some(position));
         let capture = self.new_block("cr_loop_capture");
@@ -357,8 +463,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         // Passing through on the way to a point inside.
         let route = self.new_block("cr_route");
         self.builder.position_at_end(route);
-        let undefs: Vec<BasicValueEnum<'ctx>> = types.iter().map(|t| undef(*t)).collect();
-        self.branch_with(header, phis, &undefs)?;
+        self.enter_header_on_route(header, phis)?;
 
         let point = MigrationPoint {
             position,
@@ -377,10 +482,28 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    /// The position of the call anchoring the loop at `position`, if the
-    /// loop is call-anchored (it then has no poll: `loop_shapes.rs`).
-    pub(super) fn loop_anchor(&self, position: u32) -> Option<u32> {
-        self.cr.as_ref().and_then(|cr| cr.liveness.anchor(position))
+    /// Calls `cr_poll(position)` through its register-preserving wrapper.
+    fn call_cr_poll(&mut self, position: u32) -> Result<IntValue<'ctx>> {
+        let pos = self.i32_const(position);
+        let wrapper = self.env.cr_poll_preserving()?;
+        Ok(self
+            .call_preserving(wrapper, &[pos], "cr_poll")?
+            .into_int_value())
+    }
+
+    /// Branches to a loop `header` on a restore's way to a point inside:
+    /// the header's operand-stack `phis` get `undef` (the point reloads its
+    /// own stack), which LLVM folds away on the normal path.
+    fn enter_header_on_route(
+        &mut self,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<()> {
+        let undefs: Vec<BasicValueEnum<'ctx>> = phis
+            .iter()
+            .map(|p| undef(p.as_basic_value().get_type()))
+            .collect();
+        self.branch_with(header, phis, &undefs)
     }
 
     /// The header of a call-anchored loop at `position` whose anchor call is
@@ -453,7 +576,65 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(result)
     }
 
-    /// Leaves the innermost polling loop.
+    /// The header of a call-dominated loop at `position`; the builder is at
+    /// the start of `header`, whose `phis` hold the whole operand stack.
+    ///
+    /// The header is no point (every iteration passes the entry poll of the
+    /// call that dominates the back edges), but restores of the points
+    /// inside must still enter the loop through its header, to keep it
+    /// reducible. A per-loop flag, set only by the loop's restore route and
+    /// cleared at the header, sends that one visit to `cr_poll`, which
+    /// answers with the position to route to like a polling loop's. After
+    /// `mem2reg` the flag is a header phi that is `false` on every edge but
+    /// the route's, so LLVM threads the test away from the hot loop (bintrees'
+    /// `check`: five callee-saved registers and a `jmp`-closed loop with a
+    /// header poll, three and plain's loop with the flag).
+    pub(super) fn translate_flag_loop(
+        &mut self,
+        position: u32,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<()> {
+        let bool_ty = self.context().bool_type();
+        let flag = self.entry_builder.build_alloca(bool_ty, "cr_routing")?;
+        self.entry_builder.build_store(flag, bool_ty.const_zero())?;
+        let routing = self
+            .builder
+            .build_load(bool_ty, flag, "routing")?
+            .into_int_value();
+        self.builder.build_store(flag, bool_ty.const_zero())?;
+        let dispatch = self.new_block("cr_flag_dispatch");
+        let body = self.new_block("loop_body");
+        let branch = self
+            .builder
+            .build_conditional_branch(routing, dispatch, body)?;
+        self.mark_unlikely(branch);
+
+        // Only a restore sets the flag, so `cr_poll` answers with the
+        // position of the frame being restored (never -1 or a capture: the
+        // header is no point).
+        self.builder.position_at_end(dispatch);
+        let target = self.call_cr_poll(position)?;
+        let bad = self.trap_block(TrapCode::HostTrap)?;
+        self.builder.position_at_end(dispatch);
+        let switch = self.builder.build_switch(target, bad, &[])?;
+
+        let route = self.new_block("cr_flag_route");
+        self.builder.position_at_end(route);
+        self.builder.build_store(flag, bool_ty.const_all_ones())?;
+        self.enter_header_on_route(header, phis)?;
+
+        self.stack_types.clear();
+        self.cr().loops.push(PollLoop {
+            switch,
+            route,
+            position,
+        });
+        self.builder.position_at_end(body);
+        Ok(())
+    }
+
+    /// Leaves the innermost routing loop (polling or flagged).
     pub(super) fn end_polling_loop(&mut self) {
         self.cr().loops.pop();
     }
@@ -659,6 +840,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .as_mut()
             .expect("checkpoint instrumentation is active");
         point.route = cr.loops.iter().map(|l| l.position).collect();
+        if cr.version == CrVersion::Own {
+            // No restore enters the function's own code.
+            cr.points.push(point);
+            return;
+        }
         let case = self
             .env
             .context

@@ -78,6 +78,9 @@ pub struct Checkpointable {
     /// The `call_indirect`s, as (type index, table), that cannot: every
     /// function they may call is a leaf (see "Closed tables" above).
     pub leaf_indirect_calls: HashSet<(u32, u32)>,
+    /// Whether checkpointable functions get resume versions
+    /// ([`super::CrVersion`]); set by the caller (at `-O2` and above).
+    pub resume_versions: bool,
 }
 
 /// The functions each table may hold, for the closed tables (see the module
@@ -192,5 +195,6 @@ pub fn checkpointable_functions(
     Ok(Checkpointable {
         functions: result,
         leaf_indirect_calls,
+        resume_versions: true,
     })
 }

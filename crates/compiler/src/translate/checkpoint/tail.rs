@@ -119,15 +119,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         };
 
         let answer = i64_ty.const_int(TAIL_RESUME_ANSWER as u64, true);
-        // SAFETY: `entry_switch` is this function's live entry `switch` and
-        // `block` one of its blocks; LLVMAddCase only appends a case.
-        unsafe {
-            use inkwell::values::AsValueRef;
-            inkwell::llvm_sys::core::LLVMAddCase(
-                entry_switch.as_value_ref(),
-                answer.as_value_ref(),
-                block.as_mut_ptr(),
-            );
+        // Only the resume version takes the path (the function's own code
+        // sends every restore answer there).
+        if self.restores_enter() {
+            // SAFETY: `entry_switch` is this function's live entry `switch` and
+            // `block` one of its blocks; LLVMAddCase only appends a case.
+            unsafe {
+                use inkwell::values::AsValueRef;
+                inkwell::llvm_sys::core::LLVMAddCase(
+                    entry_switch.as_value_ref(),
+                    answer.as_value_ref(),
+                    block.as_mut_ptr(),
+                );
+            }
         }
         // Restoring a frame saved at the tail-resume call takes the same
         // path; it is reached from the entry directly, whatever loops the

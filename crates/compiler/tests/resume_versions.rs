@@ -1,0 +1,98 @@
+//! Resume versions (`translate/checkpoint/mod.rs`, `CrVersion`): under
+//! `--cr` a checkpointable function's own code has no restore path and hands
+//! a restore to its resume version, which has them all. Checked on the
+//! optimized IR.
+
+mod common;
+
+use common::{function_ir, x86_ir};
+use tern_compiler::TextOutput;
+
+/// A counted loop around a call (a loop header point and a call point) in
+/// function 1, and a leaf in function 0.
+const WAT: &str = r#"
+(module
+  (func $leaf (param $x i32) (result i32)
+    (i32.mul (local.get $x) (i32.const 3)))
+  (func $run (export "run") (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $leaf (local.get $n))))
+      (local.set $acc (i32.add (local.get $acc) (call $run (i32.const 0))))
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc)))
+"#;
+
+fn optimized(wat: &str) -> String {
+    x86_ir(wat, true, TextOutput::OptimizedIr)
+}
+
+#[test]
+fn the_own_code_hands_restores_to_the_resume_version() {
+    let ir = optimized(WAT);
+    let own = function_ir(&ir, "tern_m0_func_1");
+    assert!(
+        own.contains("musttail call i32 @tern_m0_func_1_resume("),
+        "{own}"
+    );
+    // No restore path is left in the own code: it reloads nothing.
+    assert!(
+        !own.contains("@tern_cr_restore_values_preserving("),
+        "{own}"
+    );
+    // It still polls and captures.
+    assert!(own.contains("@tern_cr_capture_preserving("), "{own}");
+}
+
+#[test]
+fn the_resume_version_starts_from_the_restore_answer() {
+    let ir = optimized(WAT);
+    let resume = function_ir(&ir, "tern_m0_func_1_resume");
+    assert!(
+        resume.contains("@tern_builtin_cr_resume_answer("),
+        "{resume}"
+    );
+    assert!(
+        resume.contains("@tern_cr_restore_values_preserving("),
+        "{resume}"
+    );
+    // Its calls enter the callees' own code, which hand on the restore.
+    assert!(resume.contains("invoke i32 @tern_m0_func_1("), "{resume}");
+    assert!(
+        !resume.contains("call i32 @tern_m0_func_1_resume("),
+        "{resume}"
+    );
+    assert!(
+        !resume.contains("invoke i32 @tern_m0_func_1_resume("),
+        "{resume}"
+    );
+}
+
+#[test]
+fn leaves_and_plain_builds_have_no_resume_version() {
+    let ir = optimized(WAT);
+    assert!(
+        !ir.contains("@tern_m0_func_0_resume("),
+        "a leaf got a resume version"
+    );
+    let plain = x86_ir(WAT, false, TextOutput::OptimizedIr);
+    assert!(
+        !plain.contains("_resume("),
+        "a plain build got a resume version"
+    );
+}
+
+#[test]
+fn at_o1_a_function_is_translated_once_with_its_restore_paths() {
+    let options = tern_compiler::CompileOptions {
+        target: tern_compiler::Target::X86_64,
+        opt_level: 1,
+        symbol_prefix: "tern_m0_".into(),
+        checkpoint: true,
+        ..Default::default()
+    };
+    let ir = tern_compiler::compile_module_text(WAT.as_bytes(), &options, TextOutput::OptimizedIr)
+        .expect("compiles");
+    assert!(!ir.contains("_resume("), "-O1 made a resume version");
+    let own = function_ir(&ir, "tern_m0_func_1");
+    assert!(own.contains("@tern_cr_restore_values_preserving("), "{own}");
+}
