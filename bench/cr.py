@@ -5,8 +5,9 @@ For every program in bench/programs: builds it to wasm32-wasi (clang-22 -O2),
 compiles it with tern twice (plain and --cr), and measures
   * run time of the --cr build over the plain build (median of --runs runs,
     alternating), and the mean of per-program ratios (Wanco's definition);
-  * code size: bytes of compiled Wasm functions (symbols tern_m0_func_*),
-    and of the whole executables;
+  * code size: bytes of compiled Wasm functions (symbols tern_m0_func_N and,
+    under --cr, their resume versions tern_m0_func_N_resume), and of the
+    whole executables;
   * checkpoint latency (SIGUSR1 to durable snapshot file, measured inside the
     runtime) and its phases (reaching a migration point, capture, encode,
     write, fsync), snapshot size and memory size, with the signal sent at 40%
@@ -31,7 +32,7 @@ def func_bytes(exe):
     total = 0
     for line in out.splitlines():
         parts = line.split()
-        if len(parts) == 4 and re.match(r"tern_m0_func_\d+$", parts[3]):
+        if len(parts) == 4 and re.match(r"tern_m0_func_\d+(_resume)?$", parts[3]):
             total += int(parts[1], 16)
     return total
 
