@@ -96,3 +96,37 @@ fn at_o1_a_function_is_translated_once_with_its_restore_paths() {
     let own = function_ir(&ir, "tern_m0_func_1");
     assert!(own.contains("@tern_cr_restore_values_preserving("), "{own}");
 }
+
+/// `WAT` plus function 2: a loop whose body is longer than
+/// `RESUME_VERSION_MAX_BODY_BYTES` (3000) bytes of Wasm.
+fn with_large_function() -> String {
+    let step = "(local.set $acc (i32.add (local.get $acc) (i32.const 1000)))\n";
+    let body = step.repeat(600); // 8 bytes of Wasm each: 4800 bytes
+    let large = format!(
+        r#"(func $large (export "large") (param $n i32) (result i32) (local $acc i32)
+    (loop $l
+      {body}
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+    (local.get $acc))"#
+    );
+    WAT.trim_end()
+        .strip_suffix(')')
+        .map(|module| format!("{module}\n  {large})\n"))
+        .expect("WAT ends with the module's closing parenthesis")
+}
+
+#[test]
+fn a_large_function_is_translated_once_with_its_restore_paths() {
+    let ir = optimized(&with_large_function());
+    assert!(
+        !ir.contains("@tern_m0_func_2_resume("),
+        "a function over the size limit got a resume version"
+    );
+    let large = function_ir(&ir, "tern_m0_func_2");
+    assert!(
+        large.contains("@tern_cr_restore_values_preserving("),
+        "{large}"
+    );
+    // The small checkpointable function beside it keeps its resume version.
+    function_ir(&ir, "tern_m0_func_1_resume");
+}

@@ -103,12 +103,15 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     module.set_data_layout(&machine.get_target_data().get_data_layout());
 
     let checkpointable = if opts.checkpoint {
-        let mut found = checkpointable_functions(&parsed.functions, &base_info)?;
         // Resume versions double the code LLVM optimizes (CPython at -O1:
         // about 11 minutes and 10 GB instead of half that), so `-O1`, the
         // fast-compile level, translates each function once.
-        found.resume_versions = opts.opt_level >= 2;
-        Some(found)
+        let make_resume_versions = opts.opt_level >= 2;
+        Some(checkpointable_functions(
+            &parsed.functions,
+            &base_info,
+            make_resume_versions,
+        )?)
     } else {
         None
     };

@@ -108,7 +108,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             let resume = match &cr {
                 Some(cr) if cr.checkpointable[index as usize] => {
                     function.set_personality_function(cr.personality);
-                    cr.resume_versions.then(|| {
+                    cr.resume_versions[index as usize].then(|| {
                         let resume = declare(&format!("{prefix}func_{index}_resume"), index);
                         resume.set_personality_function(cr.personality);
                         resume

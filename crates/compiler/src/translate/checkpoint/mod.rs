@@ -53,8 +53,8 @@ pub struct CrModule<'ctx> {
     pub checkpointable: Vec<bool>,
     /// The `call_indirect`s (type index, table) that reach no point.
     pub leaf_indirect_calls: std::collections::HashSet<(u32, u32)>,
-    /// Whether checkpointable functions get resume versions ([`CrVersion`]).
-    pub resume_versions: bool,
+    /// Whether each function (index space) gets a resume version ([`CrVersion`]).
+    pub resume_versions: Vec<bool>,
     /// The personality of every instrumented function (`tern_eh_personality`:
     /// checkpoint cleanups, and Wasm exception handlers inside `try_table`).
     pub personality: FunctionValue<'ctx>,

@@ -78,10 +78,24 @@ pub struct Checkpointable {
     /// The `call_indirect`s, as (type index, table), that cannot: every
     /// function they may call is a leaf (see "Closed tables" above).
     pub leaf_indirect_calls: HashSet<(u32, u32)>,
-    /// Whether checkpointable functions get resume versions
-    /// ([`super::CrVersion`]); set by the caller (at `-O2` and above).
-    pub resume_versions: bool,
+    /// For every function (function index space): whether it gets a resume
+    /// version ([`super::CrVersion`]); see [`RESUME_VERSION_MAX_BODY_BYTES`].
+    pub resume_versions: Vec<bool>,
 }
+
+/// The largest function body (Wasm bytes, locals included) that gets a
+/// resume version; a larger checkpointable function is translated once, with
+/// its restore paths (`CrVersion::Single`).
+///
+/// A resume version doubles a function's code. Most of a program's code is in
+/// large functions (printf's formatting loop, an interpreter's dispatch loop)
+/// that are rarely what a restored frame spends its time in, while hot kernels
+/// are small. Measured on `bench/programs` (2026-12-03, callgrind): 3000 bytes
+/// cuts module code from 5.0x-5.2x the plain build's to 3.4x-3.5x with the
+/// same instruction ratios as resume versions everywhere; 1000 bytes saves a
+/// little more but costs nbody (its hot `main` is larger) 1% more
+/// instructions. `docs/checkpoint-restore.md`, "Resume versions".
+pub const RESUME_VERSION_MAX_BODY_BYTES: u64 = 3000;
 
 /// The functions each table may hold, for the closed tables (see the module
 /// documentation); `None` for the others.
@@ -137,6 +151,7 @@ fn closed_table_contents(info: &ModuleInfo, mutated: bool) -> Vec<Option<Vec<u32
 pub fn checkpointable_functions(
     functions: &[FunctionInput<'_>],
     info: &ModuleInfo,
+    make_resume_versions: bool,
 ) -> Result<Checkpointable> {
     let num_imports = info.num_imported_functions;
     let summaries = functions
@@ -192,9 +207,17 @@ pub fn checkpointable_functions(
         .flat_map(|s| s.indirect_calls.iter().copied())
         .filter(|&c| !indirect_reaches(&result, c))
         .collect();
+    let resume_versions = (0..num_imports)
+        .map(|_| false)
+        .chain(functions.iter().enumerate().map(|(i, f)| {
+            make_resume_versions
+                && result[num_imports as usize + i]
+                && f.body.range().end - f.body.range().start <= RESUME_VERSION_MAX_BODY_BYTES
+        }))
+        .collect();
     Ok(Checkpointable {
         functions: result,
         leaf_indirect_calls,
-        resume_versions: true,
+        resume_versions,
     })
 }
