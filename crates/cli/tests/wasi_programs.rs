@@ -395,6 +395,13 @@ fn swap_race() {
 
 /// Exchanges `sandbox/swap` (a directory) and `sandbox/swap_alt` (a symlink
 /// to `../outside`) until `stop`, then leaves the directory at `swap`.
+///
+/// Whether the guest's `O_CREAT` of `swap/planted` ever ran while `swap` was
+/// the directory depends on scheduling: on a loaded machine the guest's whole
+/// loop can fit in one time slice in which `swap` is the symlink, and then no
+/// run creates it. So this asserts the invariant that matters (nothing was
+/// created outside the sandbox) and removes `planted` from inside, leaving
+/// the compared trees free of the race's outcome.
 fn swap_until_stopped(base: &Path, stop: &AtomicBool) {
     use std::ffi::CString;
     let a = CString::new(base.join("sandbox/swap").as_os_str().as_encoded_bytes()).expect("path");
@@ -422,6 +429,15 @@ fn swap_until_stopped(base: &Path, stop: &AtomicBool) {
         exchange();
     }
     assert!(swaps > 0, "the swapper never ran");
+    assert!(
+        !base.join("outside/planted").exists(),
+        "the guest created outside/planted through the swapped symlink"
+    );
+    match std::fs::remove_file(base.join("sandbox/swap/planted")) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => panic!("remove sandbox/swap/planted: {e}"),
+    }
 }
 
 /// Writing to a pipe whose reader has gone is an error the guest sees (it
