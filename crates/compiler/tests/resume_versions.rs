@@ -130,3 +130,64 @@ fn a_large_function_is_translated_once_with_its_restore_paths() {
     // The small checkpointable function beside it keeps its resume version.
     function_ir(&ir, "tern_m0_func_1_resume");
 }
+
+/// A recursive list walk, a leaf (no loop, no import, no call of a
+/// checkpointable function: its recursion is bounded by the stack), and a
+/// loop around it, checkpointable; both read memory, so they need the
+/// memory base from the vmctx.
+const WALK: &str = r#"
+(module
+  (memory 1)
+  (func $walk (param $p i32) (result i32)
+    (if (result i32) (i32.eqz (local.get $p))
+      (then (i32.const 0))
+      (else (i32.add (i32.load (local.get $p))
+                     (call $walk (i32.load offset=4 (local.get $p)))))))
+  (func $walk_all (export "walk_all") (param $p i32) (result i32) (local $acc i32)
+    (loop $l
+      (local.set $acc (i32.add (local.get $acc) (call $walk (local.get $p))))
+      (br_if $l (local.tee $p (i32.load offset=8 (local.get $p)))))
+    (local.get $acc)))
+"#;
+
+/// The entry block of a function's IR: from its `{` to its terminator.
+fn entry_block(function: &str) -> &str {
+    let start = function.find('{').expect("a body");
+    let end = ["\n  br ", "\n  switch "]
+        .iter()
+        .filter_map(|t| function[start..].find(t))
+        .min()
+        .map_or(function.len(), |e| start + e);
+    &function[start..end]
+}
+
+/// Whether `function` loads a vmctx field before its entry check (the
+/// stack-limit compare), where the value would live across the `cr_enter`
+/// slow path, whose answer rejoins the body, and take a callee-saved
+/// register.
+fn loads_a_field_before_the_entry_check(function: &str) -> bool {
+    let entry = entry_block(function);
+    assert!(entry.contains("%stack_limit"), "{function}");
+    assert!(
+        function.contains("!invariant.load"),
+        "no field load: {function}"
+    );
+    entry.contains("!invariant.load")
+}
+
+#[test]
+fn leaves_and_own_code_load_vmctx_fields_after_the_entry_check() {
+    let ir = optimized(WALK);
+    let leaf = function_ir(&ir, "tern_m0_func_0");
+    assert!(!loads_a_field_before_the_entry_check(leaf), "{leaf}");
+    let own = function_ir(&ir, "tern_m0_func_1");
+    assert!(
+        own.contains("musttail call i32 @tern_m0_func_1_resume("),
+        "{own}"
+    );
+    assert!(!loads_a_field_before_the_entry_check(own), "{own}");
+    // The resume version's restore paths need the fields, so there they
+    // stay in the entry block, which dominates them.
+    let resume = function_ir(&ir, "tern_m0_func_1_resume");
+    assert!(entry_block(resume).contains("!invariant.load"), "{resume}");
+}

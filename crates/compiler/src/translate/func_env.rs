@@ -64,8 +64,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         }
     }
 
-    /// An invariant pointer-sized load of `base + offset` in the entry block,
-    /// cached under `key`. `base` must itself be available in the entry block.
+    /// An invariant pointer-sized load of `base + offset` at the field
+    /// builder (the entry block, or right after the entry check of a
+    /// function's own code), cached under `key`. `base` must itself be
+    /// available there.
     fn entry_load(
         &mut self,
         key: (&'static str, u32),
@@ -76,7 +78,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         if let Some(value) = self.vmctx_cache.get(&key) {
             return Ok(*value);
         }
-        let b = &self.entry_builder;
+        let b = &self.field_builder;
         let offset_value = self
             .context()
             .i64_type()
@@ -99,7 +101,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.context().ptr_type(AddressSpace::default()).into()
     }
 
-    /// A pointer loaded (invariantly, in the entry block) from vmctx `offset`.
+    /// A pointer loaded invariantly (hoisted, see `entry_load`) from vmctx `offset`.
     pub(super) fn vmctx_ptr(
         &mut self,
         name: &'static str,

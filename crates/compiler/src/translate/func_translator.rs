@@ -42,9 +42,13 @@ pub struct FuncTranslator<'a, 'm, 'ctx> {
     pub(super) env: &'a ModuleEnv<'m, 'ctx>,
     /// The builder, positioned where the next operator's code goes.
     pub(super) builder: Builder<'ctx>,
-    /// A builder positioned before the entry block's terminator, for
-    /// hoisted, invariant vmctx loads.
+    /// A builder positioned before the entry block's terminator, for the
+    /// slots of locals.
     pub(super) entry_builder: Builder<'ctx>,
+    /// Where hoisted, invariant vmctx loads go: with `entry_builder` at
+    /// first; in a function's own code beside its resume version, after the
+    /// entry check (see `translate_cr_entry`).
+    pub(super) field_builder: Builder<'ctx>,
     /// The function being built.
     pub(super) function: FunctionValue<'ctx>,
     /// Its `vmctx` parameter.
@@ -160,11 +164,13 @@ fn translate_version<'ctx>(
     let context = env.context;
     let builder = context.create_builder();
     let entry_builder = context.create_builder();
+    let field_builder = context.create_builder();
     let entry = context.append_basic_block(function, "entry");
     let body = context.append_basic_block(function, "body");
     builder.position_at_end(entry);
     let terminator = builder.build_unconditional_branch(body)?;
     entry_builder.position_before(&terminator);
+    field_builder.position_before(&terminator);
     builder.position_at_end(body);
 
     let vmctx = function
@@ -175,6 +181,7 @@ fn translate_version<'ctx>(
         env,
         builder,
         entry_builder,
+        field_builder,
         function,
         vmctx,
         locals: Vec::new(),

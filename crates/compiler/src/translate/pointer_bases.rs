@@ -239,8 +239,8 @@ impl<'ctx> PointerBases<'ctx> {
     }
 
     /// The base copy for an access to `memory` at `index`, if the index
-    /// derives from one local inside a leaf loop; made at the end of the
-    /// function's entry block (`entry`), which dominates every use.
+    /// derives from one local inside a leaf loop; made with `entry`, the
+    /// builder of the function's hoisted vmctx loads, which dominates every use.
     ///
     /// # Errors
     /// LLVM builder errors.
@@ -304,7 +304,7 @@ impl<'ctx> super::func_translator::FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<PointerValue<'ctx>> {
         let copy = self.pointer_bases.base_for(
             self.env.context,
-            &self.entry_builder,
+            &self.field_builder,
             memory,
             base,
             index,
