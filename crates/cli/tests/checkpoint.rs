@@ -132,8 +132,23 @@ impl InvokedModule {
     /// Runs export `name` on `target` with `extra` options, checkpointing at
     /// point `at` when given.
     fn invoke(&self, target: &str, name: &str, extra: &[&str], at: Option<u64>) -> Run {
+        self.invoke_with(target, name, &[], extra, at)
+    }
+
+    /// [`Self::invoke`] with `args` as the export's parameters.
+    fn invoke_with(
+        &self,
+        target: &str,
+        name: &str,
+        args: &[&str],
+        extra: &[&str],
+        at: Option<u64>,
+    ) -> Run {
         let mut cmd = common::target_command(target, &self.exes[target]);
-        cmd.args(["--invoke", name]).args(extra).arg("--");
+        cmd.args(["--invoke", name])
+            .args(extra)
+            .arg("--")
+            .args(args);
         if let Some(at) = at {
             cmd.env("TERN_CHECKPOINT_AT", at.to_string());
         }
@@ -143,11 +158,17 @@ impl InvokedModule {
     /// The uninterrupted run of `name` on x86-64 (which must succeed) and
     /// the number of migration points it reaches.
     fn reference(&self, name: &str) -> (Run, u64) {
-        let reference = self.invoke(X86, name, &[], None);
+        self.reference_with(name, &[])
+    }
+
+    /// [`Self::reference`] with `args` as the export's parameters.
+    fn reference_with(&self, name: &str, args: &[&str]) -> (Run, u64) {
+        let reference = self.invoke_with(X86, name, args, &[], None);
         assert_eq!(reference.code(), 0, "{}", reference.describe());
         let counted = run_timed(
             common::target_command(X86, &self.exes[X86])
                 .args(["--invoke", name, "--"])
+                .args(args)
                 .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
                 .env("TERN_CHECKPOINT_REPORT", "1"),
         );
@@ -549,6 +570,115 @@ fn wasm_features_and_traps_across_isas() {
         "{}",
         resumed.describe()
     );
+}
+
+/// A counted loop's final counter and rounds, run the Wasm way: `step`
+/// added (wrapping) each round until `goes_on` fails.
+fn counted_loop(start: i32, step: i32, goes_on: impl Fn(i32) -> bool) -> (i32, i64) {
+    let (mut i, mut rounds) = (start, 0i64);
+    loop {
+        rounds += 1;
+        i = i.wrapping_add(step);
+        if !goes_on(i) {
+            return (i, rounds);
+        }
+    }
+}
+
+/// `tests/cr/counted.wat`'s `checksum`, in Rust.
+fn checksum(n: u32) -> (i32, i64) {
+    let mut memory = vec![0u8; 1 << 20];
+    let (mut c, mut i, mut rounds) = (u32::MAX, 0u32, 0i64);
+    loop {
+        let at = (i & 0xfffff) as usize;
+        c = c.wrapping_mul(16777619) ^ u32::from(memory[at]);
+        memory[at] = c as u8;
+        rounds += 1;
+        i = i.wrapping_add(1);
+        if i == n {
+            return (c as i32, rounds);
+        }
+    }
+}
+
+/// `tests/cr/counted.wat`: counted loops outside other loops are strip-mined
+/// (`strip_mining.rs`). Each shape of back edge, edge cases included, gives
+/// the result Wasm semantics give (computed here) and polls exactly once per
+/// 65536 rounds: a run of R rounds reaches ceil(R / 65536) points, its
+/// entry included (without strip mining: 1). A checkpoint inside the
+/// checksum loop resumes on the other ISA with the uninterrupted result.
+#[test]
+fn strip_mined_counted_loops_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-counted");
+    let module = InvokedModule::build(&dir, "counted.wat", "counted");
+    let cases: Vec<(&str, Vec<&str>, (i32, i64))> = vec![
+        ("lt_s_up", vec![], counted_loop(-100000, 3, |i| i < 200000)),
+        (
+            "lt_s_near_max",
+            vec!["2147483647"],
+            counted_loop(i32::MAX - 200000, 1, |i| i < i32::MAX),
+        ),
+        (
+            "gt_u_down",
+            vec![],
+            counted_loop(3000017, -16, |i| i as u32 > 16),
+        ),
+        ("ne_up", vec![], counted_loop(5, 7, |i| i != 1050005)),
+        (
+            "ne_down_to_zero",
+            vec!["400000"],
+            counted_loop(400000, -1, |i| i != 0),
+        ),
+        ("ne_wraps", vec![], counted_loop(-65536, 1, |i| i != 100)),
+        (
+            "le_u_step_local",
+            vec!["5", "500000"],
+            counted_loop(0, 5, |i| i as u32 <= 500000),
+        ),
+        (
+            "ge_s_negative_step",
+            vec!["-3", "-50000"],
+            counted_loop(400000, -3, |i| i >= -50000),
+        ),
+        ("checksum", vec!["3000000"], checksum(3_000_000)),
+    ];
+    for (name, args, (counter, rounds)) in &cases {
+        let (run, points) = module.reference_with(name, args);
+        assert_eq!(run.stdout, format!("{counter}\n{rounds}\n"), "{name}");
+        let chunks = (*rounds as u64).div_ceil(65536);
+        assert_eq!(
+            points, chunks,
+            "{name}: {rounds} rounds reached {points} points"
+        );
+    }
+    let (reference, points) = module.reference_with("checksum", &["3000000"]);
+    for (from, to) in [(X86, ARM), (ARM, X86)] {
+        let at = points / 2;
+        let snap = dir.join(&format!("checksum-{from}.tsnap"));
+        let snap_arg = snap.display().to_string();
+        let stopped = module.invoke_with(
+            from,
+            "checksum",
+            &["3000000"],
+            &["--checkpoint-to", &snap_arg],
+            Some(at),
+        );
+        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+        let resumed = module.invoke_with(
+            to,
+            "checksum",
+            &["3000000"],
+            &["--restore", &snap_arg],
+            None,
+        );
+        assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+        assert_eq!(
+            resumed.stdout, reference.stdout,
+            "{from} -> {to} at point {at}"
+        );
+    }
 }
 
 /// `tests/cr/exceptions.wat`: checkpoints while exceptions are live (an

@@ -14,7 +14,7 @@
 //! frame's height, and every edge passes the current values (LLVM folds the
 //! phis that turn out trivial).
 
-use super::checkpoint::LoopRestore;
+use super::checkpoint::{LoopRestore, StripMine};
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -42,6 +42,9 @@ pub(super) enum FrameKind<'ctx> {
         /// Whether restores route through the header (it polls, or is
         /// flagged: `checkpoint::LoopRestore`).
         routes: bool,
+        /// For a strip-mined loop (`checkpoint/strip_mining.rs`), whose
+        /// `header` is the inner one: the polling header and the chunk.
+        strip: Option<StripMine<'ctx>>,
     },
     /// `if` before its `else` (if any).
     If {
@@ -218,8 +221,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.position_at_end(header);
         self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
         let restore = self.loop_restore(offset);
+        let (mut header, mut phis, mut strip) = (header, phis, None);
+        let mut preheader = preheader;
         match restore {
             LoopRestore::Polls => self.translate_loop_poll(offset, header, &phis)?,
+            LoopRestore::StripMined(counter) => {
+                let start = self.translate_strip_header(offset, counter, header, &phis)?;
+                preheader = start.preheader;
+                let at = self.stack.len() - phis.len();
+                self.stack.truncate(at);
+                self.stack
+                    .extend(start.inner_phis.iter().map(|p| p.as_basic_value()));
+                (header, phis, strip) = (start.inner, start.inner_phis, Some(start.strip));
+            }
             LoopRestore::Flagged => self.translate_flag_loop(offset, header, &phis)?,
             LoopRestore::Anchored { call } => {
                 self.translate_anchored_loop(offset, call, header, &phis)?
@@ -232,6 +246,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 header,
                 phis,
                 routes,
+                strip,
             },
             next,
             end_phis,
@@ -240,8 +255,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             height,
         });
         // A restore may enter any other loop's header from outside, where
-        // the address shadows are unknown.
-        if matches!(restore, LoopRestore::Unrouted) {
+        // the address shadows are unknown; a strip-mined loop's inner
+        // header is entered from its polling header only.
+        if matches!(restore, LoopRestore::Unrouted | LoopRestore::StripMined(_)) {
             self.recurrences_on_loop(offset, preheader, header);
         }
         Ok(())
@@ -451,8 +467,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `br_if depth`.
     pub(super) fn translate_br_if(&mut self, depth: u32) -> Result<()> {
         let cond = self.pop_condition()?;
-        self.recurrences_on_branch(self.control.len() - 1 - depth as usize)?;
+        let index = self.control.len() - 1 - depth as usize;
+        self.recurrences_on_branch(index)?;
+        let strip = match &self.control[index].kind {
+            FrameKind::Loop { strip, .. } => strip.clone(),
+            _ => None,
+        };
         let (target, phis, args) = self.branch_edge(depth);
+        if let Some(strip) = strip {
+            // A counted loop's one back edge.
+            return self.translate_strip_back_edge(&strip, cond, target, &phis, &args);
+        }
         self.add_incoming(&phis, &args);
         let cont = self.new_block("br_if_cont");
         self.builder.build_conditional_branch(cond, target, cont)?;

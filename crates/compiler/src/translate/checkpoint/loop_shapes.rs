@@ -9,7 +9,9 @@
 //!   whose only back edge is a `br_if` (at the end of the body or inside a
 //!   block of it) on `i = i ± K; i CMP n` (`K` a small constant or a local
 //!   the loop never assigns). It cannot run more than 2^32 iterations,
-//!   unless it never ends at all.
+//!   unless it never ends at all. Inside another loop that bound is all it
+//!   gets; outside one it is strip-mined (`strip_mining.rs`) and polls once
+//!   per 65536 rounds.
 //! * **Memory walks** ([`is_memory_walk`]): an innermost loop without calls
 //!   whose every iteration steps an `i32` local by a constant and loads from
 //!   the address it holds. The address moves by the same step each time, so
@@ -84,66 +86,130 @@ pub(super) struct LoopFacts {
     pub assigned: HashMap<u32, u32>,
 }
 
+/// What strip mining needs to know about a counted loop's counter
+/// ([`is_counted`]): the local stepped right before the back edge, by how
+/// much per round, and the test that goes round again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counter {
+    /// The counter local (`i32`).
+    pub local: u32,
+    /// Its step per round.
+    pub step: CounterStep,
+    /// `i = i - K` rather than `i = i + K`.
+    pub subtracts: bool,
+    /// The loop goes round again while `i' test bound` (`i'` the stepped
+    /// counter on the left).
+    pub test: CounterTest,
+    /// The bound `n` (`0` for `br_if (local.tee i ...)`).
+    pub bound: CounterBound,
+}
+
+/// A counted loop's back-edge comparison, with the counter on the left.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterTest {
+    /// `i32.ne`.
+    Ne,
+    /// `i32.lt_s`.
+    LtS,
+    /// `i32.lt_u`.
+    LtU,
+    /// `i32.le_s`.
+    LeS,
+    /// `i32.le_u`.
+    LeU,
+    /// `i32.gt_s`.
+    GtS,
+    /// `i32.gt_u`.
+    GtU,
+    /// `i32.ge_s`.
+    GeS,
+    /// `i32.ge_u`.
+    GeU,
+}
+
+/// A counted loop's bound `n` ([`Counter`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterBound {
+    /// A constant.
+    Const(i32),
+    /// A local the loop never assigns.
+    Local(u32),
+}
+
+impl Counter {
+    /// Whether the loop can be strip-mined without a cost per round
+    /// (`checkpoint/strip_mining.rs`): an order test, or `ne` with a
+    /// constant step (the chunk's end is then computed from the distance
+    /// to the bound).
+    pub fn strip_minable(&self) -> bool {
+        self.test != CounterTest::Ne || matches!(self.step, CounterStep::Const(_))
+    }
+}
+
+impl CounterTest {
+    /// The test for `n test' i` written as `i test n`.
+    fn swapped(self) -> CounterTest {
+        use CounterTest::*;
+        match self {
+            Ne => Ne,
+            LtS => GtS,
+            LtU => GtU,
+            LeS => GeS,
+            LeU => GeU,
+            GtS => LtS,
+            GtU => LtU,
+            GeS => LeS,
+            GeU => LeU,
+        }
+    }
+
+    /// The test an `i32` comparison operator makes, if it is one.
+    fn of(op: &Operator<'_>) -> Option<CounterTest> {
+        use CounterTest::*;
+        Some(match op {
+            Operator::I32Ne => Ne,
+            Operator::I32LtS => LtS,
+            Operator::I32LtU => LtU,
+            Operator::I32LeS => LeS,
+            Operator::I32LeU => LeU,
+            Operator::I32GtS => GtS,
+            Operator::I32GtU => GtU,
+            Operator::I32GeS => GeS,
+            Operator::I32GeU => GeU,
+            _ => return None,
+        })
+    }
+}
+
+/// A counted loop's step `K` ([`Counter`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CounterStep {
+    /// A constant, `0 < |K| <= 16`.
+    Const(i32),
+    /// A local the loop never assigns.
+    Local(u32),
+}
+
+/// The counter of a counted leaf loop (see the module docs), if the loop
+/// from `header` to `end` is one.
 pub(super) fn is_counted(
     ops: &[(u32, Operator<'_>)],
     header: usize,
     end: usize,
     facts: &LoopFacts,
-) -> bool {
+) -> Option<Counter> {
     if facts.calls || facts.inner || facts.backedges != 1 {
-        return false;
+        return None;
     }
     // The loop's one back edge, wherever it sits (clang may leave it in a
     // block, after exits to the end of that block: mandel's
     // `while (it < max && |z| < 2)`, unrolled twice).
-    let Some((back, depth)) = back_edge(ops, header, end) else {
-        return false;
-    };
+    let (back, depth) = back_edge(ops, header, end)?;
     if back < header + 6 {
-        return false;
+        return None;
     }
     let is_back_edge = |op: &Operator<'_>| matches!(op, Operator::BrIf { relative_depth } if *relative_depth == depth);
-    // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
-    if let [(_, get), (_, k), (_, Operator::I32Add | Operator::I32Sub), (_, tee), (_, br_if)] =
-        &ops[back - 5..back]
-    {
-        if let (Operator::LocalGet { local_index: a }, Operator::LocalTee { local_index: b }) =
-            (get, tee)
-        {
-            if a == b
-                && is_back_edge(br_if)
-                && is_step(k, facts)
-                && facts.assigned.get(a) == Some(&1)
-            {
-                return true;
-            }
-        }
-    }
-    if back < header + 8 {
-        return false;
-    }
-    let tail = &ops[back - 7..back];
-    let is_bound = |op: &Operator<'_>| match op {
-        Operator::I32Const { .. } => true,
-        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
-        _ => false,
-    };
-    let step_ok = |k: &Operator<'_>| is_step(k, facts);
-    let cmp_ok = matches!(
-        tail[5].1,
-        Operator::I32Ne
-            | Operator::I32LtS
-            | Operator::I32LtU
-            | Operator::I32GtS
-            | Operator::I32GtU
-            | Operator::I32LeS
-            | Operator::I32LeU
-            | Operator::I32GeS
-            | Operator::I32GeU
-    ) && is_back_edge(&tail[6].1);
-    if !cmp_ok {
-        return false;
-    }
+    // `get i; K; add|sub; tee i`, with `i` assigned only there.
     let counter =
         |get: &Operator<'_>, k: &Operator<'_>, add: &Operator<'_>, tee: &Operator<'_>| match (
             get, add, tee,
@@ -152,12 +218,53 @@ pub(super) fn is_counted(
                 Operator::LocalGet { local_index: a },
                 Operator::I32Add | Operator::I32Sub,
                 Operator::LocalTee { local_index: b },
-            ) if a == b && step_ok(k) => facts.assigned.get(a) == Some(&1),
-            _ => false,
+            ) if a == b && facts.assigned.get(a) == Some(&1) => Some(Counter {
+                local: *a,
+                step: step(k, facts)?,
+                subtracts: matches!(add, Operator::I32Sub),
+                test: CounterTest::Ne,
+                bound: CounterBound::Const(0),
+            }),
+            _ => None,
         };
-    // i = i + K; tee i; n; cmp  |  n; i = i + K; tee i; cmp
-    (counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) && is_bound(&tail[4].1))
-        || (is_bound(&tail[0].1) && counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1))
+    // `i = i + K; br_if 0 (tee i)`: the implicit bound is `i != 0`.
+    if let [(_, get), (_, k), (_, add), (_, tee), (_, br_if)] = &ops[back - 5..back] {
+        if is_back_edge(br_if) {
+            if let Some(c) = counter(get, k, add, tee) {
+                return Some(c);
+            }
+        }
+    }
+    if back < header + 8 {
+        return None;
+    }
+    let tail = &ops[back - 7..back];
+    let bound = |op: &Operator<'_>| match op {
+        Operator::I32Const { value } => Some(CounterBound::Const(*value)),
+        Operator::LocalGet { local_index } if !facts.assigned.contains_key(local_index) => {
+            Some(CounterBound::Local(*local_index))
+        }
+        _ => None,
+    };
+    let test = CounterTest::of(&tail[5].1).filter(|_| is_back_edge(&tail[6].1))?;
+    // i = i + K; tee i; n; cmp
+    if let Some(n) = bound(&tail[4].1) {
+        if let Some(c) = counter(&tail[0].1, &tail[1].1, &tail[2].1, &tail[3].1) {
+            return Some(Counter {
+                test,
+                bound: n,
+                ..c
+            });
+        }
+    }
+    // n; i = i + K; tee i; cmp
+    let n = bound(&tail[0].1)?;
+    let c = counter(&tail[1].1, &tail[2].1, &tail[3].1, &tail[4].1)?;
+    Some(Counter {
+        test: test.swapped(),
+        bound: n,
+        ..c
+    })
 }
 
 /// The index after the `br_if` that branches back to the loop from
@@ -187,11 +294,15 @@ fn back_edge(ops: &[(u32, Operator<'_>)], header: usize, end: usize) -> Option<(
 /// the counter unchanged, so the exit test gives the same answer every time:
 /// the loop then ends after one iteration or never (a hang; without calls it
 /// does no I/O either).
-fn is_step(op: &Operator<'_>, facts: &LoopFacts) -> bool {
+fn step(op: &Operator<'_>, facts: &LoopFacts) -> Option<CounterStep> {
     match op {
-        Operator::I32Const { value } => *value != 0 && value.unsigned_abs() <= 16,
-        Operator::LocalGet { local_index } => !facts.assigned.contains_key(local_index),
-        _ => false,
+        Operator::I32Const { value } if *value != 0 && value.unsigned_abs() <= 16 => {
+            Some(CounterStep::Const(*value))
+        }
+        Operator::LocalGet { local_index } if !facts.assigned.contains_key(local_index) => {
+            Some(CounterStep::Local(*local_index))
+        }
+        _ => None,
     }
 }
 

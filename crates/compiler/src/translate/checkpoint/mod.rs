@@ -25,10 +25,12 @@ mod frames;
 mod liveness;
 mod loop_shapes;
 mod scan;
+mod strip_mining;
 mod tail;
 
 pub use liveness::{analyze as analyze_liveness, Liveness};
-pub use loop_shapes::ModuleFacts;
+pub use loop_shapes::{Counter, CounterBound, CounterStep, CounterTest, ModuleFacts};
+pub(super) use strip_mining::StripMine;
 
 pub use scan::{checkpointable_functions, Checkpointable};
 
@@ -79,12 +81,15 @@ impl CrModule<'_> {
 
 /// How a loop header takes part in checkpoint/restore (`loop_shapes.rs`).
 pub(super) enum LoopRestore {
-    /// Neither a point nor on any route: bounded leaf loops, and every loop
-    /// of a function without instrumentation.
+    /// Neither a point nor on any route: memory walks, counted loops inside
+    /// other loops, and every loop of a function without instrumentation.
     Unrouted,
     /// A poll at the header: a point, and restores of the points inside
     /// route through it.
     Polls,
+    /// A counted loop outside any other loop: a point whose poll runs once
+    /// per chunk of rounds (`strip_mining.rs`).
+    StripMined(Counter),
     /// Call-anchored: the anchor call at this position is the loop's only
     /// point, and its restore re-enters the header.
     Anchored {
@@ -243,6 +248,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let liveness = &cr.liveness;
         if liveness.is_bounded_leaf_loop(position) {
             LoopRestore::Unrouted
+        } else if let Some(counter) = liveness.counter(position) {
+            LoopRestore::StripMined(counter)
         } else if let Some(call) = liveness.anchor(position) {
             LoopRestore::Anchored { call }
         } else if liveness.is_call_dominated(position) {
@@ -434,6 +441,34 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         header: BasicBlock<'ctx>,
         phis: &[PhiValue<'ctx>],
     ) -> Result<()> {
+        let body = self.new_block("loop_body");
+        let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
+        let switch = self.emit_loop_poll(position, &stack, body)?;
+        let restore = self.loop_restore_block(position, header, phis)?;
+        // Passing through on the way to a point inside.
+        let route = self.new_block("cr_route");
+        self.builder.position_at_end(route);
+        self.enter_header_on_route(header, phis)?;
+        self.register_loop_point(position, restore);
+        self.cr().loops.push(PollLoop {
+            switch,
+            route,
+            position,
+        });
+        self.builder.position_at_end(body);
+        Ok(())
+    }
+
+    /// A loop poll at the builder's position, for the loop at `position`
+    /// whose header receives `stack`: tests the interrupt flag and goes on
+    /// to `next`, or calls `cr_poll` and captures the frame. Returns the
+    /// slow path's dispatch `switch` (routes add their cases to it).
+    pub(super) fn emit_loop_poll(
+        &mut self,
+        position: u32,
+        stack: &[BasicValueEnum<'ctx>],
+        next: BasicBlock<'ctx>,
+    ) -> Result<InstructionValue<'ctx>> {
         let i64_ty = self.context().i64_type();
         let flag_ptr = self.vmctx_field(VMCTX_INTERRUPT)?;
         let flag = self.builder.build_load(i64_ty, flag_ptr, "interrupt")?;
@@ -448,58 +483,58 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             "requested",
         )?;
         let poll = self.new_block("cr_poll");
-        let body = self.new_block("loop_body");
-        let branch = self
-            .builder
-            .build_conditional_branch(requested, poll, body)?;
         // No branch weights here: measured, they made LLVM keep mandel's
         // loop-carried values in stack slots (1.27x -> 1.33x instructions).
-        let _ = branch;
+        self.builder
+            .build_conditional_branch(requested, poll, next)?;
 
         self.builder.position_at_end(poll);
         let target = self.call_cr_poll(position)?;
-        let stack: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
         let locals = self.saved_locals(Some(position));
         let capture = self.new_block("cr_loop_capture");
         self.builder.position_at_end(capture);
-        self.emit_capture_and_unwind(position, &locals, &stack)?;
+        self.emit_capture_and_unwind(position, &locals, stack)?;
         self.builder.position_at_end(poll);
         let bad = self.trap_block(TrapCode::HostTrap)?;
-        let switch = self.builder.build_switch(
+        Ok(self.builder.build_switch(
             target,
             bad,
             &[
-                (self.i64_const(-1), body),
+                (self.i64_const(-1), next),
                 (self.i64_const(CR_POLL_CAPTURE), capture),
             ],
-        )?;
+        )?)
+    }
 
-        // Restoring a frame stopped at this loop: reload everything and enter.
+    /// The block restoring a frame stopped at a loop: reloads everything
+    /// and enters `header`.
+    pub(super) fn loop_restore_block(
+        &mut self,
+        position: u32,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<BasicBlock<'ctx>> {
         let restore = self.new_block("cr_restore_loop");
         self.builder.position_at_end(restore);
-        let types: Vec<BasicTypeEnum<'ctx>> = stack.iter().map(|v| v.get_type()).collect();
+        let types: Vec<BasicTypeEnum<'ctx>> =
+            phis.iter().map(|p| p.as_basic_value().get_type()).collect();
+        let locals = self.saved_locals(Some(position));
         let values = self.emit_restore_point(&locals, &types)?;
         self.branch_with(header, phis, &values)?;
-        // Passing through on the way to a point inside.
-        let route = self.new_block("cr_route");
-        self.builder.position_at_end(route);
-        self.enter_header_on_route(header, phis)?;
+        Ok(restore)
+    }
 
+    /// Registers the migration point of the loop at `position`, whose
+    /// header has the current operand stack, restored by `restore`.
+    pub(super) fn register_loop_point(&mut self, position: u32, restore: BasicBlock<'ctx>) {
         let point = MigrationPoint {
             position,
             kind: PointKind::Loop,
-            locals,
+            locals: self.saved_locals(Some(position)),
             stack: std::mem::take(&mut self.stack_types),
             route: Vec::new(),
         };
         self.register_point(point, restore);
-        self.cr().loops.push(PollLoop {
-            switch,
-            route,
-            position,
-        });
-        self.builder.position_at_end(body);
-        Ok(())
     }
 
     /// Calls `cr_poll(position)` through its register-preserving wrapper.
