@@ -40,7 +40,7 @@ fn the_own_code_hands_restores_to_the_resume_version() {
         "{own}"
     );
     // It still polls and captures.
-    assert!(own.contains("@tern_cr_capture_preserving("), "{own}");
+    assert!(own.contains("@tern_builtin_cr_capture_frame,"), "{own}");
 }
 
 #[test]

@@ -49,7 +49,7 @@ pub const EXCEPTION_ESCAPED_SYMBOL: &str = "tern_exception_escaped";
 /// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).
 pub const JMP_BUF_SIZE: u32 = 512;
 /// Version of [`VMModuleDescriptor`]'s layout and of the metadata encoding.
-pub const DESCRIPTOR_VERSION: u32 = 1;
+pub const DESCRIPTOR_VERSION: u32 = 2;
 
 /// The array-call trampoline of a signature:
 /// `extern "C" fn(callee: *const (), vmctx: *mut VMContext, values: *mut ValRaw)`.
@@ -76,4 +76,9 @@ pub struct VMModuleDescriptor {
     pub array_trampolines: *const *const u8,
     /// Number of entries in `array_trampolines`.
     pub num_types: usize,
+    /// The address of a word holding the address of the module's stackmap
+    /// records ([`crate::migration::STACKMAP_SYMBOL`]), or null there when
+    /// it has none (no `--cr`, or no capture survived optimization). Null
+    /// itself in descriptors of version 1.
+    pub stackmaps: *const *const u8,
 }

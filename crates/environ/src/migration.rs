@@ -30,9 +30,21 @@ pub const TAIL_RESUME_FLAG: u32 = 1 << 31;
 /// tail-called): call that function through its array-call trampoline.
 pub const TAIL_RESUME_ANSWER: i64 = -3;
 
+/// The local symbol LLVM puts at the start of an object's stackmap records
+/// (section `.llvm_stackmaps`, format version 3). A `--cr` module's
+/// descriptor reaches its own records through it
+/// (`VMModuleDescriptor::stackmaps`): a reference to this name from the IR
+/// binds to the label within the same object, so every module of a link
+/// finds its own records.
+pub const STACKMAP_SYMBOL: &str = "__LLVM_StackMaps";
+/// The `"deopt"` bundle of a capture statepoint starts after this many
+/// stackmap locations (LLVM's calling convention, flags and deopt count
+/// constants).
+pub const STATEPOINT_HEADER_LOCATIONS: usize = 3;
+
 /// Size of one frame-record slot in bytes.
 ///
-/// A capture (`cr_capture`) lays a frame out compactly: the point's saved
+/// A capture (`cr_capture_frame`) lays a frame out compactly: the point's saved
 /// locals in [`MigrationPoint::locals`] order, then its operand stack. A
 /// restore (`cr_restore_values`) lays it out by local index, so that one
 /// block per function can reload every local whatever the point: slot `l`

@@ -47,7 +47,13 @@ pub fn emit_descriptor<'ctx>(
     let functions_table = table("functions", functions);
     let trampolines_table = table("array_trampolines", trampolines);
 
-    let fields: [BasicValueEnum<'ctx>; 7] = [
+    // Filled in after optimization (`stackmaps::link_stackmaps`), when it is
+    // known whether any capture statepoint is left.
+    let stackmaps = module.add_global(ptr_ty, None, &stackmaps_global(prefix));
+    stackmaps.set_initializer(&ptr_ty.const_null());
+    stackmaps.set_linkage(Linkage::Internal);
+
+    let fields: [BasicValueEnum<'ctx>; 8] = [
         i64_ty
             .const_int(u64::from(DESCRIPTOR_VERSION), false)
             .into(),
@@ -57,6 +63,7 @@ pub fn emit_descriptor<'ctx>(
         i64_ty.const_int(functions.len() as u64, false).into(),
         trampolines_table.into(),
         i64_ty.const_int(trampolines.len() as u64, false).into(),
+        stackmaps.as_pointer_value().into(),
     ];
     let init = context.const_struct(&fields, false);
     let descriptor =
@@ -65,4 +72,10 @@ pub fn emit_descriptor<'ctx>(
     descriptor.set_constant(true);
     descriptor.set_linkage(Linkage::External);
     descriptor.set_alignment(8);
+}
+
+/// The internal global holding the address of the module's stackmap records
+/// (`VMModuleDescriptor::stackmaps`).
+pub fn stackmaps_global(prefix: &str) -> String {
+    format!("{prefix}stackmaps")
 }

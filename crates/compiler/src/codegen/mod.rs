@@ -5,6 +5,7 @@
 mod bundle;
 mod descriptor;
 mod optimize;
+mod stackmaps;
 mod target;
 mod trampolines;
 mod workarounds;
@@ -147,11 +148,16 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     }
     optimize::optimize(&module, &machine, opts.opt_level)?;
     workarounds::legalize_vector_canonicalize(&module)?;
+    stackmaps::link_stackmaps(&module, &opts.symbol_prefix);
     if let Some(dir) = &dump {
         let _ = std::fs::write(dir.join("after.ll"), module.print_to_string().to_bytes());
     }
     let bytes = match output {
-        Output::Object => optimize::emit(&module, &machine, FileType::Object)?,
+        Output::Object => stackmaps::make_stackmaps_writable(optimize::emit(
+            &module,
+            &machine,
+            FileType::Object,
+        )?)?,
         Output::Text(TextOutput::Assembly) => {
             optimize::emit(&module, &machine, FileType::Assembly)?
         }

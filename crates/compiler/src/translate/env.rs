@@ -183,7 +183,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             Builtin::CrEnter
                 | Builtin::CrPoll
                 | Builtin::CrUnwind
-                | Builtin::CrCapture
+                | Builtin::CrCaptureFrame
                 | Builtin::CrRestoreValues
                 | Builtin::CrRestoreCallee
                 | Builtin::CrTailBuffer
@@ -235,12 +235,6 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             Builtin::CrRestoreValues,
             "tern_cr_restore_values_preserving",
         )
-    }
-
-    /// `cr_capture` behind a `preserve_allcc` wrapper (see
-    /// `emit_frame_save` in `translate/checkpoint`).
-    pub fn cr_capture_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
-        self.preserving(Builtin::CrCapture, "tern_cr_capture_preserving")
     }
 
     /// `cr_tail_buffer` behind a `preserve_allcc` wrapper (the tail-resume

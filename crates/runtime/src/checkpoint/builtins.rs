@@ -64,10 +64,6 @@ extern "C-unwind" fn cr_unwind_impl(_vmctx: *mut u8) {
     capture::unwind()
 }
 
-extern "C" fn cr_capture_impl(_vmctx: *mut u8, position: i32) -> *mut u8 {
-    capture::slots_for(position as u32)
-}
-
 extern "C" fn cr_restore_values_impl(_vmctx: *mut u8) -> *mut u8 {
     restore::values()
 }
@@ -96,10 +92,6 @@ builtin_shim! {
 builtin_shim! {
     /// `cr_unwind() -> !`.
     fn tern_builtin_cr_unwind(vmctx: *mut u8) => cr_unwind_impl
-}
-builtin_shim! {
-    /// `cr_capture(position) -> slots`.
-    fn tern_builtin_cr_capture(vmctx: *mut u8, position: i32) -> *mut u8 => cr_capture_impl
 }
 builtin_shim! {
     /// `cr_restore_values() -> slots`.

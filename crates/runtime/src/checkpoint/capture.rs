@@ -1,8 +1,10 @@
 //! Taking a checkpoint: a forced unwind through every Wasm frame.
 //!
-//! Each checkpointable call site is an `invoke` whose cleanup landing pad asks
-//! [`slots_for`] (`cr_capture`) for zeroed slots, stores the frame's saved
-//! locals and operand stack, and resumes the unwind. The unwind is started
+//! Each checkpointable call site is an `invoke` whose cleanup landing pad
+//! calls `cr_capture_frame` through a statepoint, which reads the frame's
+//! saved locals and operand stack where its stackmap record says they are
+//! ([`super::stackmaps`]) and records them with [`save_frame`]; the pad then
+//! resumes the unwind. The unwind is started
 //! with `_Unwind_ForcedUnwind` (libgcc), so Wasm frames need no handler
 //! search and pay nothing until a checkpoint happens; its stop function ends
 //! it at the innermost host entry (`tern_catch_traps`), which then returns
@@ -10,8 +12,6 @@
 
 use std::cell::RefCell;
 use std::ffi::c_void;
-
-use tern_environ::migration::SLOT_SIZE;
 
 use super::request::Mode;
 
@@ -22,6 +22,8 @@ pub struct CapturedFrame {
     pub position: u32,
     /// The raw slots, in the point's layout.
     pub slots: Box<[u128]>,
+    /// Why the frame's values could not be read, if they could not.
+    pub error: Option<String>,
 }
 
 /// A completed capture: frames innermost first, and what to do next.
@@ -42,12 +44,17 @@ pub fn take() -> Option<Capture> {
     CAPTURE.with(|c| c.borrow_mut().take())
 }
 
-/// `cr_capture`: slots for the frame at `position` (a landing pad stores into
-/// them). Unknown positions get a scratch buffer and make the capture fail.
-pub fn slots_for(position: u32) -> *mut u8 {
-    let slots = super::active()
-        .and_then(|index| index.point(position).map(|(_, p)| p.slots()))
-        .unwrap_or(0);
+/// Records the frame at `position` (`cr_capture_frame`): `read` fills its
+/// slots, in the point's compact layout. An unknown position, or a `read`
+/// that fails, makes the capture fail when the snapshot is made.
+pub fn save_frame(position: u32, read: impl FnOnce(&mut [u128]) -> Result<(), String>) {
+    let point_slots =
+        super::active().and_then(|index| index.point(position).map(|(_, p)| p.slots()));
+    let mut slots = vec![0u128; point_slots.unwrap_or(0)].into_boxed_slice();
+    let error = match point_slots {
+        Some(_) => read(&mut slots).err(),
+        None => None,
+    };
     CAPTURE.with(|c| {
         let mut c = c.borrow_mut();
         let capture = c.get_or_insert_with(|| Capture {
@@ -56,12 +63,10 @@ pub fn slots_for(position: u32) -> *mut u8 {
         });
         capture.frames.push(CapturedFrame {
             position,
-            slots: vec![0u128; slots.max(1)].into_boxed_slice(),
+            slots,
+            error,
         });
-        let frame = capture.frames.last_mut().expect("just pushed");
-        debug_assert_eq!(std::mem::size_of::<u128>(), SLOT_SIZE);
-        frame.slots.as_mut_ptr() as *mut u8
-    })
+    });
 }
 
 #[repr(C, align(16))]

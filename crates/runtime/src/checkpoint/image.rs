@@ -228,6 +228,12 @@ pub fn capture(
     };
     let mut out_frames = Vec::with_capacity(frames.len());
     for frame in frames.iter().rev() {
+        if let Some(error) = &frame.error {
+            return Err(format!(
+                "frame at position {:#x} could not be read: {error}",
+                frame.position
+            ));
+        }
         let (func, point) = index
             .point(frame.position)
             .ok_or_else(|| format!("no migration point at {:#x}", frame.position))?;

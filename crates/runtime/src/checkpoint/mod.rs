@@ -6,7 +6,8 @@
 //!   path, `vmctx->interrupt` set so the next loop header polls, blocked WASI
 //!   calls woken).
 //! * [`capture`]: the checkpoint itself, a forced unwind of every Wasm frame
-//!   whose landing pads store their locals and operand stacks (`cr_capture`).
+//!   whose landing pads save their locals and operand stacks through
+//!   statepoints ([`stackmaps`], [`frame_registers`]: `cr_capture_frame`).
 //! * [`restore`]: re-entering the saved frames bottom first, guided by
 //!   `cr_enter`/`cr_poll` answers, until the innermost frame resumes.
 //! * [`image`]: converting between a live instance and a
@@ -18,9 +19,11 @@
 
 pub mod builtins;
 pub mod capture;
+pub mod frame_registers;
 pub mod image;
 pub mod request;
 pub mod restore;
+pub mod stackmaps;
 
 use std::cell::RefCell;
 use std::collections::HashMap;

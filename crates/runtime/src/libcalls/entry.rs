@@ -57,7 +57,10 @@ pub unsafe extern "C" fn tern_runtime_main(
     for i in 0..count {
         // SAFETY: per the contract, `modules` holds `count` descriptors.
         match unsafe { read_descriptor(*modules.add(i)) } {
-            Ok(p) => parts.push(p),
+            Ok(p) => {
+                crate::checkpoint::stackmaps::register(p.stackmaps as *const u8);
+                parts.push(p)
+            }
             Err(e) => {
                 eprintln!("tern: module {i}: {e}");
                 return 1;

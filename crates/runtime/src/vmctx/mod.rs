@@ -121,6 +121,9 @@ pub struct DescriptorParts {
     pub functions: Vec<usize>,
     /// Array-call trampoline of each type.
     pub trampolines: Vec<usize>,
+    /// The module's stackmap records (`VMModuleDescriptor::stackmaps`; 0
+    /// when it has none).
+    pub stackmaps: usize,
 }
 
 /// Reads a module descriptor emitted by the compiler.
@@ -166,6 +169,12 @@ pub unsafe fn read_descriptor(
         metadata,
         functions: slice(d.functions, d.num_functions),
         trampolines: slice(d.array_trampolines, d.num_types),
+        stackmaps: if d.stackmaps.is_null() {
+            0
+        } else {
+            // SAFETY: a non-null `stackmaps` points at the module's word.
+            unsafe { *d.stackmaps as usize }
+        },
     })
 }
 

@@ -2,9 +2,10 @@
 //! runtime hands out and comes back from them.
 //!
 //! * **Capture**: a call's cleanup landing pad (`emit_capture`), or a poll's
-//!   or entry's capture block (`emit_capture_and_unwind`), asks `cr_capture`
-//!   for the point's slots and stores its live locals, then its operand
-//!   stack, in the compact layout.
+//!   or entry's capture block (`emit_capture_and_unwind`), calls
+//!   `cr_capture_frame` through a statepoint whose `"deopt"` bundle lists
+//!   its live locals, then its operand stack (the compact layout); the
+//!   runtime reads them through the stackmap record (`emit_frame_save`).
 //! * **Restore**: one frame restore block per function reloads the locals
 //!   that the points take from it (`finish_frame_restore`); each point's
 //!   block reloads the rest and its operand stack (`emit_restore_point`),
@@ -18,12 +19,22 @@ use super::super::env::PRESERVE_ALL_CALL_CONV;
 use super::super::func_translator::FuncTranslator;
 use super::super::ops::LoweringCx;
 use crate::error::{CompileError, Result};
-use inkwell::types::BasicTypeEnum;
+use inkwell::attributes::{Attribute, AttributeLoc};
+use inkwell::llvm_sys::core::LLVMBuildCallWithOperandBundles;
+use inkwell::llvm_sys::prelude::LLVMValueRef;
+use inkwell::types::AsTypeRef;
+use inkwell::types::{AnyType, BasicTypeEnum};
 use inkwell::values::{
-    BasicMetadataValueEnum, BasicValue, BasicValueEnum, FunctionValue, IntValue, PointerValue,
+    AnyValue, AnyValueEnum, BasicMetadataValueEnum, BasicValue, BasicValueEnum, FunctionValue,
+    IntValue, OperandBundle, PointerValue,
 };
+use inkwell::values::{AsValueRef, CallSiteValue};
+use inkwell::AddressSpace;
 use tern_environ::builtins::Builtin;
 use tern_environ::migration::{restore_stack_slot, SLOT_SIZE};
+
+/// The GC strategy of functions with capture statepoints.
+const CAPTURE_GC: &str = "statepoint-example";
 
 impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// Calls a register-preserving builtin wrapper (`env.rs`) with the
@@ -51,8 +62,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// A cleanup landing pad at the builder's position (after any phis):
-    /// stores every saved local and `stack` into `cr_capture`'s slots and
-    /// resumes the unwind.
+    /// saves the frame (`emit_frame_save`) and resumes the unwind.
     pub(super) fn emit_capture(
         &mut self,
         position: u32,
@@ -98,35 +108,86 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    /// Stores every saved local and `stack` into the slots `cr_capture`
-    /// hands out for the frame at `position`.
+    /// Saves the frame at `position`: one `llvm.experimental.gc.statepoint`
+    /// call of `cr_capture_frame` whose `"deopt"` bundle holds every saved
+    /// local, then `stack`.
+    ///
+    /// The values cost no code here: with `-use-registers-for-deopt-values`
+    /// (`codegen::target`) the stackmap record at the call's return address
+    /// says which callee-saved register or frame slot holds each one, and
+    /// the runtime reads them from there (`checkpoint::stackmaps`). Storing
+    /// them into slots instead took about 10 bytes per value per point (a
+    /// reload from its spill slot and a store), 80% of a large function's
+    /// `--cr` code (printf's formatting loop: 108 points of ~40 values).
     fn emit_frame_save(
         &mut self,
         position: u32,
         locals: &[u32],
         stack: &[BasicValueEnum<'ctx>],
     ) -> Result<()> {
-        let pos = self.i32_const(position);
-        // Through a register-preserving wrapper: the values to save stay
-        // where they are across the call, so a cold capture path claims no
-        // callee-saved register (a small function's prologue would save it).
-        let wrapper = self.env.cr_capture_preserving()?;
-        let slots = self
-            .call_preserving(wrapper, &[pos], "cr_capture")?
-            .into_pointer_value();
-        let mut index = 0;
+        let mut values: Vec<AnyValueEnum<'ctx>> = Vec::with_capacity(locals.len() + stack.len());
         for &l in locals {
             let local = self.locals[l as usize];
             let value = self
                 .builder
                 .build_load(local.ty, local.slot, "saved_local")?;
-            self.store_slot(slots, index, value)?;
-            index += 1;
+            values.push(value.as_any_value_enum());
         }
-        for value in stack {
-            self.store_slot(slots, index, *value)?;
-            index += 1;
-        }
+        values.extend(stack.iter().map(|v| v.as_any_value_enum()));
+
+        let context = self.context();
+        let target = self.env.builtin(Builtin::CrCaptureFrame);
+        let ptr = context.ptr_type(AddressSpace::default());
+        let statepoint = self
+            .env
+            .intrinsic("llvm.experimental.gc.statepoint", &[ptr.into()]);
+        let i32_ty = context.i32_type();
+        let args: [BasicMetadataValueEnum<'ctx>; 9] = [
+            // The statepoint ID: the position, which makes records easy to
+            // read in a dump (the runtime finds them by return address).
+            context
+                .i64_type()
+                .const_int(u64::from(position), false)
+                .into(),
+            i32_ty.const_zero().into(), // no patch bytes: a real call
+            target.as_global_value().as_pointer_value().into(),
+            i32_ty.const_int(2, false).into(), // call arguments
+            i32_ty.const_zero().into(),        // flags
+            self.vmctx.into(),
+            self.i32_const(position).into(),
+            i32_ty.const_zero().into(), // transition arguments (none)
+            i32_ty.const_zero().into(), // deopt arguments (in the bundle)
+        ];
+        let bundle = OperandBundle::create("deopt", &values);
+        // Built through the C API: inkwell's call builders look the result
+        // type up as a basic type, and a statepoint returns a `token`.
+        let mut raw_args: Vec<LLVMValueRef> = args.iter().map(|a| a.as_value_ref()).collect();
+        let mut bundles = [bundle.as_mut_ptr()];
+        // SAFETY: every handle belongs to this function's context, the
+        // builder is positioned, and the argument and bundle arrays hold the
+        // counts passed with them.
+        let call = unsafe {
+            let raw = LLVMBuildCallWithOperandBundles(
+                self.builder.as_mut_ptr(),
+                statepoint.get_type().as_type_ref(),
+                statepoint.as_value_ref(),
+                raw_args.as_mut_ptr(),
+                raw_args.len() as u32,
+                bundles.as_mut_ptr(),
+                bundles.len() as u32,
+                c"capture".as_ptr(),
+            );
+            CallSiteValue::new(raw)
+        };
+        let element_type = context.create_type_attribute(
+            Attribute::get_named_enum_kind_id("elementtype"),
+            target.get_type().as_any_type_enum(),
+        );
+        call.add_attribute(AttributeLoc::Param(2), element_type);
+        // Statepoints need a GC strategy; "statepoint-example" relocates
+        // nothing here (no pointer is in address space 1), and the inliner
+        // gives it to every function it inlines a capture into.
+        self.function.set_gc(CAPTURE_GC);
         Ok(())
     }
 
@@ -223,18 +284,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .i64_type()
             .const_int((index * SLOT_SIZE) as u64, false);
         self.byte_offset(slots, offset)
-    }
-
-    fn store_slot(
-        &self,
-        slots: PointerValue<'ctx>,
-        index: usize,
-        value: BasicValueEnum<'ctx>,
-    ) -> Result<()> {
-        let addr = self.slot_address(slots, index)?;
-        let store = self.builder.build_store(addr, value)?;
-        let _ = store.set_alignment(1);
-        Ok(())
     }
 
     pub(super) fn load_slot(

@@ -11,8 +11,10 @@
 //!   `cr_poll` when it is non-zero.
 //! * **Capture** is zero-cost: a checkpoint is a forced unwind started by the
 //!   runtime; every call that can reach a point is an `invoke` whose cleanup
-//!   landing pad stores the frame's locals and operand stack into slots the
-//!   runtime hands out (`cr_capture`) and resumes the unwind.
+//!   landing pad calls `cr_capture_frame` through a statepoint whose
+//!   `"deopt"` bundle holds the frame's locals and operand stack (the runtime
+//!   reads them through the stackmap record, `frames.rs`) and resumes the
+//!   unwind.
 //! * **Restore** re-enters the functions bottom frame first. `cr_enter`
 //!   returns the position to resume at; one block per function reloads
 //!   every local any point saves (`cr_restore_values` lays the frame out by
