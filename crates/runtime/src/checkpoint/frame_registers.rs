@@ -1,36 +1,66 @@
 //! `tern_builtin_cr_capture_frame`, the target of every capture statepoint:
-//! an assembly stub per ISA that saves the registers a stackmap location can
-//! name, then calls [`super::stackmaps::capture_frame`].
+//! an assembly stub per ISA that saves every register a stackmap location can
+//! name, calls [`super::stackmaps::capture_frame`], and restores them.
 //!
-//! A capture's `"deopt"` values live, at the statepoint's call, in
-//! callee-saved registers or in the caller's frame (LLVM spills any value in
-//! a caller-saved register before the call). On entry to the stub the
-//! callee-saved registers still hold the caller's values and the caller's
-//! frame is intact, so the stub writes them into a [`Registers`] array indexed
-//! by DWARF register number, with the caller's stack pointer in the stack
-//! pointer's entry, and passes the return address, which is where the
-//! statepoint's stackmap record is.
+//! The statepoint calls the stub with `preserve_allcc`, so a capture's
+//! `"deopt"` values stay in whatever registers the function keeps them in
+//! (LLVM spills only values in the few registers that convention does not
+//! preserve) or in its frame. A call changes no register but the stack
+//! pointer and the return-address register, so on entry the stub sees the
+//! caller's values and writes them into a [`Registers`] block, with the
+//! caller's stack pointer in the stack pointer's entry, then passes the
+//! return address, which is where the statepoint's stackmap record is. It
+//! restores every register the Rust code may clobber before it returns, as
+//! `preserve_allcc` requires.
 
-/// Saved registers by DWARF register number (x86-64: 0-15; AArch64: x0-x30,
-/// sp = 31, v0-v31 = 64-95). Entries the stub does not save are zero.
+/// The registers at a capture statepoint's call, by DWARF register number:
+/// `gpr[n]` for integer registers (x86-64: 0-15 with rsp = 7; AArch64:
+/// x0-x30, sp = 31), `vector[n - first vector]` for vector registers
+/// (x86-64: xmm0-15 = 17-32; AArch64: v0-v31 = 64-95).
+#[repr(C)]
+pub struct Registers {
+    /// Integer registers (offset 0 in the stub's layout).
+    pub gpr: [u64; 32],
+    /// Vector registers, whole (offset 256).
+    pub vector: [u128; 32],
+}
+
 #[cfg(target_arch = "x86_64")]
-pub type Registers = [u64; 16];
-/// Saved registers by DWARF register number (see the x86-64 definition).
+const FIRST_VECTOR: u16 = 17;
+#[cfg(target_arch = "x86_64")]
+const GPRS: u16 = 16;
+#[cfg(target_arch = "x86_64")]
+const VECTORS: u16 = 16;
 #[cfg(target_arch = "aarch64")]
-pub type Registers = [u64; 96];
+const FIRST_VECTOR: u16 = 64;
+#[cfg(target_arch = "aarch64")]
+const GPRS: u16 = 32;
+#[cfg(target_arch = "aarch64")]
+const VECTORS: u16 = 32;
 
-/// Whether the stub saves DWARF register `reg`: x86-64 rbx, rbp, rsp,
-/// r12-r15; AArch64 x19-x29, sp and d8-d15 (the low halves of v8-v15, all
-/// that survives a call).
-pub fn is_saved(reg: u16) -> bool {
-    if cfg!(target_arch = "x86_64") {
-        matches!(reg, 3 | 6 | 7 | 12..=15)
-    } else {
-        matches!(reg, 19..=29 | 31 | 72..=79)
+impl Registers {
+    /// The saved value of DWARF register `reg`, if the stub saves it.
+    pub fn get(&self, reg: u16) -> Option<u128> {
+        if reg < GPRS {
+            Some(u128::from(self.gpr[reg as usize]))
+        } else {
+            let v = reg.checked_sub(FIRST_VECTOR).filter(|&v| v < VECTORS)?;
+            Some(self.vector[v as usize])
+        }
+    }
+
+    /// A zeroed block (tests).
+    #[cfg(test)]
+    pub fn zeroed() -> Registers {
+        Registers {
+            gpr: [0; 32],
+            vector: [0; 32],
+        }
     }
 }
 
-/// The capture statepoint's call target (`Builtin::CrCaptureFrame`).
+/// The capture statepoint's call target (`Builtin::CrCaptureFrame`), with
+/// the `preserve_allcc` convention.
 ///
 /// # Safety
 /// Only a capture statepoint in compiled Wasm code may call this, with its
@@ -39,39 +69,80 @@ pub fn is_saved(reg: u16) -> bool {
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position: i32) {
-    // 16 registers (128 bytes) plus 8 to keep the stack 16-byte aligned for
-    // the call; the return address is then at [rsp + 136] and the caller's
-    // stack pointer (after the return) is rsp + 144.
+    // 768 bytes of `Registers` plus 8 keep the stack 16-byte aligned for the
+    // call; the return address is then at [rsp + 776] and the caller's stack
+    // pointer (after the return) is rsp + 784. rdi and esi still hold the
+    // arguments for `capture_frame`.
     core::arch::naked_asm!(
-        "sub rsp, 136",
+        "sub rsp, 776",
+        "mov [rsp], rax",
+        "mov [rsp + 8], rdx",
+        "mov [rsp + 16], rcx",
         "mov [rsp + 24], rbx",
+        "mov [rsp + 32], rsi",
+        "mov [rsp + 40], rdi",
         "mov [rsp + 48], rbp",
-        "lea rax, [rsp + 144]",
+        "lea rax, [rsp + 784]",
         "mov [rsp + 56], rax",
+        "mov [rsp + 64], r8",
+        "mov [rsp + 72], r9",
+        "mov [rsp + 80], r10",
+        "mov [rsp + 88], r11",
         "mov [rsp + 96], r12",
         "mov [rsp + 104], r13",
         "mov [rsp + 112], r14",
         "mov [rsp + 120], r15",
-        "xor eax, eax",
-        "mov [rsp], rax",
-        "mov [rsp + 8], rax",
-        "mov [rsp + 16], rax",
-        "mov [rsp + 32], rax",
-        "mov [rsp + 40], rax",
-        "mov [rsp + 64], rax",
-        "mov [rsp + 72], rax",
-        "mov [rsp + 80], rax",
-        "mov [rsp + 88], rax",
+        "movups [rsp + 256], xmm0",
+        "movups [rsp + 272], xmm1",
+        "movups [rsp + 288], xmm2",
+        "movups [rsp + 304], xmm3",
+        "movups [rsp + 320], xmm4",
+        "movups [rsp + 336], xmm5",
+        "movups [rsp + 352], xmm6",
+        "movups [rsp + 368], xmm7",
+        "movups [rsp + 384], xmm8",
+        "movups [rsp + 400], xmm9",
+        "movups [rsp + 416], xmm10",
+        "movups [rsp + 432], xmm11",
+        "movups [rsp + 448], xmm12",
+        "movups [rsp + 464], xmm13",
+        "movups [rsp + 480], xmm14",
+        "movups [rsp + 496], xmm15",
         "mov rdx, rsp",
-        "mov rcx, [rsp + 136]",
+        "mov rcx, [rsp + 776]",
         "call {capture}",
-        "add rsp, 136",
+        "movups xmm0, [rsp + 256]",
+        "movups xmm1, [rsp + 272]",
+        "movups xmm2, [rsp + 288]",
+        "movups xmm3, [rsp + 304]",
+        "movups xmm4, [rsp + 320]",
+        "movups xmm5, [rsp + 336]",
+        "movups xmm6, [rsp + 352]",
+        "movups xmm7, [rsp + 368]",
+        "movups xmm8, [rsp + 384]",
+        "movups xmm9, [rsp + 400]",
+        "movups xmm10, [rsp + 416]",
+        "movups xmm11, [rsp + 432]",
+        "movups xmm12, [rsp + 448]",
+        "movups xmm13, [rsp + 464]",
+        "movups xmm14, [rsp + 480]",
+        "movups xmm15, [rsp + 496]",
+        "mov rax, [rsp]",
+        "mov rdx, [rsp + 8]",
+        "mov rcx, [rsp + 16]",
+        "mov rsi, [rsp + 32]",
+        "mov rdi, [rsp + 40]",
+        "mov r8, [rsp + 64]",
+        "mov r9, [rsp + 72]",
+        "mov r10, [rsp + 80]",
+        "add rsp, 776",
         "ret",
         capture = sym super::stackmaps::capture_frame,
     )
 }
 
-/// The capture statepoint's call target (`Builtin::CrCaptureFrame`).
+/// The capture statepoint's call target (`Builtin::CrCaptureFrame`), with
+/// the `preserve_allcc` convention.
 ///
 /// # Safety
 /// Only a capture statepoint in compiled Wasm code may call this, with its
@@ -80,44 +151,78 @@ pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position:
 #[unsafe(naked)]
 #[no_mangle]
 pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position: i32) {
-    // [sp]: x29, x30; [sp + 16]: the 96 registers (768 bytes); 800 in all
-    // to keep sp 16-byte aligned. Entry n is at sp + 16 + 8n. The array is
-    // zeroed first (entries the stub does not save).
+    // [sp, sp + 768): `Registers` (gpr[n] at 8n, vector[n] at 256 + 16n);
+    // [sp + 768]: x29, x30 for the call. x0 and w1 still hold the arguments
+    // for `capture_frame`; x30 holds the return address.
     core::arch::naked_asm!(
-        "sub sp, sp, #800",
-        "stp x29, x30, [sp]",
-        "add x9, sp, #16",
-        "add x10, sp, #784",
-        "1:",
-        "stp xzr, xzr, [x9], #16",
-        "cmp x9, x10",
-        "b.lo 1b",
-        "str x19, [sp, #168]",
-        "str x20, [sp, #176]",
-        "str x21, [sp, #184]",
-        "str x22, [sp, #192]",
-        "str x23, [sp, #200]",
-        "str x24, [sp, #208]",
-        "str x25, [sp, #216]",
-        "str x26, [sp, #224]",
-        "str x27, [sp, #232]",
-        "str x28, [sp, #240]",
-        "str x29, [sp, #248]",
-        "add x9, sp, #800",
-        "str x9, [sp, #264]",
-        "str d8, [sp, #592]",
-        "str d9, [sp, #600]",
-        "str d10, [sp, #608]",
-        "str d11, [sp, #616]",
-        "str d12, [sp, #624]",
-        "str d13, [sp, #632]",
-        "str d14, [sp, #640]",
-        "str d15, [sp, #648]",
-        "add x2, sp, #16",
+        "sub sp, sp, #784",
+        "stp x0, x1, [sp]",
+        "stp x2, x3, [sp, #16]",
+        "stp x4, x5, [sp, #32]",
+        "stp x6, x7, [sp, #48]",
+        "stp x8, x9, [sp, #64]",
+        "stp x10, x11, [sp, #80]",
+        "stp x12, x13, [sp, #96]",
+        "stp x14, x15, [sp, #112]",
+        "stp x16, x17, [sp, #128]",
+        "stp x18, x19, [sp, #144]",
+        "stp x20, x21, [sp, #160]",
+        "stp x22, x23, [sp, #176]",
+        "stp x24, x25, [sp, #192]",
+        "stp x26, x27, [sp, #208]",
+        "stp x28, x29, [sp, #224]",
+        "add x9, sp, #784",
+        "stp x30, x9, [sp, #240]",
+        "stp q0, q1, [sp, #256]",
+        "stp q2, q3, [sp, #288]",
+        "stp q4, q5, [sp, #320]",
+        "stp q6, q7, [sp, #352]",
+        "stp q8, q9, [sp, #384]",
+        "stp q10, q11, [sp, #416]",
+        "stp q12, q13, [sp, #448]",
+        "stp q14, q15, [sp, #480]",
+        "stp q16, q17, [sp, #512]",
+        "stp q18, q19, [sp, #544]",
+        "stp q20, q21, [sp, #576]",
+        "stp q22, q23, [sp, #608]",
+        "stp q24, q25, [sp, #640]",
+        "stp q26, q27, [sp, #672]",
+        "stp q28, q29, [sp, #704]",
+        "stp q30, q31, [sp, #736]",
+        "str x29, [sp, #768]",
+        "str x30, [sp, #776]",
+        "mov x2, sp",
         "mov x3, x30",
         "bl {capture}",
-        "ldp x29, x30, [sp]",
-        "add sp, sp, #800",
+        "ldp q0, q1, [sp, #256]",
+        "ldp q2, q3, [sp, #288]",
+        "ldp q4, q5, [sp, #320]",
+        "ldp q6, q7, [sp, #352]",
+        "ldp q8, q9, [sp, #384]",
+        "ldp q10, q11, [sp, #416]",
+        "ldp q12, q13, [sp, #448]",
+        "ldp q14, q15, [sp, #480]",
+        "ldp q16, q17, [sp, #512]",
+        "ldp q18, q19, [sp, #544]",
+        "ldp q20, q21, [sp, #576]",
+        "ldp q22, q23, [sp, #608]",
+        "ldp q24, q25, [sp, #640]",
+        "ldp q26, q27, [sp, #672]",
+        "ldp q28, q29, [sp, #704]",
+        "ldp q30, q31, [sp, #736]",
+        "ldp x0, x1, [sp]",
+        "ldp x2, x3, [sp, #16]",
+        "ldp x4, x5, [sp, #32]",
+        "ldp x6, x7, [sp, #48]",
+        "ldp x8, x9, [sp, #64]",
+        "ldp x10, x11, [sp, #80]",
+        "ldp x12, x13, [sp, #96]",
+        "ldp x14, x15, [sp, #112]",
+        "ldp x16, x17, [sp, #128]",
+        "ldr x18, [sp, #144]",
+        "ldr x29, [sp, #768]",
+        "ldr x30, [sp, #776]",
+        "add sp, sp, #784",
         "ret",
         capture = sym super::stackmaps::capture_frame,
     )

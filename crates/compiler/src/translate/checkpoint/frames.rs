@@ -114,8 +114,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ///
     /// The values cost no code here: with `-use-registers-for-deopt-values`
     /// (`codegen::target`) the stackmap record at the call's return address
-    /// says which callee-saved register or frame slot holds each one, and
-    /// the runtime reads them from there (`checkpoint::stackmaps`). Storing
+    /// says which register or frame slot holds each one, and the runtime
+    /// reads them from there (`checkpoint::stackmaps`). Storing
     /// them into slots instead took about 10 bytes per value per point (a
     /// reload from its spill slot and a store), 80% of a large function's
     /// `--cr` code (printf's formatting loop: 108 points of ~40 values).
@@ -137,6 +137,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
         let context = self.context();
         let target = self.env.builtin(Builtin::CrCaptureFrame);
+        target.set_call_conventions(PRESERVE_ALL_CALL_CONV);
         let ptr = context.ptr_type(AddressSpace::default());
         let statepoint = self
             .env
@@ -179,6 +180,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             );
             CallSiteValue::new(raw)
         };
+        // `preserve_allcc`: the values stay in whatever registers hold them
+        // (caller-saved ones included) and the stub saves them all. Under
+        // the C convention LLVM moved them into callee-saved registers first,
+        // which a small function then saves in its prologue on every call
+        // (tailcall's handlers pushed five registers instead of one: 1.109x
+        // -> 1.400x instructions; a leaf loop's poll capture likewise).
+        call.set_call_convention(PRESERVE_ALL_CALL_CONV);
         let element_type = context.create_type_attribute(
             Attribute::get_named_enum_kind_id("elementtype"),
             target.get_type().as_any_type_enum(),
