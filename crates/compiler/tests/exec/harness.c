@@ -20,6 +20,7 @@ typedef struct {
   uint64_t num_functions;
   void *const *trampolines;
   uint64_t num_types;
+  const uint8_t *const *stackmaps; /* --cr only; unused here */
 } desc_t;
 typedef struct { void *native; void *array_call; void *vmctx; uint64_t type_id; } funcref_t;
 typedef struct { uint8_t *base; uint64_t length; } memdef_t;
@@ -84,7 +85,7 @@ int main(void) {
   sigaction(SIGBUS, &sa, NULL);
 
   const desc_t *d = &tern_m0_module_descriptor;
-  if (d->version != 1) { printf("bad version\n"); return 1; }
+  if (d->version != 2) { printf("bad version\n"); return 1; }
   int local;
   FIELD(uint64_t, 8) = (uint64_t)(uintptr_t)&local - STACK_BUDGET;
 #if HAS_MEMORY
