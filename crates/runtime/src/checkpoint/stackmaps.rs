@@ -13,7 +13,6 @@
 //! The records are compiler output, not input: a malformed one is a tern bug,
 //! and it fails the capture with a message rather than a crash.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use tern_environ::migration::STATEPOINT_HEADER_LOCATIONS;
@@ -45,9 +44,22 @@ struct Record {
     constants: &'static [u8],
 }
 
+/// The records of one function.
+struct FunctionRecords {
+    address: usize,
+    /// Its records, back to back.
+    records: &'static [u8],
+    /// The constants of its record set.
+    constants: &'static [u8],
+}
+
+/// Every registered function with records, by address. Building it reads
+/// only each record's two counts, so a capture pays one pass over the
+/// record headers (CPython: 88556 records, 8 MB) and then searches only the
+/// records of each captured frame's function.
 struct Index {
     sections: usize,
-    records: HashMap<usize, Record>,
+    functions: Vec<FunctionRecords>,
 }
 
 const LOCATION_SIZE: usize = 12;
@@ -57,108 +69,123 @@ const INDIRECT: u8 = 3;
 const CONSTANT: u8 = 4;
 const CONSTANT_INDEX: u8 = 5;
 
-/// A little-endian cursor over one section.
-struct Reader {
-    data: &'static [u8],
+/// Reads `n` (at most 8) little-endian bytes at `at` of `data` as an integer.
+fn read_le(data: &[u8], at: usize, n: usize) -> Result<u64, String> {
+    let bytes = data
+        .get(at..at + n)
+        .ok_or("stackmap record set is truncated")?;
+    let mut word = [0u8; 8];
+    word[..n].copy_from_slice(bytes);
+    Ok(u64::from_le_bytes(word))
+}
+
+/// The length of the record at `at` (16 bytes of header, the locations, the
+/// live-outs, each part padded to 8 bytes) and its location count, reading
+/// integers with `read(at, n)`.
+fn record_len(
+    read: &impl Fn(usize, usize) -> Result<u64, String>,
     at: usize,
+) -> Result<(usize, usize), String> {
+    let locations = read(at + 14, 2)? as usize;
+    let live_outs_at = (at + 16 + locations * LOCATION_SIZE).next_multiple_of(8);
+    let live_outs = read(live_outs_at + 2, 2)? as usize;
+    let end = (live_outs_at + 4 + live_outs * 4).next_multiple_of(8);
+    Ok((end - at, locations))
 }
 
-impl Reader {
-    fn take(&mut self, n: usize) -> Result<&'static [u8], String> {
-        let end = self.at.checked_add(n).filter(|&e| e <= self.data.len());
-        let end = end.ok_or("stackmap section is truncated")?;
-        let bytes = &self.data[self.at..end];
-        self.at = end;
-        Ok(bytes)
-    }
-    fn u16(&mut self) -> Result<u16, String> {
-        Ok(u16::from_le_bytes(
-            self.take(2)?.try_into().expect("2 bytes"),
-        ))
-    }
-    fn u32(&mut self) -> Result<u32, String> {
-        Ok(u32::from_le_bytes(
-            self.take(4)?.try_into().expect("4 bytes"),
-        ))
-    }
-    fn u64(&mut self) -> Result<u64, String> {
-        Ok(u64::from_le_bytes(
-            self.take(8)?.try_into().expect("8 bytes"),
-        ))
-    }
-    fn align8(&mut self) -> Result<(), String> {
-        let pad = self.at.next_multiple_of(8) - self.at;
-        self.take(pad).map(|_| ())
-    }
-}
+/// One record set's functions, as (address, start, end) byte ranges of
+/// their records, its constants' range and its length, reading integers
+/// with `read(at, n)`.
+type SetLayout = (Vec<(usize, usize, usize)>, (usize, usize), usize);
 
-/// The length of the record set at `start`, from its counts.
-///
-/// # Safety
-/// `start` must be the `__LLVM_StackMaps` label of a loaded object.
-unsafe fn record_set_len(start: usize) -> usize {
-    // SAFETY (all reads): within the record set, per the contract.
-    let read = |at: usize, n: usize| -> u64 {
-        let mut bytes = [0u8; 8];
-        unsafe { std::ptr::copy_nonoverlapping((start + at) as *const u8, bytes.as_mut_ptr(), n) };
-        u64::from_le_bytes(bytes)
-    };
-    let functions = read(4, 4) as usize;
-    let constants = read(8, 4) as usize;
-    let records = read(12, 4) as usize;
-    let mut at = 16 + functions * 24 + constants * 8;
-    for _ in 0..records {
-        let locations = read(at + 14, 2) as usize;
-        at = (at + 16 + locations * LOCATION_SIZE).next_multiple_of(8);
-        let live_outs = read(at + 2, 2) as usize;
-        at = (at + 4 + live_outs * 4).next_multiple_of(8);
-    }
-    at
-}
-
-/// Adds the records of one object's record set to `records`.
-fn index_record_set(
-    data: &'static [u8],
-    records: &mut HashMap<usize, Record>,
-) -> Result<(), String> {
-    let mut r = Reader { data, at: 0 };
-    let version = r.take(4)?[0];
+fn record_set_layout(
+    read: &impl Fn(usize, usize) -> Result<u64, String>,
+) -> Result<SetLayout, String> {
+    let version = read(0, 1)?;
     if version != 3 {
         return Err(format!("stackmap version {version}, expected 3"));
     }
-    let functions = r.u32()? as usize;
-    let constants = r.u32()? as usize;
-    let num_records = r.u32()? as usize;
-    let mut owners = Vec::with_capacity(functions.min(data.len() / 24));
-    for _ in 0..functions {
-        let address = r.u64()? as usize;
-        let _stack_size = r.u64()?;
-        let count = r.u64()? as usize;
-        owners.push((address, count));
+    let num_functions = read(4, 4)? as usize;
+    let num_constants = read(8, 4)? as usize;
+    let num_records = read(12, 4)? as usize;
+    let constants_at = 16 + num_functions * 24;
+    let records_at = constants_at + num_constants * 8;
+    let mut at = records_at;
+    let mut seen = 0;
+    let mut functions = Vec::with_capacity(num_functions);
+    for f in 0..num_functions {
+        let address = read(16 + f * 24, 8)? as usize;
+        let count = read(16 + f * 24 + 16, 8)? as usize;
+        let start = at;
+        for _ in 0..count {
+            at += record_len(read, at)?.0;
+        }
+        seen += count;
+        functions.push((address, start, at));
     }
-    let constants = r.take(constants.checked_mul(8).ok_or("stackmap constants")?)?;
-    let mut owner = owners.iter().flat_map(|&(a, n)| std::iter::repeat_n(a, n));
-    for _ in 0..num_records {
-        let _id = r.u64()?;
-        let offset = r.u32()? as usize;
-        let _flags = r.u16()?;
-        let num_locations = r.u16()? as usize;
-        let locations = r.take(num_locations * LOCATION_SIZE)?;
-        r.align8()?;
-        let _padding = r.u16()?;
-        let live_outs = r.u16()? as usize;
-        r.take(live_outs * 4)?;
-        r.align8()?;
-        let function = owner.next().ok_or("stackmap record without a function")?;
-        records.insert(
-            function.wrapping_add(offset),
-            Record {
-                locations,
+    if seen != num_records {
+        return Err(format!(
+            "stackmap record set lists {num_records} records, its functions {seen}"
+        ));
+    }
+    Ok((functions, (constants_at, records_at), at))
+}
+
+/// Adds the functions of the record set `data` to `functions` (the tests'
+/// entry: loaded sets are walked in place by [`record_set`]).
+#[cfg(test)]
+fn index_record_set(
+    data: &'static [u8],
+    functions: &mut Vec<FunctionRecords>,
+) -> Result<(), String> {
+    let layout = record_set_layout(&|at, n| read_le(data, at, n))?;
+    index_layout(data, layout, functions)
+}
+
+/// Adds the functions of `layout`, the layout of the record set `data`, to
+/// `functions`.
+fn index_layout(
+    data: &'static [u8],
+    (layout, (constants_at, records_at), len): SetLayout,
+    functions: &mut Vec<FunctionRecords>,
+) -> Result<(), String> {
+    if len != data.len() {
+        return Err(format!(
+            "stackmap record set is {len} bytes, not {}",
+            data.len()
+        ));
+    }
+    let constants = &data[constants_at..records_at];
+    functions.extend(
+        layout
+            .into_iter()
+            .map(|(address, start, end)| FunctionRecords {
+                address,
+                records: &data[start..end],
                 constants,
-            },
-        );
-    }
+            }),
+    );
     Ok(())
+}
+
+/// The record set at `start`, as a slice, with its layout (one walk over
+/// the record headers).
+///
+/// # Safety
+/// `start` must be the `__LLVM_StackMaps` label of a loaded object, which
+/// stays mapped for the life of the process.
+unsafe fn record_set(start: usize) -> Result<(&'static [u8], SetLayout), String> {
+    let read = |at: usize, n: usize| -> Result<u64, String> {
+        let mut word = [0u8; 8];
+        // SAFETY: per the contract, the walk reads only inside the set,
+        // whose own counts say where it ends.
+        unsafe { std::ptr::copy_nonoverlapping((start + at) as *const u8, word.as_mut_ptr(), n) };
+        Ok(u64::from_le_bytes(word))
+    };
+    let layout = record_set_layout(&read)?;
+    // SAFETY: the set is `layout.2` bytes of a mapped object, per the contract.
+    let data = unsafe { std::slice::from_raw_parts(start as *const u8, layout.2) };
+    Ok((data, layout))
 }
 
 /// The record of the statepoint returning to `return_address`.
@@ -167,23 +194,40 @@ fn record_at(return_address: usize) -> Result<Record, String> {
     let mut index = INDEX.lock().unwrap_or_else(|e| e.into_inner());
     let index = index.get_or_insert_with(|| Index {
         sections: 0,
-        records: HashMap::new(),
+        functions: Vec::new(),
     });
-    for &start in &sections[index.sections..] {
-        // SAFETY: registered addresses are record sets of loaded objects,
-        // which stay mapped for the life of the process.
-        let data = unsafe {
-            let len = record_set_len(start);
-            std::slice::from_raw_parts(start as *const u8, len)
-        };
-        index_record_set(data, &mut index.records)?;
+    if index.sections < sections.len() {
+        for &start in &sections[index.sections..] {
+            // SAFETY: registered addresses are record sets of loaded objects.
+            let (data, layout) = unsafe { record_set(start)? };
+            index_layout(data, layout, &mut index.functions)?;
+        }
+        index.functions.sort_unstable_by_key(|f| f.address);
+        index.sections = sections.len();
     }
-    index.sections = sections.len();
-    index
-        .records
-        .get(&return_address)
-        .copied()
+    find_record(&index.functions, return_address)
         .ok_or_else(|| format!("no stackmap record at return address {return_address:#x}"))
+}
+
+/// The record at `return_address` among `functions` (sorted by address).
+fn find_record(functions: &[FunctionRecords], return_address: usize) -> Option<Record> {
+    let owner = functions.partition_point(|f| f.address <= return_address);
+    let function = &functions[owner.checked_sub(1)?];
+    let records = function.records;
+    let read = |at: usize, n: usize| read_le(records, at, n);
+    let mut at = 0;
+    while at < records.len() {
+        let (len, locations) = record_len(&read, at).ok()?;
+        let offset = read(at + 8, 4).ok()? as usize;
+        if function.address.wrapping_add(offset) == return_address {
+            return Some(Record {
+                locations: records.get(at + 16..at + 16 + locations * LOCATION_SIZE)?,
+                constants: function.constants,
+            });
+        }
+        at += len;
+    }
+    None
 }
 
 /// The value of one location, as a raw slot.
@@ -306,15 +350,20 @@ mod tests {
     }
 
     fn record(data: &'static [u8]) -> Record {
-        let mut records = HashMap::new();
-        index_record_set(data, &mut records).expect("well-formed");
-        assert_eq!(records.len(), 1);
-        // SAFETY: `data` is a complete record set.
+        let mut functions = Vec::new();
+        index_record_set(data, &mut functions).expect("well-formed");
+        // SAFETY: `data` is a complete record set, leaked.
         assert_eq!(
-            unsafe { record_set_len(data.as_ptr() as usize) },
+            unsafe { super::record_set(data.as_ptr() as usize) }
+                .unwrap()
+                .0
+                .len(),
             data.len()
         );
-        records[&0x1020]
+        assert_eq!(functions.len(), 1);
+        assert!(find_record(&functions, 0x1024).is_none());
+        assert!(find_record(&functions, 0x0fff).is_none());
+        find_record(&functions, 0x1020).expect("the record at 0x1020")
     }
 
     #[test]
@@ -372,7 +421,7 @@ mod tests {
     fn a_record_set_of_another_version_is_rejected() {
         let mut data = record_set(&[], 0).to_vec();
         data[0] = 2;
-        let err = index_record_set(Box::leak(data.into_boxed_slice()), &mut HashMap::new());
+        let err = index_record_set(Box::leak(data.into_boxed_slice()), &mut Vec::new());
         assert!(err.unwrap_err().contains("version 2"));
     }
 }
