@@ -191,6 +191,11 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
         }
+        if builtin == Builtin::CrCaptureFrame {
+            // Only ever a capture statepoint's target, called with the
+            // convention (`translate/checkpoint/frames.rs`).
+            function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
+        }
         if !matches!(builtin, Builtin::CrUnwind | Builtin::ExnThrow) {
             // Only `cr_unwind` (to take a checkpoint) and `exn_throw` unwind.
             function.add_attribute(

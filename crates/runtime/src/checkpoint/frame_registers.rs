@@ -25,26 +25,36 @@ pub struct Registers {
     pub vector: [u128; 32],
 }
 
+/// How DWARF numbers map onto [`Registers`]: `gprs` integer registers from
+/// 0, then `vectors` vector registers from `first_vector`.
+struct DwarfLayout {
+    gprs: u16,
+    first_vector: u16,
+    vectors: u16,
+}
+
 #[cfg(target_arch = "x86_64")]
-const FIRST_VECTOR: u16 = 17;
-#[cfg(target_arch = "x86_64")]
-const GPRS: u16 = 16;
-#[cfg(target_arch = "x86_64")]
-const VECTORS: u16 = 16;
+const LAYOUT: DwarfLayout = DwarfLayout {
+    gprs: 16,
+    first_vector: 17,
+    vectors: 16,
+};
 #[cfg(target_arch = "aarch64")]
-const FIRST_VECTOR: u16 = 64;
-#[cfg(target_arch = "aarch64")]
-const GPRS: u16 = 32;
-#[cfg(target_arch = "aarch64")]
-const VECTORS: u16 = 32;
+const LAYOUT: DwarfLayout = DwarfLayout {
+    gprs: 32,
+    first_vector: 64,
+    vectors: 32,
+};
 
 impl Registers {
     /// The saved value of DWARF register `reg`, if the stub saves it.
     pub fn get(&self, reg: u16) -> Option<u128> {
-        if reg < GPRS {
+        if reg < LAYOUT.gprs {
             Some(u128::from(self.gpr[reg as usize]))
         } else {
-            let v = reg.checked_sub(FIRST_VECTOR).filter(|&v| v < VECTORS)?;
+            let v = reg
+                .checked_sub(LAYOUT.first_vector)
+                .filter(|&v| v < LAYOUT.vectors)?;
             Some(self.vector[v as usize])
         }
     }

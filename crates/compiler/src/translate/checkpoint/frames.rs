@@ -137,7 +137,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
         let context = self.context();
         let target = self.env.builtin(Builtin::CrCaptureFrame);
-        target.set_call_conventions(PRESERVE_ALL_CALL_CONV);
         let ptr = context.ptr_type(AddressSpace::default());
         let statepoint = self
             .env
@@ -159,27 +158,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             i32_ty.const_zero().into(), // transition arguments (none)
             i32_ty.const_zero().into(), // deopt arguments (in the bundle)
         ];
-        let bundle = OperandBundle::create("deopt", &values);
-        // Built through the C API: inkwell's call builders look the result
-        // type up as a basic type, and a statepoint returns a `token`.
-        let mut raw_args: Vec<LLVMValueRef> = args.iter().map(|a| a.as_value_ref()).collect();
-        let mut bundles = [bundle.as_mut_ptr()];
-        // SAFETY: every handle belongs to this function's context, the
-        // builder is positioned, and the argument and bundle arrays hold the
-        // counts passed with them.
-        let call = unsafe {
-            let raw = LLVMBuildCallWithOperandBundles(
-                self.builder.as_mut_ptr(),
-                statepoint.get_type().as_type_ref(),
-                statepoint.as_value_ref(),
-                raw_args.as_mut_ptr(),
-                raw_args.len() as u32,
-                bundles.as_mut_ptr(),
-                bundles.len() as u32,
-                c"capture".as_ptr(),
-            );
-            CallSiteValue::new(raw)
-        };
+        let call =
+            self.build_call_with_bundle(statepoint, &args, OperandBundle::create("deopt", &values));
         // `preserve_allcc`: the values stay in whatever registers hold them
         // (caller-saved ones included) and the stub saves them all. Under
         // the C convention LLVM moved them into callee-saved registers first,
@@ -197,6 +177,35 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         // gives it to every function it inlines a capture into.
         self.function.set_gc(CAPTURE_GC);
         Ok(())
+    }
+
+    /// A call of `function` with `args` and `bundle`, built through the C
+    /// API: inkwell's call builders look the result type up as a basic type,
+    /// and a statepoint returns a `token`.
+    fn build_call_with_bundle(
+        &self,
+        function: FunctionValue<'ctx>,
+        args: &[BasicMetadataValueEnum<'ctx>],
+        bundle: OperandBundle<'ctx>,
+    ) -> CallSiteValue<'ctx> {
+        let mut raw_args: Vec<LLVMValueRef> = args.iter().map(|a| a.as_value_ref()).collect();
+        let mut bundles = [bundle.as_mut_ptr()];
+        // SAFETY: every handle belongs to this function's context, the
+        // builder is positioned, and the argument and bundle arrays hold the
+        // counts passed with them.
+        unsafe {
+            let raw = LLVMBuildCallWithOperandBundles(
+                self.builder.as_mut_ptr(),
+                function.get_type().as_type_ref(),
+                function.as_value_ref(),
+                raw_args.as_mut_ptr(),
+                raw_args.len() as u32,
+                bundles.as_mut_ptr(),
+                bundles.len() as u32,
+                c"call".as_ptr(),
+            );
+            CallSiteValue::new(raw)
+        }
     }
 
     /// The slots of the frame being restored, in the restore layout
