@@ -113,14 +113,6 @@ builtins! {
     /// frame saved itself, unwinds the frames below it (their landing pads
     /// save them) for the checkpoint.
     CrUnwind = "cr_unwind"(), noreturn;
-    /// `cr_capture_frame(position)`: saves the frame at `position` during a
-    /// checkpoint. Called only as the target of an
-    /// `llvm.experimental.gc.statepoint` whose `"deopt"` operand bundle holds
-    /// the point's saved locals, then its operand stack: the runtime reads
-    /// them where the statepoint's stackmap record says they are (a
-    /// callee-saved register or a frame slot), so the caller spends no code
-    /// on storing them. See [`crate::migration::STACKMAP_SECTION`].
-    CrCaptureFrame = "cr_capture_frame"(I32);
     /// `cr_restore_values() -> ptr`: the slots of the frame being restored.
     CrRestoreValues = "cr_restore_values"() -> Pointer;
     /// `cr_restore_callee(position) -> ptr`: the `VMFuncRef` a restored

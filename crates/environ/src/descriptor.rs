@@ -48,8 +48,9 @@ pub const EH_PERSONALITY_SYMBOL: &str = "tern_eh_personality";
 pub const EXCEPTION_ESCAPED_SYMBOL: &str = "tern_exception_escaped";
 /// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).
 pub const JMP_BUF_SIZE: u32 = 512;
-/// Version of [`VMModuleDescriptor`]'s layout and of the metadata encoding.
-pub const DESCRIPTOR_VERSION: u32 = 2;
+/// Version of [`VMModuleDescriptor`]'s layout, of the metadata encoding and of
+/// the restore layout compiled code reads (`migration::restore_offsets`).
+pub const DESCRIPTOR_VERSION: u32 = 3;
 
 /// The array-call trampoline of a signature:
 /// `extern "C" fn(callee: *const (), vmctx: *mut VMContext, values: *mut ValRaw)`.

@@ -15,6 +15,7 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionTy
 use inkwell::values::{BasicMetadataValueEnum, FunctionValue};
 use inkwell::AddressSpace;
 use tern_environ::builtins::{Builtin, BuiltinType};
+use tern_environ::migration::CAPTURE_FRAME_SYMBOL;
 use tern_environ::{FuncIndex, ModuleInfo, ValType, VmOffsets};
 
 /// What every function translation of one module shares.
@@ -150,6 +151,28 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         types::native_fn_type(self.context, &self.info.types[index as usize])
     }
 
+    /// The declaration of the capture statepoints' target
+    /// (`tern_environ::migration::CAPTURE_FRAME_SYMBOL`), added on first use:
+    /// `void ()`, cold, with the convention the statepoints call it with
+    /// (`translate/checkpoint/frames.rs`).
+    pub fn capture_frame_target(&self) -> FunctionValue<'ctx> {
+        if let Some(function) = self.module.get_function(CAPTURE_FRAME_SYMBOL) {
+            return function;
+        }
+        let ty = self.context.void_type().fn_type(&[], false);
+        let function = self
+            .module
+            .add_function(CAPTURE_FRAME_SYMBOL, ty, Some(Linkage::External));
+        function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
+        for attribute in ["cold", "nounwind"] {
+            function.add_attribute(
+                AttributeLoc::Function,
+                enum_attribute(self.context, attribute),
+            );
+        }
+        function
+    }
+
     /// The declaration of `builtin`, added on first use.
     pub fn builtin(&self, builtin: Builtin) -> FunctionValue<'ctx> {
         let symbol = builtin.symbol();
@@ -183,18 +206,12 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             Builtin::CrEnter
                 | Builtin::CrPoll
                 | Builtin::CrUnwind
-                | Builtin::CrCaptureFrame
                 | Builtin::CrRestoreValues
                 | Builtin::CrRestoreCallee
                 | Builtin::CrTailBuffer
         ) {
             // Checkpoint slow paths: keep them out of the hot code's layout.
             function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
-        }
-        if builtin == Builtin::CrCaptureFrame {
-            // Only ever a capture statepoint's target, called with the
-            // convention (`translate/checkpoint/frames.rs`).
-            function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
         }
         if !matches!(builtin, Builtin::CrUnwind | Builtin::ExnThrow) {
             // Only `cr_unwind` (to take a checkpoint) and `exn_throw` unwind.

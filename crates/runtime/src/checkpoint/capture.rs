@@ -55,17 +55,32 @@ pub fn save_frame(position: u32, read: impl FnOnce(&mut [u128]) -> Result<(), St
         Some(_) => read(&mut slots).err(),
         None => None,
     };
+    push_frame(CapturedFrame {
+        position,
+        slots,
+        error,
+    });
+}
+
+/// Records a frame whose point could not be found (no stackmap record at
+/// its return address): the capture fails with `error` when the snapshot is
+/// made.
+pub fn save_unreadable(error: String) {
+    push_frame(CapturedFrame {
+        position: u32::MAX,
+        slots: Box::new([]),
+        error: Some(error),
+    });
+}
+
+fn push_frame(frame: CapturedFrame) {
     CAPTURE.with(|c| {
         let mut c = c.borrow_mut();
         let capture = c.get_or_insert_with(|| Capture {
             frames: Vec::new(),
             mode: Mode::Exit,
         });
-        capture.frames.push(CapturedFrame {
-            position,
-            slots,
-            error,
-        });
+        capture.frames.push(frame);
     });
 }
 

@@ -69,20 +69,20 @@ impl Registers {
     }
 }
 
-/// The capture statepoint's call target (`Builtin::CrCaptureFrame`), with
-/// the `preserve_allcc` convention.
+/// The capture statepoint's call target
+/// (`tern_environ::migration::CAPTURE_FRAME_SYMBOL`), with the
+/// `preserve_allcc` convention and no arguments.
 ///
 /// # Safety
-/// Only a capture statepoint in compiled Wasm code may call this, with its
-/// own live `vmctx`, while a checkpoint unwinds.
+/// Only a capture statepoint in compiled Wasm code may call this, while a
+/// checkpoint unwinds.
 #[cfg(target_arch = "x86_64")]
 #[unsafe(naked)]
 #[no_mangle]
-pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position: i32) {
+pub unsafe extern "C" fn tern_builtin_cr_capture_frame() {
     // 768 bytes of `Registers` plus 8 keep the stack 16-byte aligned for the
     // call; the return address is then at [rsp + 776] and the caller's stack
-    // pointer (after the return) is rsp + 784. rdi and esi still hold the
-    // arguments for `capture_frame`.
+    // pointer (after the return) is rsp + 784.
     core::arch::naked_asm!(
         "sub rsp, 776",
         "mov [rsp], rax",
@@ -118,8 +118,8 @@ pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position:
         "movups [rsp + 464], xmm13",
         "movups [rsp + 480], xmm14",
         "movups [rsp + 496], xmm15",
-        "mov rdx, rsp",
-        "mov rcx, [rsp + 776]",
+        "mov rdi, rsp",
+        "mov rsi, [rsp + 776]",
         "call {capture}",
         "movups xmm0, [rsp + 256]",
         "movups xmm1, [rsp + 272]",
@@ -151,19 +151,19 @@ pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position:
     )
 }
 
-/// The capture statepoint's call target (`Builtin::CrCaptureFrame`), with
-/// the `preserve_allcc` convention.
+/// The capture statepoint's call target
+/// (`tern_environ::migration::CAPTURE_FRAME_SYMBOL`), with the
+/// `preserve_allcc` convention and no arguments.
 ///
 /// # Safety
-/// Only a capture statepoint in compiled Wasm code may call this, with its
-/// own live `vmctx`, while a checkpoint unwinds.
+/// Only a capture statepoint in compiled Wasm code may call this, while a
+/// checkpoint unwinds.
 #[cfg(target_arch = "aarch64")]
 #[unsafe(naked)]
 #[no_mangle]
-pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position: i32) {
+pub unsafe extern "C" fn tern_builtin_cr_capture_frame() {
     // [sp, sp + 768): `Registers` (gpr[n] at 8n, vector[n] at 256 + 16n);
-    // [sp + 768]: x29, x30 for the call. x0 and w1 still hold the arguments
-    // for `capture_frame`; x30 holds the return address.
+    // [sp + 768]: x29, x30 for the call; x30 holds the return address.
     core::arch::naked_asm!(
         "sub sp, sp, #784",
         "stp x0, x1, [sp]",
@@ -201,8 +201,8 @@ pub unsafe extern "C" fn tern_builtin_cr_capture_frame(vmctx: *mut u8, position:
         "stp q30, q31, [sp, #736]",
         "str x29, [sp, #768]",
         "str x30, [sp, #776]",
-        "mov x2, sp",
-        "mov x3, x30",
+        "mov x0, sp",
+        "mov x1, x30",
         "bl {capture}",
         "ldp q0, q1, [sp, #256]",
         "ldp q2, q3, [sp, #288]",

@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 
-use tern_environ::migration::PointKind;
+use tern_environ::migration::{restore_offsets, restore_slot_size, PointKind, RESTORE_BIAS};
 use tern_environ::{HeapType, ValType};
 use tern_snapshot::file::{SnapshotFile, WriteReport};
 use tern_snapshot::memory::{
@@ -490,9 +490,16 @@ pub fn check_frames(
                 "frame {i}: wrong number of locals or operand-stack values"
             ));
         }
-        // The restore layout: one slot per local of the function (dead ones
-        // zero), then the operand stack (`tern_environ::migration::SLOT_SIZE`).
-        let mut slots = vec![0u128; fm.locals.len()];
+        // The restore layout: every local of the function by index (dead
+        // ones zero), then the operand stack.
+        let v128 = |t: &ValType| *t == ValType::V128;
+        let (offsets, size) = restore_offsets(fm.locals.iter().chain(&point.stack).map(v128));
+        let mut slots = vec![0u8; size.max(RESTORE_BIAS)];
+        let mut put = |slot: usize, ty: ValType, raw: u128| {
+            let at = offsets[slot];
+            let width = restore_slot_size(v128(&ty));
+            slots[at..at + width].copy_from_slice(&raw.to_le_bytes()[..width]);
+        };
         for ((l, v), want) in frame.locals.iter().zip(&point.locals) {
             if l != want {
                 return Err(format!(
@@ -503,14 +510,14 @@ pub fn check_frames(
                 .locals
                 .get(*l as usize)
                 .ok_or_else(|| format!("frame {i}: no local {l}"))?;
-            slots[*l as usize] = from_value(*v, ty, instance, exceptions)
+            let raw = from_value(*v, ty, instance, exceptions)
                 .map_err(|e| format!("frame {i}, local {l}: {e}"))?;
+            put(*l as usize, ty, raw);
         }
         for (j, (v, ty)) in frame.stack.iter().zip(&point.stack).enumerate() {
-            slots.push(
-                from_value(*v, *ty, instance, exceptions)
-                    .map_err(|e| format!("frame {i}, stack value {j}: {e}"))?,
-            );
+            let raw = from_value(*v, *ty, instance, exceptions)
+                .map_err(|e| format!("frame {i}, stack value {j}: {e}"))?;
+            put(fm.locals.len() + j, *ty, raw);
         }
         out.push(RestoreFrame {
             func,

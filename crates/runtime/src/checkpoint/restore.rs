@@ -18,19 +18,21 @@
 
 use std::cell::RefCell;
 
-use tern_environ::migration::TAIL_RESUME_ANSWER;
+use tern_environ::migration::{RESTORE_BIAS, TAIL_RESUME_ANSWER};
 
 use super::route_steps;
 
-/// A frame to restore, with its slots in the point's layout.
+/// A frame to restore, its values in the restore layout.
 #[derive(Debug)]
 pub struct RestoreFrame {
     /// Function index.
     pub func: u32,
     /// Position of the point.
     pub position: u32,
-    /// Raw slots.
-    pub slots: Box<[u128]>,
+    /// The values, laid out by `tern_environ::migration::restore_offsets`;
+    /// at least `RESTORE_BIAS` bytes, so that the biased address handed to
+    /// compiled code stays within (or one past) the buffer.
+    pub slots: Box<[u8]>,
 }
 
 struct State {
@@ -180,7 +182,8 @@ pub fn poll(position: u32) -> i64 {
     })
 }
 
-/// `cr_restore_values`: the slots of the frame being restored.
+/// `cr_restore_values`: the frame being restored, biased by
+/// `RESTORE_BIAS` (compiled code subtracts it from every offset).
 pub fn values() -> *mut u8 {
     STATE.with(|s| {
         let mut s = s.borrow_mut();
@@ -189,7 +192,7 @@ pub fn values() -> *mut u8 {
             st.frames.get_mut(i)
         });
         match state {
-            Some(frame) => frame.slots.as_mut_ptr() as *mut u8,
+            Some(frame) => frame.slots.as_mut_ptr().wrapping_add(RESTORE_BIAS),
             None => mismatch("restore values requested outside a restore".into()),
         }
     })

@@ -37,9 +37,11 @@ pub fn register(start: *const u8) {
     }
 }
 
-/// One stackmap record: its locations and the constants of its section.
+/// One stackmap record: its ID (a capture's position), its locations and
+/// the constants of its section.
 #[derive(Clone, Copy)]
 struct Record {
+    id: u64,
     locations: &'static [u8],
     constants: &'static [u8],
 }
@@ -221,6 +223,7 @@ fn find_record(functions: &[FunctionRecords], return_address: usize) -> Option<R
         let offset = read(at + 8, 4).ok()? as usize;
         if function.address.wrapping_add(offset) == return_address {
             return Some(Record {
+                id: read(at, 8).ok()?,
                 locations: records.get(at + 16..at + 16 + locations * LOCATION_SIZE)?,
                 constants: function.constants,
             });
@@ -295,23 +298,25 @@ fn fill_slots(record: Record, regs: &Registers, slots: &mut [u128]) -> Result<()
 }
 
 /// Called by `tern_builtin_cr_capture_frame` with the registers it saved:
-/// records the frame at `position` from the capture statepoint returning to
-/// `return_address`.
+/// records the frame of the capture statepoint returning to
+/// `return_address`, at the position that is the statepoint's ID.
 ///
 /// # Safety
 /// `regs` must point at the stub's filled [`Registers`], and the frame the
 /// record describes must be live (its statepoint's call is running).
-pub unsafe extern "C" fn capture_frame(
-    _vmctx: *mut u8,
-    position: i32,
-    regs: *const Registers,
-    return_address: usize,
-) {
+pub unsafe extern "C" fn capture_frame(regs: *const Registers, return_address: usize) {
     // SAFETY: per the contract.
     let regs = unsafe { &*regs };
-    capture::save_frame(position as u32, |slots| {
-        fill_slots(record_at(return_address)?, regs, slots)
-    });
+    match record_at(return_address) {
+        Ok(record) => match u32::try_from(record.id) {
+            Ok(position) => capture::save_frame(position, |slots| fill_slots(record, regs, slots)),
+            Err(_) => capture::save_unreadable(format!(
+                "stackmap record ID {} is not a position",
+                record.id
+            )),
+        },
+        Err(e) => capture::save_unreadable(e),
+    }
 }
 
 #[cfg(test)]
@@ -363,7 +368,9 @@ mod tests {
         assert_eq!(functions.len(), 1);
         assert!(find_record(&functions, 0x1024).is_none());
         assert!(find_record(&functions, 0x0fff).is_none());
-        find_record(&functions, 0x1020).expect("the record at 0x1020")
+        let found = find_record(&functions, 0x1020).expect("the record at 0x1020");
+        assert_eq!(found.id, 7);
+        found
     }
 
     #[test]

@@ -9,8 +9,8 @@
 //! * **Restore**: one frame restore block per function reloads the locals
 //!   that the points take from it (`finish_frame_restore`); each point's
 //!   block reloads the rest and its operand stack (`emit_restore_point`),
-//!   in the restore layout (slot `l` is local `l`;
-//!   `tern_environ::migration::SLOT_SIZE`).
+//!   in the restore layout (locals by index, then the operand stack;
+//!   `tern_environ::migration::restore_offsets`).
 //! * Every runtime call here goes through a register-preserving wrapper
 //!   (`call_preserving`): these paths are cold, and must not make LLVM keep
 //!   the hot path's values in callee-saved registers.
@@ -31,7 +31,7 @@ use inkwell::values::{
 use inkwell::values::{AsValueRef, CallSiteValue};
 use inkwell::AddressSpace;
 use tern_environ::builtins::Builtin;
-use tern_environ::migration::{restore_stack_slot, SLOT_SIZE};
+use tern_environ::migration::{restore_offsets, restore_slot_size, RESTORE_BIAS, SLOT_SIZE};
 
 /// The GC strategy of functions with capture statepoints.
 const CAPTURE_GC: &str = "statepoint-example";
@@ -136,25 +136,24 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         values.extend(stack.iter().map(|v| v.as_any_value_enum()));
 
         let context = self.context();
-        let target = self.env.builtin(Builtin::CrCaptureFrame);
+        let target = self.env.capture_frame_target();
         let ptr = context.ptr_type(AddressSpace::default());
         let statepoint = self
             .env
             .intrinsic("llvm.experimental.gc.statepoint", &[ptr.into()]);
         let i32_ty = context.i32_type();
-        let args: [BasicMetadataValueEnum<'ctx>; 9] = [
-            // The statepoint ID: the position, which makes records easy to
-            // read in a dump (the runtime finds them by return address).
+        let args: [BasicMetadataValueEnum<'ctx>; 7] = [
+            // The statepoint ID is the position: the runtime reads it from
+            // the record, so the call passes nothing (an argument cost
+            // 3-8 bytes per capture: 5% of `--cr` module code on x86-64).
             context
                 .i64_type()
                 .const_int(u64::from(position), false)
                 .into(),
             i32_ty.const_zero().into(), // no patch bytes: a real call
             target.as_global_value().as_pointer_value().into(),
-            i32_ty.const_int(2, false).into(), // call arguments
-            i32_ty.const_zero().into(),        // flags
-            self.vmctx.into(),
-            self.i32_const(position).into(),
+            i32_ty.const_zero().into(), // call arguments (none)
+            i32_ty.const_zero().into(), // flags
             i32_ty.const_zero().into(), // transition arguments (none)
             i32_ty.const_zero().into(), // deopt arguments (in the bundle)
         ];
@@ -208,8 +207,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         }
     }
 
-    /// The slots of the frame being restored, in the restore layout
-    /// (`tern_environ::migration::SLOT_SIZE`), from a register-preserving
+    /// The frame being restored, in the restore layout (biased by
+    /// `tern_environ::migration::RESTORE_BIAS`), from a register-preserving
     /// wrapper: restore blocks clobber nothing the normal path keeps.
     fn restore_slots(&mut self) -> Result<PointerValue<'ctx>> {
         let wrapper = self.env.cr_restore_values_preserving()?;
@@ -252,19 +251,30 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         }
         let slots = self.restore_slots()?;
         self.reload_locals(slots, &own)?;
-        let num_locals = self.locals.len();
-        types
-            .iter()
-            .enumerate()
-            .map(|(j, ty)| self.load_slot(slots, restore_stack_slot(num_locals, j), *ty))
-            .collect()
+        let mut offset = self.restore_local_offsets().1;
+        let mut values = Vec::with_capacity(types.len());
+        for ty in types {
+            values.push(self.load_restored(slots, offset, *ty)?);
+            offset += restore_slot_size(ty.is_vector_type());
+        }
+        Ok(values)
     }
 
-    /// Stores local `l` of `locals` from slot `l` (the restore layout).
+    /// The restore-layout offsets of the function's locals and their size,
+    /// computed at the first restore block.
+    fn restore_local_offsets(&mut self) -> &(Vec<usize>, usize) {
+        let wide: Vec<bool> = self.locals.iter().map(|l| l.ty.is_vector_type()).collect();
+        self.cr()
+            .restore_layout
+            .get_or_insert_with(|| restore_offsets(wide))
+    }
+
+    /// Stores local `l` of `locals` from its restore-layout slot.
     fn reload_locals(&mut self, slots: PointerValue<'ctx>, locals: &[u32]) -> Result<()> {
         for &l in locals {
             let local = self.locals[l as usize];
-            let value = self.load_slot(slots, l as usize, local.ty)?;
+            let offset = self.restore_local_offsets().0[l as usize];
+            let value = self.load_restored(slots, offset, local.ty)?;
             self.builder.build_store(local.slot, value)?;
         }
         Ok(())
@@ -295,21 +305,43 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(())
     }
 
-    fn slot_address(&self, slots: PointerValue<'ctx>, index: usize) -> Result<PointerValue<'ctx>> {
+    /// Loads a `ty` from the frame being restored, at `offset` in the
+    /// restore layout (`slots` is biased by `RESTORE_BIAS`).
+    fn load_restored(
+        &self,
+        slots: PointerValue<'ctx>,
+        offset: usize,
+        ty: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>> {
         let offset = self
             .context()
             .i64_type()
-            .const_int((index * SLOT_SIZE) as u64, false);
-        self.byte_offset(slots, offset)
+            .const_int((offset as i64 - RESTORE_BIAS as i64) as u64, true);
+        self.load_unaligned(slots, offset, ty)
     }
 
+    /// Loads a `ty` from slot `index` of a buffer of `SLOT_SIZE` slots
+    /// (a tail-resume buffer, laid out as the array-call convention's).
     pub(super) fn load_slot(
         &self,
         slots: PointerValue<'ctx>,
         index: usize,
         ty: BasicTypeEnum<'ctx>,
     ) -> Result<BasicValueEnum<'ctx>> {
-        let addr = self.slot_address(slots, index)?;
+        let offset = self
+            .context()
+            .i64_type()
+            .const_int((index * SLOT_SIZE) as u64, false);
+        self.load_unaligned(slots, offset, ty)
+    }
+
+    fn load_unaligned(
+        &self,
+        base: PointerValue<'ctx>,
+        offset: IntValue<'ctx>,
+        ty: BasicTypeEnum<'ctx>,
+    ) -> Result<BasicValueEnum<'ctx>> {
+        let addr = self.byte_offset(base, offset)?;
         let value = self.builder.build_load(ty, addr, "restored")?;
         if let Some(inst) = value.as_instruction_value() {
             let _ = inst.set_alignment(1);

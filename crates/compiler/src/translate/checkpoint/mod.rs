@@ -173,6 +173,9 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     tail_resume: bool,
     /// Call-anchored loops entered so far, by the position of their anchor call.
     anchors: std::collections::HashMap<u32, Anchor<'ctx>>,
+    /// The restore-layout offsets of the locals and their size, once a
+    /// restore block needs them (`frames.rs`).
+    restore_layout: Option<(Vec<usize>, usize)>,
 }
 
 impl<'ctx> CrFunc<'ctx> {
@@ -189,6 +192,7 @@ impl<'ctx> CrFunc<'ctx> {
             liveness,
             tail_resume: false,
             anchors: std::collections::HashMap::new(),
+            restore_layout: None,
         }
     }
 }
