@@ -195,7 +195,7 @@ fn a_loop_whose_iterations_start_with_a_checkpointable_call_does_not_poll() {
     // header phi's, not the `n - 2` the call sees.
     let pad_start = f.find("call_pad").expect("a landing pad");
     assert!(
-        f[pad_start..].contains("@tern_builtin_cr_capture_frame,"),
+        f[pad_start..].contains("@tern_builtin_cr_capture_and_resume,"),
         "{f}"
     );
     // Integer work and a division (which cannot trap the second time) may

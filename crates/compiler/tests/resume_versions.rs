@@ -40,7 +40,10 @@ fn the_own_code_hands_restores_to_the_resume_version() {
         "{own}"
     );
     // It still polls and captures.
-    assert!(own.contains("@tern_builtin_cr_capture_frame,"), "{own}");
+    assert!(
+        own.contains("@tern_builtin_cr_capture_and_unwind,"),
+        "{own}"
+    );
 }
 
 #[test]
@@ -92,7 +95,7 @@ fn at_o1_a_function_is_translated_once_with_its_restore_paths() {
     };
     let ir = tern_compiler::compile_module_text(WAT.as_bytes(), &options, TextOutput::OptimizedIr)
         .expect("compiles");
-    assert!(!ir.contains("_resume("), "-O1 made a resume version");
+    assert!(!ir.contains("@tern_m0_func_1_resume("), "-O1 made a resume version");
     let own = function_ir(&ir, "tern_m0_func_1");
     assert!(own.contains("@tern_cr_restore_values_preserving("), "{own}");
 }

@@ -38,15 +38,21 @@ pub const TAIL_RESUME_ANSWER: i64 = -3;
 /// binds to the label within the same object, so every module of a link
 /// finds its own records.
 pub const STACKMAP_SYMBOL: &str = "__LLVM_StackMaps";
-/// The call target of every capture statepoint, `void ()` with the
-/// `preserve_allcc` convention (so not a [`crate::builtins::Builtin`], which
-/// all take the context): it saves the frame of its caller during a
-/// checkpoint. The statepoint's `"deopt"` operand bundle holds the point's
-/// saved locals, then its operand stack, and its ID is the point's position;
-/// the runtime finds the stackmap record by the call's return address and
-/// reads the values where it says they are (a register or a frame slot), so
-/// the caller spends no code on storing them, nor on passing arguments.
-pub const CAPTURE_FRAME_SYMBOL: &str = "tern_builtin_cr_capture_frame";
+/// The call target of a landing pad's capture statepoint: saves the frame of
+/// its caller during a checkpoint, then resumes the unwind (`_Unwind_Resume`
+/// with the checkpoint's exception), so it never returns. `void ()` with the
+/// `preserve_allcc` convention, so not a [`crate::builtins::Builtin`] (they
+/// all take the context). A capture statepoint's `"deopt"` operand bundle
+/// holds the point's saved locals, then its operand stack, and its ID is the
+/// point's position; the runtime finds the stackmap record by the call's
+/// return address and reads the values where it says they are (a register
+/// or a frame slot), so the caller spends no code on storing them, nor on
+/// passing arguments, nor on anything after the call.
+pub const CAPTURE_AND_RESUME_SYMBOL: &str = "tern_builtin_cr_capture_and_resume";
+/// The call target of a poll's or an entry's capture statepoint: like
+/// [`CAPTURE_AND_RESUME_SYMBOL`], but then unwinds the frames below its
+/// caller (`cr_unwind`; the caller's call of it has no landing pad).
+pub const CAPTURE_AND_UNWIND_SYMBOL: &str = "tern_builtin_cr_capture_and_unwind";
 /// The `"deopt"` bundle of a capture statepoint starts after this many
 /// stackmap locations (LLVM's calling convention, flags and deopt count
 /// constants).
@@ -54,7 +60,7 @@ pub const STATEPOINT_HEADER_LOCATIONS: usize = 3;
 
 /// Size of one frame-record slot in bytes.
 ///
-/// A capture (`cr_capture_frame`) lays a frame out compactly, one slot per
+/// A capture (a capture statepoint) lays a frame out compactly, one slot per
 /// value: the point's saved locals in [`MigrationPoint::locals`] order, then
 /// its operand stack. A restore (`cr_restore_values`) uses the restore
 /// layout instead ([`restore_offsets`]).

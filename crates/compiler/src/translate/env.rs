@@ -15,7 +15,7 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionTy
 use inkwell::values::{BasicMetadataValueEnum, FunctionValue};
 use inkwell::AddressSpace;
 use tern_environ::builtins::{Builtin, BuiltinType};
-use tern_environ::migration::CAPTURE_FRAME_SYMBOL;
+use tern_environ::migration::{CAPTURE_AND_RESUME_SYMBOL, CAPTURE_AND_UNWIND_SYMBOL};
 use tern_environ::{FuncIndex, ModuleInfo, ValType, VmOffsets};
 
 /// What every function translation of one module shares.
@@ -151,20 +151,26 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         types::native_fn_type(self.context, &self.info.types[index as usize])
     }
 
-    /// The declaration of the capture statepoints' target
-    /// (`tern_environ::migration::CAPTURE_FRAME_SYMBOL`), added on first use:
-    /// `void ()`, cold, with the convention the statepoints call it with
-    /// (`translate/checkpoint/frames.rs`).
-    pub fn capture_frame_target(&self) -> FunctionValue<'ctx> {
-        if let Some(function) = self.module.get_function(CAPTURE_FRAME_SYMBOL) {
+    /// The declaration of a capture statepoints' target, added on first use:
+    /// `tern_environ::migration::CAPTURE_AND_RESUME_SYMBOL` for a landing
+    /// pad (`resume`), else `CAPTURE_AND_UNWIND_SYMBOL`. `void ()`, cold,
+    /// never returning and unwinding, with the convention the statepoints
+    /// call it with (`translate/checkpoint/frames.rs`).
+    pub fn capture_target(&self, resume: bool) -> FunctionValue<'ctx> {
+        let symbol = if resume {
+            CAPTURE_AND_RESUME_SYMBOL
+        } else {
+            CAPTURE_AND_UNWIND_SYMBOL
+        };
+        if let Some(function) = self.module.get_function(symbol) {
             return function;
         }
         let ty = self.context.void_type().fn_type(&[], false);
         let function = self
             .module
-            .add_function(CAPTURE_FRAME_SYMBOL, ty, Some(Linkage::External));
+            .add_function(symbol, ty, Some(Linkage::External));
         function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
-        for attribute in ["cold", "nounwind"] {
+        for attribute in ["cold", "noreturn"] {
             function.add_attribute(
                 AttributeLoc::Function,
                 enum_attribute(self.context, attribute),

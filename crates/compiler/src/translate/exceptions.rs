@@ -75,8 +75,6 @@ pub(super) enum HandlerKind<'ctx> {
 
 /// The exception and selector a landing pad receives.
 pub(super) struct Caught<'ctx> {
-    /// The landing pad's token (for `resume`).
-    pub token: BasicValueEnum<'ctx>,
     /// The exception object.
     pub exception: PointerValue<'ctx>,
     /// 0 for a checkpoint cleanup, positive for a Wasm exception.
@@ -262,7 +260,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .build_extract_value(token, 1, "selector")?
             .into_int_value();
         Ok(Caught {
-            token: token.into(),
             exception,
             selector,
         })

@@ -1,9 +1,9 @@
 //! Taking a checkpoint: a forced unwind through every Wasm frame.
 //!
 //! Each checkpointable call site is an `invoke` whose cleanup landing pad
-//! calls `cr_capture_frame` through a statepoint, which reads the frame's
-//! saved locals and operand stack where its stackmap record says they are
-//! ([`super::stackmaps`]) and records them with [`save_frame`]; the pad then
+//! calls `cr_capture_and_resume` through a statepoint, which reads the
+//! frame's saved locals and operand stack where its stackmap record says
+//! they are ([`super::stackmaps`]), records them with [`save_frame`] and
 //! resumes the unwind. The unwind is started
 //! with `_Unwind_ForcedUnwind` (libgcc), so Wasm frames need no handler
 //! search and pay nothing until a checkpoint happens; its stop function ends
@@ -44,7 +44,7 @@ pub fn take() -> Option<Capture> {
     CAPTURE.with(|c| c.borrow_mut().take())
 }
 
-/// Records the frame at `position` (`cr_capture_frame`): `read` fills its
+/// Records the frame at `position` (the capture stubs): `read` fills its
 /// slots, in the point's compact layout. An unknown position, or a `read`
 /// that fails, makes the capture fail when the snapshot is made.
 pub fn save_frame(position: u32, read: impl FnOnce(&mut [u128]) -> Result<(), String>) {
@@ -128,6 +128,12 @@ thread_local! {
     static EXCEPTION: RefCell<UnwindException> = const {
         RefCell::new(UnwindException { class: u64::from_be_bytes(*b"TERNCKPT"), cleanup: 0, private: [0; 2] })
     };
+}
+
+/// This thread's checkpoint exception object, which the capture stubs
+/// resume the unwind with (`_Unwind_Resume`).
+pub fn exception_object() -> *mut u8 {
+    EXCEPTION.with(|e| e.as_ptr()) as *mut u8
 }
 
 /// Prepares a capture; the unwind starts when the caller raises

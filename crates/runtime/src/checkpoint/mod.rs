@@ -7,7 +7,7 @@
 //!   calls woken).
 //! * [`capture`]: the checkpoint itself, a forced unwind of every Wasm frame
 //!   whose landing pads save their locals and operand stacks through
-//!   statepoints ([`stackmaps`], [`frame_registers`]: `cr_capture_frame`).
+//!   statepoints ([`stackmaps`], [`frame_registers`]: the capture stubs).
 //! * [`restore`]: re-entering the saved frames bottom first, guided by
 //!   `cr_enter`/`cr_poll` answers, until the innermost frame resumes.
 //! * [`image`]: converting between a live instance and a

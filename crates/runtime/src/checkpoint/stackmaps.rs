@@ -213,7 +213,9 @@ fn record_at(return_address: usize) -> Result<Record, String> {
 
 /// The record at `return_address` among `functions` (sorted by address).
 fn find_record(functions: &[FunctionRecords], return_address: usize) -> Option<Record> {
-    let owner = functions.partition_point(|f| f.address <= return_address);
+    // A capture never returns, so its call may be a function's last
+    // instruction: the return address is then the next function's start.
+    let owner = functions.partition_point(|f| f.address < return_address);
     let function = &functions[owner.checked_sub(1)?];
     let records = function.records;
     let read = |at: usize, n: usize| read_le(records, at, n);
@@ -297,14 +299,15 @@ fn fill_slots(record: Record, regs: &Registers, slots: &mut [u128]) -> Result<()
     Ok(())
 }
 
-/// Called by `tern_builtin_cr_capture_frame` with the registers it saved:
-/// records the frame of the capture statepoint returning to
-/// `return_address`, at the position that is the statepoint's ID.
+/// Called by the capture stubs (`frame_registers.rs`) with the registers
+/// they saved: records the frame of the capture statepoint returning to
+/// `return_address`, at the position that is the statepoint's ID, and
+/// answers the checkpoint's exception object for the stub to resume with.
 ///
 /// # Safety
 /// `regs` must point at the stub's filled [`Registers`], and the frame the
 /// record describes must be live (its statepoint's call is running).
-pub unsafe extern "C" fn capture_frame(regs: *const Registers, return_address: usize) {
+pub unsafe extern "C" fn capture_frame(regs: *const Registers, return_address: usize) -> *mut u8 {
     // SAFETY: per the contract.
     let regs = unsafe { &*regs };
     match record_at(return_address) {
@@ -317,6 +320,7 @@ pub unsafe extern "C" fn capture_frame(regs: *const Registers, return_address: u
         },
         Err(e) => capture::save_unreadable(e),
     }
+    capture::exception_object()
 }
 
 #[cfg(test)]
@@ -352,6 +356,28 @@ mod tests {
         b.extend([0u8; 4]); // padding, no live-outs
         b.resize(b.len().next_multiple_of(8), 0);
         Box::leak(b.into_boxed_slice())
+    }
+
+    #[test]
+    fn a_capture_ending_its_function_is_found_at_the_next_function_start() {
+        // Function 0x1000 ends with the capture (its record at offset 0x20);
+        // function 0x1020 starts right after and has no records.
+        let mut b = record_set(&[], 0).to_vec();
+        b[4..8].copy_from_slice(&2u32.to_le_bytes()); // functions
+        let next = [
+            0x1020u64.to_le_bytes(),
+            0u64.to_le_bytes(),
+            0u64.to_le_bytes(),
+        ]
+        .concat();
+        b.splice(40..40, next);
+        let data: &'static [u8] = Box::leak(b.into_boxed_slice());
+        let mut functions = Vec::new();
+        index_record_set(data, &mut functions).expect("well-formed");
+        functions.sort_unstable_by_key(|f| f.address);
+        let found = find_record(&functions, 0x1020).expect("the first function's record");
+        assert_eq!(found.id, 7);
+        assert!(find_record(&functions, 0x1021).is_none());
     }
 
     fn record(data: &'static [u8]) -> Record {

@@ -2,8 +2,8 @@
 //! runtime hands out and comes back from them.
 //!
 //! * **Capture**: a call's cleanup landing pad (`emit_capture`), or a poll's
-//!   or entry's capture block (`emit_capture_and_unwind`), calls
-//!   `cr_capture_frame` through a statepoint whose `"deopt"` bundle lists
+//!   or entry's capture block (`emit_capture_and_unwind`), calls a capture
+//!   target through a statepoint whose `"deopt"` bundle lists
 //!   its live locals, then its operand stack (the compact layout); the
 //!   runtime reads them through the stackmap record (`emit_frame_save`).
 //! * **Restore**: one frame restore block per function reloads the locals
@@ -30,7 +30,6 @@ use inkwell::values::{
 };
 use inkwell::values::{AsValueRef, CallSiteValue};
 use inkwell::AddressSpace;
-use tern_environ::builtins::Builtin;
 use tern_environ::migration::{restore_offsets, restore_slot_size, RESTORE_BIAS, SLOT_SIZE};
 
 /// The GC strategy of functions with capture statepoints.
@@ -87,9 +86,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.dispatch(caught.exception)?;
             self.builder.position_at_end(capture);
         }
-        let token = caught.token;
-        self.emit_frame_save(position, locals, stack)?;
-        self.builder.build_resume(token)?;
+        // The capture resumes the unwind itself: no `resume` here.
+        self.emit_frame_save(position, locals, stack, true)?;
+        self.builder.build_unreachable()?;
         Ok(())
     }
 
@@ -102,15 +101,16 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         locals: &[u32],
         stack: &[BasicValueEnum<'ctx>],
     ) -> Result<()> {
-        self.emit_frame_save(position, locals, stack)?;
-        self.call_builtin(Builtin::CrUnwind, &[])?;
+        self.emit_frame_save(position, locals, stack, false)?;
         self.builder.build_unreachable()?;
         Ok(())
     }
 
     /// Saves the frame at `position`: one `llvm.experimental.gc.statepoint`
-    /// call of `cr_capture_frame` whose `"deopt"` bundle holds every saved
-    /// local, then `stack`.
+    /// call of a capture target whose `"deopt"` bundle holds every saved
+    /// local, then `stack`. The target never returns: it goes on with the
+    /// unwind, by resuming it from a landing pad (`resume`) or by starting
+    /// it below this frame (`env::capture_target`).
     ///
     /// The values cost no code here: with `-use-registers-for-deopt-values`
     /// (`codegen::target`) the stackmap record at the call's return address
@@ -124,6 +124,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         position: u32,
         locals: &[u32],
         stack: &[BasicValueEnum<'ctx>],
+        resume: bool,
     ) -> Result<()> {
         let mut values: Vec<AnyValueEnum<'ctx>> = Vec::with_capacity(locals.len() + stack.len());
         for &l in locals {
@@ -136,7 +137,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         values.extend(stack.iter().map(|v| v.as_any_value_enum()));
 
         let context = self.context();
-        let target = self.env.capture_frame_target();
+        let target = self.env.capture_target(resume);
         let ptr = context.ptr_type(AddressSpace::default());
         let statepoint = self
             .env

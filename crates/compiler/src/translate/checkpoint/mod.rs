@@ -11,9 +11,9 @@
 //!   `cr_poll` when it is non-zero.
 //! * **Capture** is zero-cost: a checkpoint is a forced unwind started by the
 //!   runtime; every call that can reach a point is an `invoke` whose cleanup
-//!   landing pad calls `cr_capture_frame` through a statepoint whose
+//!   landing pad calls `cr_capture_and_resume` through a statepoint whose
 //!   `"deopt"` bundle holds the frame's locals and operand stack (the runtime
-//!   reads them through the stackmap record, `frames.rs`) and resumes the
+//!   reads them through the stackmap record, `frames.rs`), which resumes the
 //!   unwind.
 //! * **Restore** re-enters the functions bottom frame first. `cr_enter`
 //!   returns the position to resume at; one block per function reloads
