@@ -95,7 +95,10 @@ fn at_o1_a_function_is_translated_once_with_its_restore_paths() {
     };
     let ir = tern_compiler::compile_module_text(WAT.as_bytes(), &options, TextOutput::OptimizedIr)
         .expect("compiles");
-    assert!(!ir.contains("@tern_m0_func_1_resume("), "-O1 made a resume version");
+    assert!(
+        !ir.contains("@tern_m0_func_1_resume("),
+        "-O1 made a resume version"
+    );
     let own = function_ir(&ir, "tern_m0_func_1");
     assert!(own.contains("@tern_cr_restore_values_preserving("), "{own}");
 }

@@ -100,18 +100,19 @@ builtins! {
     /// restoring). -1: run the body; [`CR_POLL_CAPTURE`]: a checkpoint was
     /// requested, save this frame and call `cr_unwind`;
     /// [`CR_ENTER_OVERFLOW`]: the real stack limit is reached, trap;
-    /// otherwise the position to restore to (or the tail-resume answer,
+    /// otherwise the first step of the route to the point to restore
+    /// (`migration::route_answer`; or the tail-resume answer,
     /// `migration::TAIL_RESUME_ANSWER`). Never unwinds or traps itself, so
     /// compiled code calls it through a register-preserving wrapper.
     CrEnter = "cr_enter"(I32) -> I64;
     /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
     /// run the loop body; [`CR_POLL_CAPTURE`]: a checkpoint was requested,
-    /// save this frame and call `cr_unwind`; otherwise the position a restore
-    /// continues to. Never unwinds.
+    /// save this frame and call `cr_unwind`; otherwise the next step of a
+    /// restore's route (`migration::route_answer`). Never unwinds.
     CrPoll = "cr_poll"(I32) -> I64;
     /// `cr_unwind() -> !`: after a poll returned [`CR_POLL_CAPTURE`] and the
-    /// frame saved itself, unwinds the frames below it (their landing pads
-    /// save them) for the checkpoint.
+    /// frame saved itself (the capture stub then jumps here), unwinds the
+    /// frames below it (their landing pads save them) for the checkpoint.
     CrUnwind = "cr_unwind"(), noreturn;
     /// `cr_restore_values() -> ptr`: the slots of the frame being restored.
     CrRestoreValues = "cr_restore_values"() -> Pointer;
@@ -127,7 +128,7 @@ builtins! {
     CrTailBuffer = "cr_tail_buffer"(I32) -> Pointer;
     /// `cr_resume_answer(func) -> i64`: at the entry of function `func`'s
     /// resume version, what the `cr_enter` that sent the restore there
-    /// answered (a position, or `migration::TAIL_RESUME_ANSWER`).
+    /// answered (a route's first step, or `migration::TAIL_RESUME_ANSWER`).
     CrResumeAnswer = "cr_resume_answer"(I32) -> I64;
     /// `exn_new(tag: ptr, count: i32) -> ptr`: a new exception of tag identity
     /// `tag` with `count` value slots (layout: [`crate::exceptions`]).

@@ -48,8 +48,10 @@ pub const EH_PERSONALITY_SYMBOL: &str = "tern_eh_personality";
 pub const EXCEPTION_ESCAPED_SYMBOL: &str = "tern_exception_escaped";
 /// Size reserved for a `jmp_buf` (glibc: 200 bytes on x86-64, 312 on AArch64).
 pub const JMP_BUF_SIZE: u32 = 512;
-/// Version of [`VMModuleDescriptor`]'s layout, of the metadata encoding and of
-/// the restore layout compiled code reads (`migration::restore_offsets`).
+/// Version of [`VMModuleDescriptor`]'s layout, of the metadata encoding, and
+/// of what compiled `--cr` code and the runtime agree on beyond the
+/// builtins' signatures: the restore layout (`migration::restore_offsets`),
+/// the routing answers (`migration::route_answer`) and the capture targets.
 pub const DESCRIPTOR_VERSION: u32 = 3;
 
 /// The array-call trampoline of a signature:

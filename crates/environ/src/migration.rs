@@ -26,6 +26,30 @@ pub const MIGRATION_SCHEME: u32 = 1;
 /// are far smaller than 2 GiB.
 pub const TAIL_RESUME_FLAG: u32 = 1 << 31;
 
+/// A restore routes to a point one step at a time: the function's dispatch
+/// (`cr_enter`'s answer) and then each routing loop on the point's
+/// [`MigrationPoint::route`] (its `cr_poll` answer) say only where to go
+/// next, so a dispatch `switch` has one case per place it leads to, not one
+/// per point beneath it. This is the answer for the next step: into the
+/// routing loop at `position`, or, for the last step, to the point itself.
+pub fn route_answer(next: RouteStep) -> i64 {
+    match next {
+        // Negative, below every other answer, and small enough for a
+        // compare with a 32-bit immediate.
+        RouteStep::Loop(position) => -16 - i64::from(position),
+        RouteStep::Point(position) => i64::from(position),
+    }
+}
+
+/// The step a restore takes from a dispatch (see [`route_answer`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RouteStep {
+    /// Enter the routing loop at this position (through its header).
+    Loop(u32),
+    /// Go to the point at this position (its restore block).
+    Point(u32),
+}
+
 /// What `cr_enter` answers a function that makes tail calls when the frame
 /// to restore belongs to another function (one it, or its tail callees,
 /// tail-called): call that function through its array-call trampoline.
@@ -163,6 +187,20 @@ pub struct MigrationPoint {
 }
 
 impl MigrationPoint {
+    /// The step after the dispatch of routing loop `from` (`None`: the
+    /// function's own dispatch) on the way to this point, or `None` when
+    /// `from` is not on its route.
+    pub fn route_step_after(&self, from: Option<u32>) -> Option<RouteStep> {
+        let next = match from {
+            None => 0,
+            Some(l) => self.route.iter().position(|&r| r == l)? + 1,
+        };
+        Some(match self.route.get(next) {
+            Some(&l) => RouteStep::Loop(l),
+            None => RouteStep::Point(self.position),
+        })
+    }
+
     /// Number of frame-record slots at this point.
     pub fn slots(&self) -> usize {
         self.locals.len() + self.stack.len()

@@ -2,9 +2,10 @@
 //!
 //! The runtime calls the bottom frame's export with `stack_limit` raised and
 //! `interrupt` set. Every function entry then reaches `cr_enter`, which hands
-//! out the next frame and answers with its position; the function's dispatch
-//! routes there through the headers of the enclosing polling loops, each of
-//! whose `cr_poll` answers with the position again. The restore block at the
+//! out the next frame and answers with the first step of the route to its
+//! point; the function's dispatch takes it, into the header of the outermost
+//! enclosing routing loop, whose `cr_poll` answers the next step, and so on
+//! to the point (`tern_environ::migration::route_answer`). The restore block at the
 //! point reloads the frame (`cr_restore_values`) and re-issues the call that
 //! was in progress, which enters the next frame. Once the innermost frame has
 //! taken its last routing step, the fast paths are restored and the program
@@ -18,7 +19,9 @@
 
 use std::cell::RefCell;
 
-use tern_environ::migration::{RESTORE_BIAS, TAIL_RESUME_ANSWER};
+use tern_environ::migration::{
+    route_answer, MigrationPoint, RouteStep, RESTORE_BIAS, TAIL_RESUME_ANSWER,
+};
 
 use super::route_steps;
 
@@ -153,13 +156,22 @@ fn enter_frame(func: u32) -> i64 {
         if next + 1 == state.frames.len() && state.steps_left == 0 {
             finish(state);
         }
-        i64::from(position)
+        route_answer(first_step(&point))
     })
 }
 
+/// The first step of the route to `point`, from its function's dispatch.
+fn first_step(point: &MigrationPoint) -> RouteStep {
+    point
+        .route_step_after(None)
+        .expect("the function's dispatch starts every route")
+}
+
 /// `cr_poll` during a restore at the loop at `position`: -1 to run the loop
-/// body (the innermost frame's own loop), else the position to route to.
+/// body (the frame stopped at this loop's header), else the next step of
+/// the route (`tern_environ::migration::route_answer`).
 pub fn poll(position: u32) -> i64 {
+    let index = super::active();
     STATE.with(|s| {
         let mut s = s.borrow_mut();
         let Some(state) = s.as_mut() else {
@@ -175,9 +187,17 @@ pub fn poll(position: u32) -> i64 {
             finish(state);
         }
         if position == target {
-            -1
-        } else {
-            i64::from(target)
+            return -1;
+        }
+        let step = index
+            .as_ref()
+            .and_then(|i| i.point(target))
+            .and_then(|(_, point)| point.route_step_after(Some(position)));
+        match step {
+            Some(step) => route_answer(step),
+            None => mismatch(format!(
+                "the loop at {position:#x} polled on the way to {target:#x}, which it does not lead to"
+            )),
         }
     })
 }

@@ -264,10 +264,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// The restore-layout offsets of the function's locals and their size,
     /// computed at the first restore block.
     fn restore_local_offsets(&mut self) -> &(Vec<usize>, usize) {
-        let wide: Vec<bool> = self.locals.iter().map(|l| l.ty.is_vector_type()).collect();
-        self.cr()
-            .restore_layout
-            .get_or_insert_with(|| restore_offsets(wide))
+        let cr = self
+            .cr
+            .as_mut()
+            .expect("checkpoint instrumentation is active");
+        let locals = &self.locals;
+        cr.restore_layout
+            .get_or_insert_with(|| restore_offsets(locals.iter().map(|l| l.ty.is_vector_type())))
     }
 
     /// Stores local `l` of `locals` from its restore-layout slot.

@@ -47,7 +47,7 @@ use inkwell::values::{
     InstructionValue, IntValue, PhiValue, PointerValue,
 };
 use tern_environ::builtins::{Builtin, CR_ENTER_OVERFLOW, CR_POLL_CAPTURE};
-use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind};
+use tern_environ::migration::{route_answer, FuncMigration, MigrationPoint, PointKind, RouteStep};
 use tern_environ::vmctx::VMCTX_INTERRUPT;
 use tern_environ::{TrapCode, ValType};
 
@@ -176,6 +176,8 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     /// The restore-layout offsets of the locals and their size, once a
     /// restore block needs them (`frames.rs`).
     restore_layout: Option<(Vec<usize>, usize)>,
+    /// The cases already added to each routing dispatch (`switch`, answer).
+    routed: std::collections::HashSet<(usize, i64)>,
 }
 
 impl<'ctx> CrFunc<'ctx> {
@@ -193,6 +195,7 @@ impl<'ctx> CrFunc<'ctx> {
             tail_resume: false,
             anchors: std::collections::HashMap::new(),
             restore_layout: None,
+            routed: std::collections::HashSet::new(),
         }
     }
 }
@@ -893,8 +896,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Records `point` and routes restores to `restore`: the entry dispatch
-    /// and each enclosing polling loop's dispatch send its position one
-    /// level further in (the next loop's header, or `restore`).
+    /// and each enclosing routing loop's dispatch send it one step further
+    /// in (the next loop's header, or `restore`), by the answer for that
+    /// step (`tern_environ::migration::route_answer`). A dispatch gets one
+    /// case per step it leads to, however many points lie beyond it.
     pub(super) fn register_point(&mut self, mut point: MigrationPoint, restore: BasicBlock<'ctx>) {
         let cr = self
             .cr
@@ -906,18 +911,31 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             cr.points.push(point);
             return;
         }
-        let case = self
-            .env
-            .context
-            .i64_type()
-            .const_int(u64::from(point.position), false);
-        let mut dispatchers: Vec<InstructionValue<'ctx>> = cr.frame_switch.into_iter().collect();
-        dispatchers.extend(cr.loops.iter().map(|l| l.switch));
-        let mut targets: Vec<BasicBlock<'ctx>> = cr.loops.iter().map(|l| l.route).collect();
-        targets.push(restore);
-        for (switch, target) in dispatchers.iter().zip(targets) {
+        let mut dispatchers: Vec<(InstructionValue<'ctx>, Option<u32>)> =
+            cr.frame_switch.map(|s| (s, None)).into_iter().collect();
+        dispatchers.extend(cr.loops.iter().map(|l| (l.switch, Some(l.position))));
+        for (switch, from) in dispatchers {
+            let step = point
+                .route_step_after(from)
+                .expect("every routing loop enclosing a point is on its route");
+            let answer = route_answer(step);
+            if !cr.routed.insert((switch.as_value_ref() as usize, answer)) {
+                continue;
+            }
+            let target = match step {
+                RouteStep::Loop(l) => {
+                    cr.loops
+                        .iter()
+                        .find(|r| r.position == l)
+                        .expect("a route's loops enclose the point")
+                        .route
+                }
+                RouteStep::Point(_) => restore,
+            };
+            let case = self.env.context.i64_type().const_int(answer as u64, true);
             // SAFETY: `switch` is a live `switch` instruction of this function
-            // and `target` one of its blocks; LLVMAddCase only appends a case.
+            // and `target` one of its blocks; LLVMAddCase only appends a case,
+            // and `routed` keeps its values distinct.
             unsafe {
                 inkwell::llvm_sys::core::LLVMAddCase(
                     switch.as_value_ref(),
