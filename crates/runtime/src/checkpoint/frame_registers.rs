@@ -77,80 +77,123 @@ impl Registers {
     }
 }
 
-/// Declares a capture stub for x86-64 that jumps to `$then` once the frame
-/// is saved.
+/// The x86-64 capture stub's instructions, ending in a jump to `$then`.
 ///
 /// 768 bytes of `Registers` plus 8 keep the stack 16-byte aligned for the
 /// call; the return address is then at [rsp + 776] and the caller's stack
 /// pointer (after the return) is rsp + 784. `capture_frame` answers the
 /// checkpoint's exception object in rax, which goes to `$then` in rdi.
 #[cfg(target_arch = "x86_64")]
-macro_rules! capture_stub {
-    ($(#[$doc:meta])* $name:ident then $then:path) => {
-        $(#[$doc])*
-        ///
-        /// # Safety
-        /// Only a capture statepoint in compiled Wasm code may call this,
-        /// with the `preserve_allcc` convention, while a checkpoint unwinds.
-        #[unsafe(naked)]
-        #[no_mangle]
-        pub unsafe extern "C" fn $name() -> ! {
-            core::arch::naked_asm!(
-                "sub rsp, 776",
-                "mov [rsp], rax",
-                "mov [rsp + 8], rdx",
-                "mov [rsp + 16], rcx",
-                "mov [rsp + 24], rbx",
-                "mov [rsp + 32], rsi",
-                "mov [rsp + 40], rdi",
-                "mov [rsp + 48], rbp",
-                "lea rax, [rsp + 784]",
-                "mov [rsp + 56], rax",
-                "mov [rsp + 64], r8",
-                "mov [rsp + 72], r9",
-                "mov [rsp + 80], r10",
-                "mov [rsp + 88], r11",
-                "mov [rsp + 96], r12",
-                "mov [rsp + 104], r13",
-                "mov [rsp + 112], r14",
-                "mov [rsp + 120], r15",
-                "movups [rsp + 256], xmm0",
-                "movups [rsp + 272], xmm1",
-                "movups [rsp + 288], xmm2",
-                "movups [rsp + 304], xmm3",
-                "movups [rsp + 320], xmm4",
-                "movups [rsp + 336], xmm5",
-                "movups [rsp + 352], xmm6",
-                "movups [rsp + 368], xmm7",
-                "movups [rsp + 384], xmm8",
-                "movups [rsp + 400], xmm9",
-                "movups [rsp + 416], xmm10",
-                "movups [rsp + 432], xmm11",
-                "movups [rsp + 448], xmm12",
-                "movups [rsp + 464], xmm13",
-                "movups [rsp + 480], xmm14",
-                "movups [rsp + 496], xmm15",
-                "mov rdi, rsp",
-                "mov rsi, [rsp + 776]",
-                "call {capture}",
-                "mov rdi, rax",
-                "add rsp, 776",
-                "jmp {then}",
-                capture = sym super::stackmaps::capture_frame,
-                then = sym $then,
-            )
-        }
+macro_rules! capture_stub_asm {
+    ($then:path) => {
+        core::arch::naked_asm!(
+            "sub rsp, 776",
+            "mov [rsp], rax",
+            "mov [rsp + 8], rdx",
+            "mov [rsp + 16], rcx",
+            "mov [rsp + 24], rbx",
+            "mov [rsp + 32], rsi",
+            "mov [rsp + 40], rdi",
+            "mov [rsp + 48], rbp",
+            "lea rax, [rsp + 784]",
+            "mov [rsp + 56], rax",
+            "mov [rsp + 64], r8",
+            "mov [rsp + 72], r9",
+            "mov [rsp + 80], r10",
+            "mov [rsp + 88], r11",
+            "mov [rsp + 96], r12",
+            "mov [rsp + 104], r13",
+            "mov [rsp + 112], r14",
+            "mov [rsp + 120], r15",
+            "movups [rsp + 256], xmm0",
+            "movups [rsp + 272], xmm1",
+            "movups [rsp + 288], xmm2",
+            "movups [rsp + 304], xmm3",
+            "movups [rsp + 320], xmm4",
+            "movups [rsp + 336], xmm5",
+            "movups [rsp + 352], xmm6",
+            "movups [rsp + 368], xmm7",
+            "movups [rsp + 384], xmm8",
+            "movups [rsp + 400], xmm9",
+            "movups [rsp + 416], xmm10",
+            "movups [rsp + 432], xmm11",
+            "movups [rsp + 448], xmm12",
+            "movups [rsp + 464], xmm13",
+            "movups [rsp + 480], xmm14",
+            "movups [rsp + 496], xmm15",
+            "mov rdi, rsp",
+            "mov rsi, [rsp + 776]",
+            "call {capture}",
+            "mov rdi, rax",
+            "add rsp, 776",
+            "jmp {then}",
+            capture = sym super::stackmaps::capture_frame,
+            then = sym $then,
+        )
     };
 }
 
-/// Declares a capture stub for AArch64 that branches to `$then` once the
-/// frame is saved.
+/// The AArch64 capture stub's instructions, ending in a branch to `$then`.
 ///
 /// [sp, sp + 768): `Registers` (gpr[n] at 8n, vector[n] at 256 + 16n);
 /// [sp + 768]: x29, x30 for the call; x30 holds the return address, which
 /// `$then` gets back in x30. `capture_frame` answers the checkpoint's
 /// exception object in x0, which `$then` takes there.
 #[cfg(target_arch = "aarch64")]
+macro_rules! capture_stub_asm {
+    ($then:path) => {
+        core::arch::naked_asm!(
+            "sub sp, sp, #784",
+            "stp x0, x1, [sp]",
+            "stp x2, x3, [sp, #16]",
+            "stp x4, x5, [sp, #32]",
+            "stp x6, x7, [sp, #48]",
+            "stp x8, x9, [sp, #64]",
+            "stp x10, x11, [sp, #80]",
+            "stp x12, x13, [sp, #96]",
+            "stp x14, x15, [sp, #112]",
+            "stp x16, x17, [sp, #128]",
+            "stp x18, x19, [sp, #144]",
+            "stp x20, x21, [sp, #160]",
+            "stp x22, x23, [sp, #176]",
+            "stp x24, x25, [sp, #192]",
+            "stp x26, x27, [sp, #208]",
+            "stp x28, x29, [sp, #224]",
+            "add x9, sp, #784",
+            "stp x30, x9, [sp, #240]",
+            "stp q0, q1, [sp, #256]",
+            "stp q2, q3, [sp, #288]",
+            "stp q4, q5, [sp, #320]",
+            "stp q6, q7, [sp, #352]",
+            "stp q8, q9, [sp, #384]",
+            "stp q10, q11, [sp, #416]",
+            "stp q12, q13, [sp, #448]",
+            "stp q14, q15, [sp, #480]",
+            "stp q16, q17, [sp, #512]",
+            "stp q18, q19, [sp, #544]",
+            "stp q20, q21, [sp, #576]",
+            "stp q22, q23, [sp, #608]",
+            "stp q24, q25, [sp, #640]",
+            "stp q26, q27, [sp, #672]",
+            "stp q28, q29, [sp, #704]",
+            "stp q30, q31, [sp, #736]",
+            "str x29, [sp, #768]",
+            "str x30, [sp, #776]",
+            "mov x0, sp",
+            "mov x1, x30",
+            "bl {capture}",
+            "ldr x29, [sp, #768]",
+            "ldr x30, [sp, #776]",
+            "add sp, sp, #784",
+            "b {then}",
+            capture = sym super::stackmaps::capture_frame,
+            then = sym $then,
+        )
+    };
+}
+
+/// Declares a capture stub that jumps to `$then` once the frame is saved
+/// (`capture_stub_asm!` holds each ISA's instructions).
 macro_rules! capture_stub {
     ($(#[$doc:meta])* $name:ident then $then:path) => {
         $(#[$doc])*
@@ -161,53 +204,7 @@ macro_rules! capture_stub {
         #[unsafe(naked)]
         #[no_mangle]
         pub unsafe extern "C" fn $name() -> ! {
-            core::arch::naked_asm!(
-                "sub sp, sp, #784",
-                "stp x0, x1, [sp]",
-                "stp x2, x3, [sp, #16]",
-                "stp x4, x5, [sp, #32]",
-                "stp x6, x7, [sp, #48]",
-                "stp x8, x9, [sp, #64]",
-                "stp x10, x11, [sp, #80]",
-                "stp x12, x13, [sp, #96]",
-                "stp x14, x15, [sp, #112]",
-                "stp x16, x17, [sp, #128]",
-                "stp x18, x19, [sp, #144]",
-                "stp x20, x21, [sp, #160]",
-                "stp x22, x23, [sp, #176]",
-                "stp x24, x25, [sp, #192]",
-                "stp x26, x27, [sp, #208]",
-                "stp x28, x29, [sp, #224]",
-                "add x9, sp, #784",
-                "stp x30, x9, [sp, #240]",
-                "stp q0, q1, [sp, #256]",
-                "stp q2, q3, [sp, #288]",
-                "stp q4, q5, [sp, #320]",
-                "stp q6, q7, [sp, #352]",
-                "stp q8, q9, [sp, #384]",
-                "stp q10, q11, [sp, #416]",
-                "stp q12, q13, [sp, #448]",
-                "stp q14, q15, [sp, #480]",
-                "stp q16, q17, [sp, #512]",
-                "stp q18, q19, [sp, #544]",
-                "stp q20, q21, [sp, #576]",
-                "stp q22, q23, [sp, #608]",
-                "stp q24, q25, [sp, #640]",
-                "stp q26, q27, [sp, #672]",
-                "stp q28, q29, [sp, #704]",
-                "stp q30, q31, [sp, #736]",
-                "str x29, [sp, #768]",
-                "str x30, [sp, #776]",
-                "mov x0, sp",
-                "mov x1, x30",
-                "bl {capture}",
-                "ldr x29, [sp, #768]",
-                "ldr x30, [sp, #776]",
-                "add sp, sp, #784",
-                "b {then}",
-                capture = sym super::stackmaps::capture_frame,
-                then = sym $then,
-            )
+            capture_stub_asm!($then)
         }
     };
 }
