@@ -197,3 +197,55 @@ fn leaves_and_own_code_load_vmctx_fields_after_the_entry_check() {
     let resume = function_ir(&ir, "tern_m0_func_1_resume");
     assert!(entry_block(resume).contains("!invariant.load"), "{resume}");
 }
+
+/// Function 0 loops (it calls an import in it), 1 calls it once and 2 calls 1
+/// once (neither repeats code of its own), 3 calls itself, 4 and 5 call each
+/// other, and 6 tail-calls 0.
+const REPEATS: &str = r#"
+(module
+  (import "env" "tick" (func $tick))
+  (func $spin (param $n i32)
+    (loop $l (call $tick)
+      (br_if $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))))))
+  (func $once (param $n i32) (call $spin (local.get $n)))
+  (func $twice (export "twice") (param $n i32) (call $once (local.get $n)) (call $once (i32.const 2)))
+  (func $self (export "self") (param $n i32)
+    (if (local.get $n) (then (call $self (i32.sub (local.get $n) (i32.const 1)))))
+    (call $tick))
+  (func $ping (export "ping") (param $n i32)
+    (if (local.get $n) (then (call $pong (i32.sub (local.get $n) (i32.const 1)))))
+    (call $tick))
+  (func $pong (param $n i32)
+    (if (local.get $n) (then (call $ping (i32.sub (local.get $n) (i32.const 1)))))
+    (call $tick))
+  (func $tail (export "tail") (param $n i32) (call $tick) (return_call $spin (local.get $n))))
+"#;
+
+#[test]
+fn only_functions_that_repeat_code_get_a_resume_version() {
+    let ir = optimized(REPEATS);
+    // Imports come first in the function index space: $spin is function 1.
+    for (func, what) in [
+        (1, "a loop"),
+        (4, "a recursive function"),
+        (5, "a mutually recursive function"),
+        (6, "its partner"),
+        (7, "a tail-calling function"),
+    ] {
+        assert!(
+            ir.contains(&format!("@tern_m0_func_{func}_resume(")),
+            "{what} (function {func}) got no resume version"
+        );
+    }
+    for func in [2, 3] {
+        assert!(
+            !ir.contains(&format!("@tern_m0_func_{func}_resume(")),
+            "function {func} repeats nothing of its own but got a resume version"
+        );
+        let single = function_ir(&ir, &format!("tern_m0_func_{func}"));
+        assert!(
+            single.contains("@tern_cr_restore_values_preserving("),
+            "function {func} has no restore path: {single}"
+        );
+    }
+}

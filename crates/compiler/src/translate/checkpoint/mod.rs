@@ -23,6 +23,7 @@
 //!   small block reloads the operand stack and either jumps into the loop or
 //!   re-issues the call that was in progress.
 
+mod call_cycles;
 mod frames;
 mod liveness;
 mod loop_shapes;
@@ -310,24 +311,26 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         };
         let slow_end = self.current_block()?;
         let locals = self.saved_locals(None);
-        let capture = self.new_block("cr_entry_capture");
-        self.builder.position_at_end(capture);
-        self.emit_capture_and_unwind(position, &locals, &[])?;
-        let overflow = self.trap_block(TrapCode::StackOverflow)?;
+        // `cr_resume_answer` only repeats a restore answer, so a resume
+        // version's entry neither runs the body, captures nor traps.
+        let mut cases = Vec::new();
+        if version != CrVersion::Resume {
+            let capture = self.new_block("cr_entry_capture");
+            self.builder.position_at_end(capture);
+            self.emit_capture_and_unwind(position, &locals, &[])?;
+            let overflow = self.trap_block(TrapCode::StackOverflow)?;
+            cases = vec![
+                (self.i64_const(-1), body),
+                (self.i64_const(CR_POLL_CAPTURE), capture),
+                (self.i64_const(CR_ENTER_OVERFLOW), overflow),
+            ];
+        }
         self.builder.position_at_end(slow_end);
         let restoring = self.new_block(match version {
             CrVersion::Own => "cr_resume_version",
             CrVersion::Resume | CrVersion::Single => "cr_restore_frame",
         });
-        let switch = self.builder.build_switch(
-            target,
-            restoring,
-            &[
-                (self.i64_const(-1), body),
-                (self.i64_const(CR_POLL_CAPTURE), capture),
-                (self.i64_const(CR_ENTER_OVERFLOW), overflow),
-            ],
-        )?;
+        let switch = self.builder.build_switch(target, restoring, &cases)?;
         self.cr().entry_switch = Some(switch);
 
         self.builder.position_at_end(restoring);

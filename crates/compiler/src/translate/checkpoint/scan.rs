@@ -23,6 +23,7 @@
 //! already made the comparator calls direct, so that benchmark does not
 //! show it.)
 
+use super::call_cycles::on_call_cycle;
 use crate::error::Result;
 use crate::parse::{malformed, FunctionInput};
 use std::collections::HashSet;
@@ -34,6 +35,7 @@ use wasmparser::Operator;
 struct BodySummary {
     has_loop: bool,
     calls_host_or_indirect: bool,
+    makes_tail_calls: bool,
     direct_callees: Vec<u32>,
     /// `call_indirect`s: (type index, table).
     indirect_calls: Vec<(u32, u32)>,
@@ -55,10 +57,13 @@ fn summarize(input: &FunctionInput<'_>, num_imports: u32) -> Result<BodySummary>
                 type_index,
                 table_index,
             } => summary.indirect_calls.push((type_index, table_index)),
-            Operator::CallRef { .. }
-            | Operator::ReturnCall { .. }
+            Operator::CallRef { .. } => summary.calls_host_or_indirect = true,
+            Operator::ReturnCall { .. }
             | Operator::ReturnCallIndirect { .. }
-            | Operator::ReturnCallRef { .. } => summary.calls_host_or_indirect = true,
+            | Operator::ReturnCallRef { .. } => {
+                summary.calls_host_or_indirect = true;
+                summary.makes_tail_calls = true;
+            }
             Operator::TableSet { .. }
             | Operator::TableGrow { .. }
             | Operator::TableFill { .. }
@@ -95,7 +100,21 @@ pub struct Checkpointable {
 /// same instruction ratios as resume versions everywhere; 1000 bytes saves a
 /// little more but costs nbody (its hot `main` is larger) 1% more
 /// instructions. `docs/checkpoint-restore.md`, "Resume versions".
+///
+/// Within the limit, only functions that repeat code of their own get one
+/// (`repeats_itself`): measured on 2026-12-06, translating the others once
+/// took module code from 2.29x to 2.13x the plain build's with the same
+/// instruction counts, where making loopless recursion Single too cost
+/// bintrees 1.017x -> 1.042x and tail calls cost tailcall 1.11x -> 1.30x.
 pub const RESUME_VERSION_MAX_BODY_BYTES: u64 = 3000;
+
+/// Whether a function's run repeats code of its own (a loop, recursion,
+/// or tail calls, which may go round a cycle of handlers): only there do
+/// restore paths cost an uninterrupted run time, so only such functions get
+/// a resume version ([`RESUME_VERSION_MAX_BODY_BYTES`]).
+fn repeats_itself(summary: &BodySummary, on_call_cycle: bool) -> bool {
+    summary.has_loop || summary.makes_tail_calls || on_call_cycle
+}
 
 /// The functions each table may hold, for the closed tables (see the module
 /// documentation); `None` for the others.
@@ -207,11 +226,22 @@ pub fn checkpointable_functions(
         .flat_map(|s| s.indirect_calls.iter().copied())
         .filter(|&c| !indirect_reaches(&result, c))
         .collect();
+    let callees: Vec<Vec<usize>> = summaries
+        .iter()
+        .map(|s| {
+            s.direct_callees
+                .iter()
+                .filter_map(|&c| c.checked_sub(num_imports).map(|c| c as usize))
+                .collect()
+        })
+        .collect();
+    let cycles = on_call_cycle(&callees);
     let resume_versions = (0..num_imports)
         .map(|_| false)
         .chain(functions.iter().enumerate().map(|(i, f)| {
             make_resume_versions
                 && result[num_imports as usize + i]
+                && repeats_itself(&summaries[i], cycles[i])
                 && f.body.range().end - f.body.range().start <= RESUME_VERSION_MAX_BODY_BYTES
         }))
         .collect();
