@@ -39,9 +39,10 @@ fn the_own_code_hands_restores_to_the_resume_version() {
         !own.contains("@tern_cr_restore_values_preserving("),
         "{own}"
     );
-    // It still polls and captures.
+    // It still checks its entry (which captures too) and captures at calls.
+    assert!(own.contains("@tern_builtin_cr_enter_at,"), "{own}");
     assert!(
-        own.contains("@tern_builtin_cr_capture_and_unwind,"),
+        own.contains("@tern_builtin_cr_capture_and_resume,"),
         "{own}"
     );
 }

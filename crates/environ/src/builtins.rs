@@ -147,3 +147,9 @@ pub const CR_POLL_CAPTURE: i64 = -2;
 /// What `cr_enter` returns when the stack is really exhausted: the function
 /// traps with `call stack exhausted`.
 pub const CR_ENTER_OVERFLOW: i64 = -4;
+
+/// What the runtime's entry handler answers its stub
+/// (`tern_environ::migration::ENTER_AT_SYMBOL`) once it has saved the
+/// entered frame for a checkpoint: the stub then unwinds the frames below
+/// instead of returning, so compiled code never sees this value.
+pub const POLL_UNWIND: i64 = -5;

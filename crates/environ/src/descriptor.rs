@@ -51,8 +51,9 @@ pub const JMP_BUF_SIZE: u32 = 512;
 /// Version of [`VMModuleDescriptor`]'s layout, of the metadata encoding, and
 /// of what compiled `--cr` code and the runtime agree on beyond the
 /// builtins' signatures: the restore layout (`migration::restore_offsets`),
-/// the routing answers (`migration::route_answer`) and the capture targets.
-pub const DESCRIPTOR_VERSION: u32 = 3;
+/// the routing answers (`migration::route_answer`), the capture targets and
+/// the entry statepoints' target (`migration::ENTER_AT_SYMBOL`, version 4).
+pub const DESCRIPTOR_VERSION: u32 = 4;
 
 /// The array-call trampoline of a signature:
 /// `extern "C" fn(callee: *const (), vmctx: *mut VMContext, values: *mut ValRaw)`.

@@ -77,6 +77,17 @@ pub const CAPTURE_AND_RESUME_SYMBOL: &str = "tern_builtin_cr_capture_and_resume"
 /// [`CAPTURE_AND_RESUME_SYMBOL`], but then unwinds the frames below its
 /// caller (`cr_unwind`; the caller's call of it has no landing pad).
 pub const CAPTURE_AND_UNWIND_SYMBOL: &str = "tern_builtin_cr_capture_and_unwind";
+/// The call target of a checkpointable function's entry check's statepoint
+/// (the slow path, taken when the stack pointer is below
+/// `vmctx->stack_limit`): `i64 ()` with the `preserve_allcc` convention, ID
+/// and `"deopt"` bundle as for a capture (the entry's saved locals). It
+/// answers -1 (run the body), `CR_ENTER_OVERFLOW` (the stack is exhausted:
+/// trap) or a restore's answer for the function (the first routing step,
+/// or [`TAIL_RESUME_ANSWER`]); when a checkpoint is requested it saves the
+/// frame and unwinds the frames below, never returning. One call thus both
+/// checks and captures, and passes no argument: before 2026-12-07 the entry
+/// called `cr_enter(func)` and, on its answer, a capture statepoint.
+pub const ENTER_AT_SYMBOL: &str = "tern_builtin_cr_enter_at";
 /// The `"deopt"` bundle of a capture statepoint starts after this many
 /// stackmap locations (LLVM's calling convention, flags and deopt count
 /// constants).

@@ -149,6 +149,7 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
     optimize::optimize(&module, &machine, opts.opt_level)?;
     workarounds::legalize_vector_canonicalize(&module)?;
     stackmaps::link_stackmaps(&module, &opts.symbol_prefix);
+    stackmaps::demote_invoked_statepoints(&module);
     if let Some(dir) = &dump {
         let _ = std::fs::write(dir.join("after.ll"), module.print_to_string().to_bytes());
     }

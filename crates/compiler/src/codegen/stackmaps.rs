@@ -24,6 +24,7 @@
 
 use super::descriptor::stackmaps_global;
 use crate::error::{CompileError, Result};
+use crate::translate::PRESERVE_ALL_CALL_CONV;
 use inkwell::module::{Linkage, Module};
 use inkwell::values::BasicValue;
 use object::read::elf::{ElfFile64, FileHeader};
@@ -60,6 +61,53 @@ pub fn link_stackmaps(module: &Module<'_>, prefix: &str) {
     word.set_initializer(&records.as_pointer_value());
 }
 
+/// Gives every statepoint that LLVM's inliner turned into an `invoke` the
+/// C calling convention instead of `preserve_allcc`.
+///
+/// A capture or poll statepoint inlined into a checkpointable call's
+/// `invoke` unwinds to the caller's landing pad, which saves the caller's
+/// frame from the values it finds there. Under `preserve_allcc` LLVM may keep
+/// those values in caller-saved registers across the call, but the unwinder
+/// (libgcc) restores only the standard convention's callee-saved registers
+/// on the way to the pad, so the pad would read garbage. Under the C
+/// convention LLVM keeps them in callee-saved registers or the frame. The
+/// targets preserve every register either way (their stubs save and reload
+/// all), so only the caller's register assignment changes, and only at
+/// such sites; a statepoint that stays a `call` keeps `preserve_allcc`.
+pub fn demote_invoked_statepoints(module: &Module<'_>) {
+    use inkwell::llvm_sys::core::{
+        LLVMGetCalledValue, LLVMGetInstructionCallConv, LLVMSetInstructionCallConv,
+    };
+    use inkwell::values::{AsValueRef, InstructionOpcode};
+    let Some(statepoint) = module.get_function(STATEPOINT) else {
+        return;
+    };
+    let statepoint = statepoint.as_value_ref();
+    for function in module.get_functions() {
+        for block in function.get_basic_blocks() {
+            let mut next = block.get_first_instruction();
+            while let Some(instruction) = next {
+                next = instruction.get_next_instruction();
+                if instruction.get_opcode() != InstructionOpcode::Invoke {
+                    continue;
+                }
+                let raw = instruction.as_value_ref();
+                // SAFETY: `raw` is a live invoke instruction of `module`.
+                unsafe {
+                    if LLVMGetCalledValue(raw) == statepoint
+                        && LLVMGetInstructionCallConv(raw) == PRESERVE_ALL_CALL_CONV
+                    {
+                        LLVMSetInstructionCallConv(raw, C_CALL_CONV);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// LLVM's number for the C calling convention.
+const C_CALL_CONV: u32 = 0;
+
 /// `object` with its `.llvm_stackmaps` section (if any) marked writable.
 ///
 /// # Errors
@@ -84,4 +132,49 @@ pub fn make_stackmaps_writable(mut object: Vec<u8>) -> Result<Vec<u8>> {
     let flags = u64::from_le_bytes(field.try_into().expect("8 bytes")) | SHF_WRITE;
     field.copy_from_slice(&flags.to_le_bytes());
     Ok(object)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::demote_invoked_statepoints;
+    use inkwell::context::Context;
+    use inkwell::memory_buffer::MemoryBuffer;
+
+    /// One statepoint as an `invoke` and one as a `call`, both `preserve_allcc`.
+    const IR: &str = r#"
+declare token @llvm.experimental.gc.statepoint.p0(i64 immarg, i32 immarg, ptr, i32 immarg, i32 immarg, ...)
+declare preserve_allcc void @target()
+declare i32 @personality(...)
+
+define void @f(i32 %v) gc "statepoint-example" personality ptr @personality {
+entry:
+  %a = invoke preserve_allcc token (i64, i32, ptr, i32, i32, ...) @llvm.experimental.gc.statepoint.p0(i64 1, i32 0, ptr elementtype(void ()) @target, i32 0, i32 0, i32 0, i32 0) [ "deopt"(i32 %v) ]
+          to label %next unwind label %pad
+next:
+  %b = call preserve_allcc token (i64, i32, ptr, i32, i32, ...) @llvm.experimental.gc.statepoint.p0(i64 2, i32 0, ptr elementtype(void ()) @target, i32 0, i32 0, i32 0, i32 0) [ "deopt"(i32 %v) ]
+  ret void
+pad:
+  %lp = landingpad { ptr, i32 } cleanup
+  resume { ptr, i32 } %lp
+}
+"#;
+
+    #[test]
+    fn invoked_statepoints_get_the_c_convention_and_calls_keep_theirs() {
+        let context = Context::create();
+        let buffer = MemoryBuffer::create_from_memory_range_copy(IR.as_bytes(), "test");
+        let module = context.create_module_from_ir(buffer).expect("valid IR");
+        demote_invoked_statepoints(&module);
+        let text = module.print_to_string().to_string();
+        let invoke = text
+            .lines()
+            .find(|l| l.contains("%a = invoke"))
+            .expect("the invoke");
+        assert!(!invoke.contains("preserve_allcc"), "{invoke}");
+        let call = text
+            .lines()
+            .find(|l| l.contains("%b = call"))
+            .expect("the call");
+        assert!(call.contains("preserve_allcc"), "{call}");
+    }
 }

@@ -15,7 +15,9 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionTy
 use inkwell::values::{BasicMetadataValueEnum, FunctionValue};
 use inkwell::AddressSpace;
 use tern_environ::builtins::{Builtin, BuiltinType};
-use tern_environ::migration::{CAPTURE_AND_RESUME_SYMBOL, CAPTURE_AND_UNWIND_SYMBOL};
+use tern_environ::migration::{
+    CAPTURE_AND_RESUME_SYMBOL, CAPTURE_AND_UNWIND_SYMBOL, ENTER_AT_SYMBOL,
+};
 use tern_environ::{FuncIndex, ModuleInfo, ValType, VmOffsets};
 
 /// What every function translation of one module shares.
@@ -176,6 +178,24 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
                 enum_attribute(self.context, attribute),
             );
         }
+        function
+    }
+
+    /// The declaration of the entry statepoints' target
+    /// (`tern_environ::migration::ENTER_AT_SYMBOL`), added on first use:
+    /// `i64 ()`, cold, with the `preserve_allcc` convention; it may unwind
+    /// (when it captures), so it is not `nounwind`.
+    pub fn entry_target(&self) -> FunctionValue<'ctx> {
+        let symbol = ENTER_AT_SYMBOL;
+        if let Some(function) = self.module.get_function(symbol) {
+            return function;
+        }
+        let ty = self.context.i64_type().fn_type(&[], false);
+        let function = self
+            .module
+            .add_function(symbol, ty, Some(Linkage::External));
+        function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
+        function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
         function
     }
 

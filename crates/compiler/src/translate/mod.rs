@@ -29,7 +29,7 @@ pub mod types;
 mod variables;
 mod visit;
 
-pub use env::{enum_attribute, ModuleEnv};
+pub use env::{enum_attribute, ModuleEnv, PRESERVE_ALL_CALL_CONV};
 pub use func_translator::{translate_function, FuncTranslator};
 pub use trapping_loads::keep_trapping_loads;
 

@@ -85,7 +85,7 @@ int main(void) {
   sigaction(SIGBUS, &sa, NULL);
 
   const desc_t *d = &tern_m0_module_descriptor;
-  if (d->version != 3) { printf("bad version\n"); return 1; }
+  if (d->version != 4) { printf("bad version\n"); return 1; }
   int local;
   FIELD(uint64_t, 8) = (uint64_t)(uintptr_t)&local - STACK_BUDGET;
 #if HAS_MEMORY

@@ -6,9 +6,10 @@
 //! wrappers, saves its own frame when they return `CR_POLL_CAPTURE`, and
 //! traps itself on `CR_ENTER_OVERFLOW`.
 
-use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE};
+use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE, POLL_UNWIND};
 
-use super::{capture, request, restore};
+use super::frame_registers::Registers;
+use super::{capture, request, restore, stackmaps};
 use crate::traps::sys::builtin_shim;
 use crate::vmctx::instance_of;
 
@@ -55,6 +56,55 @@ extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
             // unwind through the poll, so the poll's call preserves registers.
             capture::prepare(mode);
             CR_POLL_CAPTURE
+        }
+        None => CONTINUE,
+    }
+}
+
+/// Handles an entry check's statepoint call (`ENTER_AT_SYMBOL`, through
+/// its stub in `frame_registers`): [`CR_ENTER_OVERFLOW`] when the stack is
+/// really exhausted (the function traps), a restore's answer for the
+/// entered function, -1 to run the body, or, when a checkpoint is
+/// requested, the frame saved and [`POLL_UNWIND`] (the stub then starts the
+/// unwind).
+///
+/// # Safety
+/// Only the entry stub calls this, with its filled [`Registers`] and the
+/// statepoint's return address.
+pub unsafe extern "C" fn enter_at(regs: *const Registers, return_address: usize) -> i64 {
+    // SAFETY: per the contract.
+    let stack_pointer = unsafe { (*regs).stack_pointer() };
+    if stack_pointer < crate::traps::stack_limit() {
+        return CR_ENTER_OVERFLOW;
+    }
+    if restore::active() {
+        let func = stackmaps::position_at(return_address)
+            .ok()
+            .and_then(|p| super::active()?.point(p).map(|(func, _)| func))
+            .unwrap_or_else(|| {
+                restore::mismatch(format!(
+                    "function entry at {return_address:#x} is no migration point"
+                ))
+            });
+        return restore::enter(func);
+    }
+    if super::active().is_none() {
+        request::lower_flags();
+        return CONTINUE;
+    }
+    // SAFETY: per the contract.
+    unsafe { capture_if_requested(regs, return_address) }
+}
+
+/// Saves the frame at `return_address` and answers [`POLL_UNWIND`] if a
+/// checkpoint is requested; else -1.
+unsafe fn capture_if_requested(regs: *const Registers, return_address: usize) -> i64 {
+    match request::take_at_point() {
+        Some(mode) => {
+            capture::prepare(mode);
+            // SAFETY: the caller's contract.
+            unsafe { stackmaps::capture_frame(regs, return_address) };
+            POLL_UNWIND
         }
         None => CONTINUE,
     }

@@ -21,6 +21,8 @@
 //! return address, which is where the statepoint's stackmap record is. It
 //! never returns, so it restores no register the Rust code may clobber.
 
+use tern_environ::builtins::POLL_UNWIND;
+
 /// The registers at a capture statepoint's call, by DWARF register number:
 /// `gpr[n]` for integer registers (x86-64: 0-15 with rsp = 7; AArch64:
 /// x0-x30, sp = 31), `vector[n - first vector]` for vector registers
@@ -67,6 +69,15 @@ impl Registers {
         }
     }
 
+    /// The caller's stack pointer (after its call returns).
+    pub fn stack_pointer(&self) -> usize {
+        #[cfg(target_arch = "x86_64")]
+        const SP: usize = 7;
+        #[cfg(target_arch = "aarch64")]
+        const SP: usize = 31;
+        self.gpr[SP] as usize
+    }
+
     /// A zeroed block (tests).
     #[cfg(test)]
     pub fn zeroed() -> Registers {
@@ -75,6 +86,99 @@ impl Registers {
             vector: [0; 32],
         }
     }
+}
+
+/// The x86-64 stubs' prologue: the caller's registers into a [`Registers`]
+/// block at rsp (768 bytes plus 8, which keep the stack 16-byte aligned for
+/// a call; the return address is then at [rsp + 776] and the caller's stack
+/// pointer after the return, rsp + 784, goes in the rsp entry).
+#[cfg(target_arch = "x86_64")]
+macro_rules! save_registers {
+    () => {
+        concat!(
+            "sub rsp, 776\n",
+            "mov [rsp], rax\n",
+            "mov [rsp + 8], rdx\n",
+            "mov [rsp + 16], rcx\n",
+            "mov [rsp + 24], rbx\n",
+            "mov [rsp + 32], rsi\n",
+            "mov [rsp + 40], rdi\n",
+            "mov [rsp + 48], rbp\n",
+            "lea rax, [rsp + 784]\n",
+            "mov [rsp + 56], rax\n",
+            "mov [rsp + 64], r8\n",
+            "mov [rsp + 72], r9\n",
+            "mov [rsp + 80], r10\n",
+            "mov [rsp + 88], r11\n",
+            "mov [rsp + 96], r12\n",
+            "mov [rsp + 104], r13\n",
+            "mov [rsp + 112], r14\n",
+            "mov [rsp + 120], r15\n",
+            "movups [rsp + 256], xmm0\n",
+            "movups [rsp + 272], xmm1\n",
+            "movups [rsp + 288], xmm2\n",
+            "movups [rsp + 304], xmm3\n",
+            "movups [rsp + 320], xmm4\n",
+            "movups [rsp + 336], xmm5\n",
+            "movups [rsp + 352], xmm6\n",
+            "movups [rsp + 368], xmm7\n",
+            "movups [rsp + 384], xmm8\n",
+            "movups [rsp + 400], xmm9\n",
+            "movups [rsp + 416], xmm10\n",
+            "movups [rsp + 432], xmm11\n",
+            "movups [rsp + 448], xmm12\n",
+            "movups [rsp + 464], xmm13\n",
+            "movups [rsp + 480], xmm14\n",
+            "movups [rsp + 496], xmm15\n",
+        )
+    };
+}
+
+/// The AArch64 stubs' prologue: [sp, sp + 768) is the [`Registers`] block
+/// (gpr[n] at 8n, vector[n] at 256 + 16n, the caller's sp in gpr[31]);
+/// [sp + 768]: x29 and x30 (the return address) again, for the call.
+#[cfg(target_arch = "aarch64")]
+macro_rules! save_registers {
+    () => {
+        concat!(
+            "sub sp, sp, #784\n",
+            "stp x0, x1, [sp]\n",
+            "stp x2, x3, [sp, #16]\n",
+            "stp x4, x5, [sp, #32]\n",
+            "stp x6, x7, [sp, #48]\n",
+            "stp x8, x9, [sp, #64]\n",
+            "stp x10, x11, [sp, #80]\n",
+            "stp x12, x13, [sp, #96]\n",
+            "stp x14, x15, [sp, #112]\n",
+            "stp x16, x17, [sp, #128]\n",
+            "stp x18, x19, [sp, #144]\n",
+            "stp x20, x21, [sp, #160]\n",
+            "stp x22, x23, [sp, #176]\n",
+            "stp x24, x25, [sp, #192]\n",
+            "stp x26, x27, [sp, #208]\n",
+            "stp x28, x29, [sp, #224]\n",
+            "add x9, sp, #784\n",
+            "stp x30, x9, [sp, #240]\n",
+            "stp q0, q1, [sp, #256]\n",
+            "stp q2, q3, [sp, #288]\n",
+            "stp q4, q5, [sp, #320]\n",
+            "stp q6, q7, [sp, #352]\n",
+            "stp q8, q9, [sp, #384]\n",
+            "stp q10, q11, [sp, #416]\n",
+            "stp q12, q13, [sp, #448]\n",
+            "stp q14, q15, [sp, #480]\n",
+            "stp q16, q17, [sp, #512]\n",
+            "stp q18, q19, [sp, #544]\n",
+            "stp q20, q21, [sp, #576]\n",
+            "stp q22, q23, [sp, #608]\n",
+            "stp q24, q25, [sp, #640]\n",
+            "stp q26, q27, [sp, #672]\n",
+            "stp q28, q29, [sp, #704]\n",
+            "stp q30, q31, [sp, #736]\n",
+            "str x29, [sp, #768]\n",
+            "str x30, [sp, #776]\n",
+        )
+    };
 }
 
 /// The x86-64 capture stub's instructions, ending in a jump to `$then`.
@@ -87,40 +191,7 @@ impl Registers {
 macro_rules! capture_stub_asm {
     ($then:path) => {
         core::arch::naked_asm!(
-            "sub rsp, 776",
-            "mov [rsp], rax",
-            "mov [rsp + 8], rdx",
-            "mov [rsp + 16], rcx",
-            "mov [rsp + 24], rbx",
-            "mov [rsp + 32], rsi",
-            "mov [rsp + 40], rdi",
-            "mov [rsp + 48], rbp",
-            "lea rax, [rsp + 784]",
-            "mov [rsp + 56], rax",
-            "mov [rsp + 64], r8",
-            "mov [rsp + 72], r9",
-            "mov [rsp + 80], r10",
-            "mov [rsp + 88], r11",
-            "mov [rsp + 96], r12",
-            "mov [rsp + 104], r13",
-            "mov [rsp + 112], r14",
-            "mov [rsp + 120], r15",
-            "movups [rsp + 256], xmm0",
-            "movups [rsp + 272], xmm1",
-            "movups [rsp + 288], xmm2",
-            "movups [rsp + 304], xmm3",
-            "movups [rsp + 320], xmm4",
-            "movups [rsp + 336], xmm5",
-            "movups [rsp + 352], xmm6",
-            "movups [rsp + 368], xmm7",
-            "movups [rsp + 384], xmm8",
-            "movups [rsp + 400], xmm9",
-            "movups [rsp + 416], xmm10",
-            "movups [rsp + 432], xmm11",
-            "movups [rsp + 448], xmm12",
-            "movups [rsp + 464], xmm13",
-            "movups [rsp + 480], xmm14",
-            "movups [rsp + 496], xmm15",
+            save_registers!(),
             "mov rdi, rsp",
             "mov rsi, [rsp + 776]",
             "call {capture}",
@@ -143,42 +214,7 @@ macro_rules! capture_stub_asm {
 macro_rules! capture_stub_asm {
     ($then:path) => {
         core::arch::naked_asm!(
-            "sub sp, sp, #784",
-            "stp x0, x1, [sp]",
-            "stp x2, x3, [sp, #16]",
-            "stp x4, x5, [sp, #32]",
-            "stp x6, x7, [sp, #48]",
-            "stp x8, x9, [sp, #64]",
-            "stp x10, x11, [sp, #80]",
-            "stp x12, x13, [sp, #96]",
-            "stp x14, x15, [sp, #112]",
-            "stp x16, x17, [sp, #128]",
-            "stp x18, x19, [sp, #144]",
-            "stp x20, x21, [sp, #160]",
-            "stp x22, x23, [sp, #176]",
-            "stp x24, x25, [sp, #192]",
-            "stp x26, x27, [sp, #208]",
-            "stp x28, x29, [sp, #224]",
-            "add x9, sp, #784",
-            "stp x30, x9, [sp, #240]",
-            "stp q0, q1, [sp, #256]",
-            "stp q2, q3, [sp, #288]",
-            "stp q4, q5, [sp, #320]",
-            "stp q6, q7, [sp, #352]",
-            "stp q8, q9, [sp, #384]",
-            "stp q10, q11, [sp, #416]",
-            "stp q12, q13, [sp, #448]",
-            "stp q14, q15, [sp, #480]",
-            "stp q16, q17, [sp, #512]",
-            "stp q18, q19, [sp, #544]",
-            "stp q20, q21, [sp, #576]",
-            "stp q22, q23, [sp, #608]",
-            "stp q24, q25, [sp, #640]",
-            "stp q26, q27, [sp, #672]",
-            "stp q28, q29, [sp, #704]",
-            "stp q30, q31, [sp, #736]",
-            "str x29, [sp, #768]",
-            "str x30, [sp, #776]",
+            save_registers!(),
             "mov x0, sp",
             "mov x1, x30",
             "bl {capture}",
@@ -225,4 +261,142 @@ capture_stub! {
     /// (`tern_environ::migration::CAPTURE_AND_UNWIND_SYMBOL`): saves the
     /// frame, then unwinds the frames below it (`cr_unwind`).
     tern_builtin_cr_capture_and_unwind then super::builtins::tern_builtin_cr_unwind
+}
+
+/// The x86-64 polling stub's instructions: calls `$handler(registers,
+/// return address)`; on [`POLL_UNWIND`] jumps to `cr_unwind` with the stack
+/// as at the call, else reloads every register but rax (the answer) and
+/// returns, as `preserve_allcc` requires.
+#[cfg(target_arch = "x86_64")]
+macro_rules! polling_stub_asm {
+    ($handler:path) => {
+        core::arch::naked_asm!(
+            save_registers!(),
+            "mov rdi, rsp",
+            "mov rsi, [rsp + 776]",
+            "call {handler}",
+            "cmp rax, {unwind}",
+            "je 2f",
+            "mov rdx, [rsp + 8]",
+            "mov rcx, [rsp + 16]",
+            "mov rbx, [rsp + 24]",
+            "mov rsi, [rsp + 32]",
+            "mov rdi, [rsp + 40]",
+            "mov rbp, [rsp + 48]",
+            "mov r8, [rsp + 64]",
+            "mov r9, [rsp + 72]",
+            "mov r10, [rsp + 80]",
+            "mov r11, [rsp + 88]",
+            "mov r12, [rsp + 96]",
+            "mov r13, [rsp + 104]",
+            "mov r14, [rsp + 112]",
+            "mov r15, [rsp + 120]",
+            "movups xmm0, [rsp + 256]",
+            "movups xmm1, [rsp + 272]",
+            "movups xmm2, [rsp + 288]",
+            "movups xmm3, [rsp + 304]",
+            "movups xmm4, [rsp + 320]",
+            "movups xmm5, [rsp + 336]",
+            "movups xmm6, [rsp + 352]",
+            "movups xmm7, [rsp + 368]",
+            "movups xmm8, [rsp + 384]",
+            "movups xmm9, [rsp + 400]",
+            "movups xmm10, [rsp + 416]",
+            "movups xmm11, [rsp + 432]",
+            "movups xmm12, [rsp + 448]",
+            "movups xmm13, [rsp + 464]",
+            "movups xmm14, [rsp + 480]",
+            "movups xmm15, [rsp + 496]",
+            "add rsp, 776",
+            "ret",
+            "2:",
+            "add rsp, 776",
+            "jmp {then}",
+            handler = sym $handler,
+            unwind = const POLL_UNWIND,
+            then = sym super::builtins::tern_builtin_cr_unwind,
+        )
+    };
+}
+
+/// The AArch64 polling stub's instructions, as for x86-64 (the answer in
+/// x0; `cmn x0, #5` tests for [`POLL_UNWIND`]).
+#[cfg(target_arch = "aarch64")]
+macro_rules! polling_stub_asm {
+    ($handler:path) => {
+        core::arch::naked_asm!(
+            save_registers!(),
+            "mov x0, sp",
+            "mov x1, x30",
+            "bl {handler}",
+            "cmn x0, #5",
+            "b.eq 2f",
+            "ldr x1, [sp, #8]",
+            "ldp x2, x3, [sp, #16]",
+            "ldp x4, x5, [sp, #32]",
+            "ldp x6, x7, [sp, #48]",
+            "ldp x8, x9, [sp, #64]",
+            "ldp x10, x11, [sp, #80]",
+            "ldp x12, x13, [sp, #96]",
+            "ldp x14, x15, [sp, #112]",
+            "ldp x16, x17, [sp, #128]",
+            "ldp x18, x19, [sp, #144]",
+            "ldp x20, x21, [sp, #160]",
+            "ldp x22, x23, [sp, #176]",
+            "ldp x24, x25, [sp, #192]",
+            "ldp x26, x27, [sp, #208]",
+            "ldp x28, x29, [sp, #224]",
+            "ldr x30, [sp, #240]",
+            "ldp q0, q1, [sp, #256]",
+            "ldp q2, q3, [sp, #288]",
+            "ldp q4, q5, [sp, #320]",
+            "ldp q6, q7, [sp, #352]",
+            "ldp q8, q9, [sp, #384]",
+            "ldp q10, q11, [sp, #416]",
+            "ldp q12, q13, [sp, #448]",
+            "ldp q14, q15, [sp, #480]",
+            "ldp q16, q17, [sp, #512]",
+            "ldp q18, q19, [sp, #544]",
+            "ldp q20, q21, [sp, #576]",
+            "ldp q22, q23, [sp, #608]",
+            "ldp q24, q25, [sp, #640]",
+            "ldp q26, q27, [sp, #672]",
+            "ldp q28, q29, [sp, #704]",
+            "ldp q30, q31, [sp, #736]",
+            "add sp, sp, #784",
+            "ret",
+            "2:",
+            "ldr x29, [sp, #768]",
+            "ldr x30, [sp, #776]",
+            "add sp, sp, #784",
+            "b {then}",
+            handler = sym $handler,
+            then = sym super::builtins::tern_builtin_cr_unwind,
+        )
+    };
+}
+
+const _: () = assert!(POLL_UNWIND == -5, "the AArch64 polling stub tests for -5");
+
+/// Declares a polling stub around `$handler` (`polling_stub_asm!`).
+macro_rules! polling_stub {
+    ($(#[$doc:meta])* $name:ident calls $handler:path) => {
+        $(#[$doc])*
+        ///
+        /// # Safety
+        /// Only an entry statepoint in compiled Wasm code may call
+        /// this, with the `preserve_allcc` convention (or, where LLVM inlined it
+        /// into an `invoke`, the C one: `codegen::stackmaps`).
+        #[unsafe(naked)]
+        #[no_mangle]
+        pub unsafe extern "C" fn $name() -> i64 {
+            polling_stub_asm!($handler)
+        }
+    };
+}
+
+polling_stub! {
+    /// An entry check's statepoint target
+    /// (`tern_environ::migration::ENTER_AT_SYMBOL`).
+    tern_builtin_cr_enter_at calls super::builtins::enter_at
 }

@@ -76,8 +76,9 @@ pub fn start(frames: Vec<RestoreFrame>) {
 }
 
 /// A restore that does not match the code: a validated snapshot never gets
-/// here, so this is a bug or a corrupted process; stop cleanly.
-fn mismatch(what: String) -> ! {
+/// here, so this is a bug or a corrupted process; stop cleanly (print
+/// `what`, exit with status 1).
+pub fn mismatch(what: String) -> ! {
     eprintln!("tern: restore failed: {what}");
     std::process::exit(1)
 }

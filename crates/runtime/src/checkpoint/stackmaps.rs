@@ -211,6 +211,13 @@ fn record_at(return_address: usize) -> Result<Record, String> {
         .ok_or_else(|| format!("no stackmap record at return address {return_address:#x}"))
 }
 
+/// The position of the statepoint returning to `return_address` (its ID).
+pub fn position_at(return_address: usize) -> Result<u32, String> {
+    let record = record_at(return_address)?;
+    u32::try_from(record.id)
+        .map_err(|_| format!("stackmap record ID {} is not a position", record.id))
+}
+
 /// The record at `return_address` among `functions` (sorted by address).
 fn find_record(functions: &[FunctionRecords], return_address: usize) -> Option<Record> {
     // A capture never returns, so its call may be a function's last
