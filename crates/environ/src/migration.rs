@@ -73,7 +73,7 @@ pub const STACKMAP_SYMBOL: &str = "__LLVM_StackMaps";
 /// or a frame slot), so the caller spends no code on storing them, nor on
 /// passing arguments, nor on anything after the call.
 pub const CAPTURE_AND_RESUME_SYMBOL: &str = "tern_builtin_cr_capture_and_resume";
-/// The call target of a poll's or an entry's capture statepoint: like
+/// The call target of a loop poll's capture statepoint: like
 /// [`CAPTURE_AND_RESUME_SYMBOL`], but then unwinds the frames below its
 /// caller (`cr_unwind`; the caller's call of it has no landing pad).
 pub const CAPTURE_AND_UNWIND_SYMBOL: &str = "tern_builtin_cr_capture_and_unwind";

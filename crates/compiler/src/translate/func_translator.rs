@@ -221,7 +221,8 @@ fn translate_version<'ctx>(
             &this.legacy_caught,
             &loop_module_facts(env),
         )?;
-        this.cr = Some(CrFunc::new(func_index, liveness, version));
+        let body_bytes = input.body.range().end - input.body.range().start;
+        this.cr = Some(CrFunc::new(func_index, liveness, version, body_bytes));
     }
     this.declare_locals(&validator)?;
     this.declare_hidden_locals(hidden)?;

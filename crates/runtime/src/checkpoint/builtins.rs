@@ -1,10 +1,13 @@
 //! The `tern_builtin_cr_*` builtins (see `tern_environ::builtins`).
 //!
 //! `cr_unwind` starts checkpoint unwinds, so it is `extern "C-unwind"` and
-//! never runs inside `catch_unwind`. `cr_enter` and `cr_poll` never unwind
-//! (nor trap): compiled code calls them through register-preserving
-//! wrappers, saves its own frame when they return `CR_POLL_CAPTURE`, and
-//! traps itself on `CR_ENTER_OVERFLOW`.
+//! never runs inside `catch_unwind`. `cr_enter` (a leaf's entry) and
+//! `cr_poll` (a loop's) never unwind (nor trap): compiled code calls them
+//! through register-preserving wrappers, saves its own frame when they
+//! return `CR_POLL_CAPTURE`, and traps itself on `CR_ENTER_OVERFLOW`. A
+//! checkpointable function's entry statepoint reaches [`enter_at`] through
+//! its stub (`frame_registers`), which saves the frame itself and has the
+//! stub unwind.
 
 use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE, POLL_UNWIND};
 

@@ -4,7 +4,7 @@
 //! themselves, so the capturing code has nothing left to do after the call:
 //! `tern_builtin_cr_capture_and_resume` (a landing pad's capture) jumps to
 //! `_Unwind_Resume` with the checkpoint's exception, and
-//! `tern_builtin_cr_capture_and_unwind` (a poll's or an entry's) jumps to
+//! `tern_builtin_cr_capture_and_unwind` (a loop poll's) jumps to
 //! `tern_builtin_cr_unwind`. Each jump leaves the stack and the callee-saved
 //! registers as the capturing frame had them at its call, so the unwinder
 //! sees a call of `_Unwind_Resume` (or `cr_unwind`) from that call site
@@ -20,6 +20,12 @@
 //! caller's stack pointer in the stack pointer's entry, then passes the
 //! return address, which is where the statepoint's stackmap record is. It
 //! never returns, so it restores no register the Rust code may clobber.
+//!
+//! The entry statepoints' target, `tern_builtin_cr_enter_at`, is the same
+//! save followed by a call of [`super::builtins::enter_at`]: when that has
+//! saved the frame for a checkpoint ([`POLL_UNWIND`]) the stub jumps to
+//! `tern_builtin_cr_unwind` like a capture stub; otherwise it reloads every
+//! register but the answer's and returns, as `preserve_allcc` requires.
 
 use tern_environ::builtins::POLL_UNWIND;
 
@@ -257,7 +263,7 @@ capture_stub! {
 }
 
 capture_stub! {
-    /// A poll's or an entry's capture target
+    /// A loop poll's capture target
     /// (`tern_environ::migration::CAPTURE_AND_UNWIND_SYMBOL`): saves the
     /// frame, then unwinds the frames below it (`cr_unwind`).
     tern_builtin_cr_capture_and_unwind then super::builtins::tern_builtin_cr_unwind

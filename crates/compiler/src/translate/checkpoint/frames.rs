@@ -1,11 +1,14 @@
 //! Frame records: how a migration point's frame goes into the slots the
 //! runtime hands out and comes back from them.
 //!
-//! * **Capture**: a call's cleanup landing pad (`emit_capture`), or a poll's
-//!   or entry's capture block (`emit_capture_and_unwind`), calls a capture
+//! * **Capture**: a call's cleanup landing pad (`emit_capture`), or a loop
+//!   poll's capture block (`emit_capture_and_unwind`), calls a capture
 //!   target through a statepoint whose `"deopt"` bundle lists
 //!   its live locals, then its operand stack (the compact layout); the
 //!   runtime reads them through the stackmap record (`emit_frame_save`).
+//!   An entry check's slow path is such a statepoint too, whose target
+//!   answers like `cr_enter` and captures by itself
+//!   (`emit_entry_statepoint`).
 //! * **Restore**: one frame restore block per function reloads the locals
 //!   that the points take from it (`finish_frame_restore`); each point's
 //!   block reloads the rest and its operand stack (`emit_restore_point`),
@@ -282,7 +285,9 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// it was not already. Any other saved local (mandel's `zr`, set inside
     /// the outer loops before the inner one) is reloaded here; carried along
     /// the route it would be live around the whole loop nest, and the inner
-    /// loop would spill (mandel 1.07x -> 1.23x instructions).
+    /// loop would spill (mandel 1.07x -> 1.23x instructions). A large
+    /// function translated once takes every saved local from there
+    /// (`CrFunc::new`).
     pub(super) fn emit_restore_point(
         &mut self,
         saved: &[u32],
@@ -297,9 +302,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .iter()
             .map(|l| cr.liveness.at(Some(l.position)))
             .collect();
+        let carry_all = cr.frame_restore_reloads_all;
         let (carried, own): (Vec<u32>, Vec<u32>) = saved
             .iter()
-            .partition(|l| route_live.iter().all(|live| live.contains(l)));
+            .partition(|l| carry_all || route_live.iter().all(|live| live.contains(l)));
         cr.frame_locals.extend(carried);
         if own.is_empty() && types.is_empty() {
             return Ok(Vec::new());

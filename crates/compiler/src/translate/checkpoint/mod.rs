@@ -35,7 +35,7 @@ pub use liveness::{analyze as analyze_liveness, Liveness};
 pub use loop_shapes::{Counter, CounterBound, CounterStep, CounterTest, ModuleFacts};
 pub(super) use strip_mining::StripMine;
 
-pub use scan::{checkpointable_functions, Checkpointable};
+pub use scan::{checkpointable_functions, Checkpointable, RESUME_VERSION_MAX_BODY_BYTES};
 
 use super::exceptions::basic_args;
 use super::func_translator::FuncTranslator;
@@ -179,12 +179,27 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     restore_layout: Option<(Vec<usize>, usize)>,
     /// The cases already added to each routing dispatch (`switch`, answer).
     routed: std::collections::HashSet<(usize, i64)>,
+    /// Whether the frame restore block reloads every local some point
+    /// saves, rather than only those live at every polling header on the
+    /// point's route (`frames.rs`, `emit_restore_point`).
+    frame_restore_reloads_all: bool,
 }
 
 impl<'ctx> CrFunc<'ctx> {
-    /// State for function `func_index`.
-    pub fn new(func_index: u32, liveness: Liveness, version: CrVersion) -> Self {
+    /// State for function `func_index`, whose Wasm body is `body_bytes` long.
+    ///
+    /// A large function translated once (over
+    /// [`RESUME_VERSION_MAX_BODY_BYTES`]) has its frame restore block reload
+    /// every saved local: each point then reloads only its operand stack.
+    /// Carried along a route, a local set inside the loops may stay live
+    /// around them, which costs a hot loop registers (mandel's `zr`, see
+    /// `emit_restore_point`), but a large function's loops are rarely a
+    /// program's kernel, and its points are many: printf's formatting loop
+    /// has 111, and their reloads were 12 KB of its 27.6 KB.
+    pub fn new(func_index: u32, liveness: Liveness, version: CrVersion, body_bytes: u64) -> Self {
         CrFunc {
+            frame_restore_reloads_all: version == CrVersion::Single
+                && body_bytes > RESUME_VERSION_MAX_BODY_BYTES,
             func_index,
             version,
             points: Vec::new(),
