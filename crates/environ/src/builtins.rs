@@ -95,15 +95,13 @@ builtins! {
     MemoryAtomicWait64 = "memory_atomic_wait64"(I32, I64, I64, I64) -> I32;
     /// `poll()`: called when `VMContext::interrupt` is non-zero (checkpoint requests).
     Poll = "poll"();
-    /// `cr_enter(func) -> i64`: the slow path of a function's entry check in
-    /// a `--cr` module (stack limit reached, checkpoint requested, or
-    /// restoring). -1: run the body; [`CR_POLL_CAPTURE`]: a checkpoint was
-    /// requested, save this frame and call `cr_unwind`;
-    /// [`CR_ENTER_OVERFLOW`]: the real stack limit is reached, trap;
-    /// otherwise the first step of the route to the point to restore
-    /// (`migration::route_answer`; or the tail-resume answer,
-    /// `migration::TAIL_RESUME_ANSWER`). Never unwinds or traps itself, so
-    /// compiled code calls it through a register-preserving wrapper.
+    /// `cr_enter(func) -> i64`: the slow path of a leaf's entry check in a
+    /// `--cr` module (stack limit reached or checkpoint requested; a leaf
+    /// leaves a checkpoint to its caller's next point). -1: run the body;
+    /// [`CR_ENTER_OVERFLOW`]: the real stack limit is reached, trap. Never
+    /// unwinds or traps itself, so compiled code calls it through a
+    /// register-preserving wrapper. (A checkpointable function's entry is a
+    /// statepoint of `migration::ENTER_AT_SYMBOL` instead.)
     CrEnter = "cr_enter"(I32) -> I64;
     /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
     /// run the loop body; [`CR_POLL_CAPTURE`]: a checkpoint was requested,
@@ -152,4 +150,4 @@ pub const CR_ENTER_OVERFLOW: i64 = -4;
 /// (`tern_environ::migration::ENTER_AT_SYMBOL`) once it has saved the
 /// entered frame for a checkpoint: the stub then unwinds the frames below
 /// instead of returning, so compiled code never sees this value.
-pub const POLL_UNWIND: i64 = -5;
+pub const ENTER_AT_UNWIND: i64 = -5;

@@ -76,31 +76,29 @@ pub fn link_stackmaps(module: &Module<'_>, prefix: &str) {
 /// such sites; a statepoint that stays a `call` keeps `preserve_allcc`.
 pub fn demote_invoked_statepoints(module: &Module<'_>) {
     use inkwell::llvm_sys::core::{
-        LLVMGetCalledValue, LLVMGetInstructionCallConv, LLVMSetInstructionCallConv,
+        LLVMGetCalledValue, LLVMGetFirstUse, LLVMGetInstructionCallConv, LLVMGetNextUse,
+        LLVMGetUser, LLVMIsAInvokeInst, LLVMSetInstructionCallConv,
     };
-    use inkwell::values::{AsValueRef, InstructionOpcode};
+    use inkwell::values::AsValueRef;
     let Some(statepoint) = module.get_function(STATEPOINT) else {
         return;
     };
-    let statepoint = statepoint.as_value_ref();
-    for function in module.get_functions() {
-        for block in function.get_basic_blocks() {
-            let mut next = block.get_first_instruction();
-            while let Some(instruction) = next {
-                next = instruction.get_next_instruction();
-                if instruction.get_opcode() != InstructionOpcode::Invoke {
-                    continue;
-                }
-                let raw = instruction.as_value_ref();
-                // SAFETY: `raw` is a live invoke instruction of `module`.
-                unsafe {
-                    if LLVMGetCalledValue(raw) == statepoint
-                        && LLVMGetInstructionCallConv(raw) == PRESERVE_ALL_CALL_CONV
-                    {
-                        LLVMSetInstructionCallConv(raw, C_CALL_CONV);
-                    }
-                }
+    let callee = statepoint.as_value_ref();
+    // The statepoint's uses are its calls and invokes (raw: inkwell cannot
+    // wrap a `token` value).
+    // SAFETY: `callee` and every user reached from it are live values of
+    // `module`; changing a call's convention invalidates no use.
+    unsafe {
+        let mut usage = LLVMGetFirstUse(callee);
+        while !usage.is_null() {
+            let user = LLVMGetUser(usage);
+            if !LLVMIsAInvokeInst(user).is_null()
+                && LLVMGetCalledValue(user) == callee
+                && LLVMGetInstructionCallConv(user) == PRESERVE_ALL_CALL_CONV
+            {
+                LLVMSetInstructionCallConv(user, C_CALL_CONV);
             }
+            usage = LLVMGetNextUse(usage);
         }
     }
 }

@@ -164,21 +164,8 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         } else {
             CAPTURE_AND_UNWIND_SYMBOL
         };
-        if let Some(function) = self.module.get_function(symbol) {
-            return function;
-        }
         let ty = self.context.void_type().fn_type(&[], false);
-        let function = self
-            .module
-            .add_function(symbol, ty, Some(Linkage::External));
-        function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
-        for attribute in ["cold", "noreturn"] {
-            function.add_attribute(
-                AttributeLoc::Function,
-                enum_attribute(self.context, attribute),
-            );
-        }
-        function
+        self.statepoint_target(symbol, ty, &["cold", "noreturn"])
     }
 
     /// The declaration of the entry statepoints' target
@@ -186,16 +173,32 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     /// `i64 ()`, cold, with the `preserve_allcc` convention; it may unwind
     /// (when it captures), so it is not `nounwind`.
     pub fn entry_target(&self) -> FunctionValue<'ctx> {
-        let symbol = ENTER_AT_SYMBOL;
+        let ty = self.context.i64_type().fn_type(&[], false);
+        self.statepoint_target(ENTER_AT_SYMBOL, ty, &["cold"])
+    }
+
+    /// The external runtime stub `symbol` of type `ty`, called through
+    /// statepoints with `preserve_allcc`, declared on first use with the
+    /// function `attributes`.
+    fn statepoint_target(
+        &self,
+        symbol: &str,
+        ty: FunctionType<'ctx>,
+        attributes: &[&str],
+    ) -> FunctionValue<'ctx> {
         if let Some(function) = self.module.get_function(symbol) {
             return function;
         }
-        let ty = self.context.i64_type().fn_type(&[], false);
         let function = self
             .module
             .add_function(symbol, ty, Some(Linkage::External));
         function.set_call_conventions(PRESERVE_ALL_CALL_CONV);
-        function.add_attribute(AttributeLoc::Function, enum_attribute(self.context, "cold"));
+        for attribute in attributes {
+            function.add_attribute(
+                AttributeLoc::Function,
+                enum_attribute(self.context, attribute),
+            );
+        }
         function
     }
 

@@ -10,6 +10,7 @@ mod address_lookback;
 mod address_recurrences;
 mod address_split;
 mod atomics;
+mod call_graph;
 mod calls;
 pub mod checkpoint;
 mod control;

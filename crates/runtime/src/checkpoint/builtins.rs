@@ -3,13 +3,13 @@
 //! `cr_unwind` starts checkpoint unwinds, so it is `extern "C-unwind"` and
 //! never runs inside `catch_unwind`. `cr_enter` (a leaf's entry) and
 //! `cr_poll` (a loop's) never unwind (nor trap): compiled code calls them
-//! through register-preserving wrappers, saves its own frame when they
-//! return `CR_POLL_CAPTURE`, and traps itself on `CR_ENTER_OVERFLOW`. A
+//! through register-preserving wrappers, saves its own frame when `cr_poll`
+//! returns `CR_POLL_CAPTURE`, and traps itself on `CR_ENTER_OVERFLOW`. A
 //! checkpointable function's entry statepoint reaches [`enter_at`] through
 //! its stub (`frame_registers`), which saves the frame itself and has the
 //! stub unwind.
 
-use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE, POLL_UNWIND};
+use tern_environ::builtins::{CR_ENTER_OVERFLOW, CR_POLL_CAPTURE, ENTER_AT_UNWIND};
 
 use super::frame_registers::Registers;
 use super::{capture, request, restore, stackmaps};
@@ -19,30 +19,20 @@ use crate::vmctx::instance_of;
 /// Continue with the function or loop body.
 const CONTINUE: i64 = -1;
 
+/// A leaf's entry check (`cr_enter`; checkpointable functions' entries go
+/// to [`enter_at`]): a leaf leaves a checkpoint to its caller's next point.
 extern "C" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
-    let func = func as u32;
     if crate::traps::builtin_caller_sp() < crate::traps::stack_limit() {
         return CR_ENTER_OVERFLOW;
     }
     if restore::active() {
-        return restore::enter(func);
+        // A restore enters no leaf: this reports the mismatch.
+        return restore::enter(func as u32);
     }
-    let Some(index) = super::active() else {
+    if super::active().is_none() {
         request::lower_flags();
-        return CONTINUE;
-    };
-    if !index.checkpointable(func) {
-        // A leaf leaves the checkpoint to its caller's next point.
-        return CONTINUE;
     }
-    match request::take_at_point() {
-        Some(mode) => {
-            // Like a poll: the entered frame saves itself, then calls `cr_unwind`.
-            capture::prepare(mode);
-            CR_POLL_CAPTURE
-        }
-        None => CONTINUE,
-    }
+    CONTINUE
 }
 
 extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
@@ -68,7 +58,7 @@ extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
 /// its stub in `frame_registers`): [`CR_ENTER_OVERFLOW`] when the stack is
 /// really exhausted (the function traps), a restore's answer for the
 /// entered function, -1 to run the body, or, when a checkpoint is
-/// requested, the frame saved and [`POLL_UNWIND`] (the stub then starts the
+/// requested, the frame saved and [`ENTER_AT_UNWIND`] (the stub then starts the
 /// unwind).
 ///
 /// # Safety
@@ -99,7 +89,7 @@ pub unsafe extern "C" fn enter_at(regs: *const Registers, return_address: usize)
     unsafe { capture_if_requested(regs, return_address) }
 }
 
-/// Saves the frame at `return_address` and answers [`POLL_UNWIND`] if a
+/// Saves the frame at `return_address` and answers [`ENTER_AT_UNWIND`] if a
 /// checkpoint is requested; else -1.
 unsafe fn capture_if_requested(regs: *const Registers, return_address: usize) -> i64 {
     match request::take_at_point() {
@@ -107,7 +97,7 @@ unsafe fn capture_if_requested(regs: *const Registers, return_address: usize) ->
             capture::prepare(mode);
             // SAFETY: the caller's contract.
             unsafe { stackmaps::capture_frame(regs, return_address) };
-            POLL_UNWIND
+            ENTER_AT_UNWIND
         }
         None => CONTINUE,
     }

@@ -23,11 +23,11 @@
 //!
 //! The entry statepoints' target, `tern_builtin_cr_enter_at`, is the same
 //! save followed by a call of [`super::builtins::enter_at`]: when that has
-//! saved the frame for a checkpoint ([`POLL_UNWIND`]) the stub jumps to
+//! saved the frame for a checkpoint ([`ENTER_AT_UNWIND`]) the stub jumps to
 //! `tern_builtin_cr_unwind` like a capture stub; otherwise it reloads every
 //! register but the answer's and returns, as `preserve_allcc` requires.
 
-use tern_environ::builtins::POLL_UNWIND;
+use tern_environ::builtins::ENTER_AT_UNWIND;
 
 /// The registers at a capture statepoint's call, by DWARF register number:
 /// `gpr[n]` for integer registers (x86-64: 0-15 with rsp = 7; AArch64:
@@ -269,12 +269,12 @@ capture_stub! {
     tern_builtin_cr_capture_and_unwind then super::builtins::tern_builtin_cr_unwind
 }
 
-/// The x86-64 polling stub's instructions: calls `$handler(registers,
-/// return address)`; on [`POLL_UNWIND`] jumps to `cr_unwind` with the stack
+/// The x86-64 entry stub's instructions: calls `$handler(registers,
+/// return address)`; on [`ENTER_AT_UNWIND`] jumps to `cr_unwind` with the stack
 /// as at the call, else reloads every register but rax (the answer) and
 /// returns, as `preserve_allcc` requires.
 #[cfg(target_arch = "x86_64")]
-macro_rules! polling_stub_asm {
+macro_rules! entry_stub_asm {
     ($handler:path) => {
         core::arch::naked_asm!(
             save_registers!(),
@@ -319,16 +319,16 @@ macro_rules! polling_stub_asm {
             "add rsp, 776",
             "jmp {then}",
             handler = sym $handler,
-            unwind = const POLL_UNWIND,
+            unwind = const ENTER_AT_UNWIND,
             then = sym super::builtins::tern_builtin_cr_unwind,
         )
     };
 }
 
-/// The AArch64 polling stub's instructions, as for x86-64 (the answer in
-/// x0; `cmn x0, #5` tests for [`POLL_UNWIND`]).
+/// The AArch64 entry stub's instructions, as for x86-64 (the answer in
+/// x0; `cmn x0, #5` tests for [`ENTER_AT_UNWIND`]).
 #[cfg(target_arch = "aarch64")]
-macro_rules! polling_stub_asm {
+macro_rules! entry_stub_asm {
     ($handler:path) => {
         core::arch::naked_asm!(
             save_registers!(),
@@ -382,10 +382,10 @@ macro_rules! polling_stub_asm {
     };
 }
 
-const _: () = assert!(POLL_UNWIND == -5, "the AArch64 polling stub tests for -5");
+const _: () = assert!(ENTER_AT_UNWIND == -5, "the AArch64 entry stub tests for -5");
 
-/// Declares a polling stub around `$handler` (`polling_stub_asm!`).
-macro_rules! polling_stub {
+/// Declares an entry stub around `$handler` (`entry_stub_asm!`).
+macro_rules! entry_stub {
     ($(#[$doc:meta])* $name:ident calls $handler:path) => {
         $(#[$doc])*
         ///
@@ -396,12 +396,12 @@ macro_rules! polling_stub {
         #[unsafe(naked)]
         #[no_mangle]
         pub unsafe extern "C" fn $name() -> i64 {
-            polling_stub_asm!($handler)
+            entry_stub_asm!($handler)
         }
     };
 }
 
-polling_stub! {
+entry_stub! {
     /// An entry check's statepoint target
     /// (`tern_environ::migration::ENTER_AT_SYMBOL`).
     tern_builtin_cr_enter_at calls super::builtins::enter_at

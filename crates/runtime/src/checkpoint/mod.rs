@@ -77,11 +77,6 @@ impl PointIndex {
             .get(defined as usize)
     }
 
-    /// Whether function `func` has migration points.
-    pub fn checkpointable(&self, func: u32) -> bool {
-        self.function(func).is_some_and(|f| !f.points.is_empty())
-    }
-
     /// The module.
     pub fn module(&self) -> &Rc<Module> {
         &self.module

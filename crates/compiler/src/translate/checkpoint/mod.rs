@@ -23,7 +23,6 @@
 //!   small block reloads the operand stack and either jumps into the loop or
 //!   re-issues the call that was in progress.
 
-mod call_cycles;
 mod frames;
 mod liveness;
 mod loop_shapes;

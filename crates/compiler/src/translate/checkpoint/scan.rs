@@ -23,9 +23,9 @@
 //! already made the comparator calls direct, so that benchmark does not
 //! show it.)
 
-use super::call_cycles::on_call_cycle;
 use crate::error::Result;
 use crate::parse::{malformed, FunctionInput};
+use crate::translate::call_graph::on_call_cycle;
 use std::collections::HashSet;
 use tern_environ::{ConstExpr, ConstOp, ElementMode, ExportKind, ModuleInfo};
 use wasmparser::Operator;

@@ -431,58 +431,14 @@ fn callers_first(m: &Mirror) -> (Vec<usize>, Vec<usize>) {
             c
         })
         .collect();
-    let mut index = vec![usize::MAX; n];
-    let mut low = vec![0; n];
-    let mut on_stack = vec![false; n];
-    let mut stack = Vec::new();
+    let components = crate::translate::call_graph::strongly_connected_components(&callees);
     let mut scc = vec![usize::MAX; n];
-    let mut emitted: Vec<Vec<usize>> = Vec::new();
-    let mut counter = 0;
-    for root in 0..n {
-        if index[root] != usize::MAX {
-            continue;
-        }
-        // Iterative Tarjan: (node, next callee to visit).
-        let mut frames: Vec<(usize, usize)> = vec![(root, 0)];
-        index[root] = counter;
-        low[root] = counter;
-        counter += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut next)) = frames.last_mut() {
-            if let Some(&w) = callees[v].get(*next) {
-                *next += 1;
-                if index[w] == usize::MAX {
-                    index[w] = counter;
-                    low[w] = counter;
-                    counter += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    frames.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            frames.pop();
-            if let Some(&(parent, _)) = frames.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    scc[w] = emitted.len();
-                    component.push(w);
-                    if w == v {
-                        break;
-                    }
-                }
-                emitted.push(component);
-            }
+    for (i, component) in components.iter().enumerate() {
+        for &f in component {
+            scc[f] = i;
         }
     }
-    let order = emitted.into_iter().rev().flatten().collect();
+    let order = components.into_iter().rev().flatten().collect();
     (order, scc)
 }
 
