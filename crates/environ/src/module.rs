@@ -209,8 +209,9 @@ pub struct ModuleInfo {
     pub data: Vec<DataSegment>,
     /// Function names from the name section, by function index.
     pub func_names: Vec<Option<String>>,
-    /// Migration points, when compiled for checkpoint/restore (`--cr`).
-    pub migration: Option<crate::migration::MigrationInfo>,
+    /// Migration points, when compiled for checkpoint/restore (`--cr`),
+    /// decoded on demand.
+    pub migration: Option<crate::migration::EncodedMigration>,
 }
 
 impl ModuleInfo {

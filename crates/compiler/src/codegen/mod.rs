@@ -125,7 +125,9 @@ fn build(input: &[u8], opts: &CompileOptions, output: Output) -> Result<(Vec<u8>
         checkpointable,
     );
     let mut info = base_info.clone();
-    info.migration = translate_module(&env, parsed, &wasm)?;
+    info.migration = translate_module(&env, parsed, &wasm)?
+        .as_ref()
+        .map(tern_environ::migration::EncodedMigration::encode);
     let trampolines =
         trampolines::emit_trampolines(&context, &module, &info.types, &opts.symbol_prefix)?;
     descriptor::emit_descriptor(

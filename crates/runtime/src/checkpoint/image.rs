@@ -215,10 +215,7 @@ pub fn capture(
     entry: Entry,
 ) -> Result<(Snapshot, Vec<*mut u8>), String> {
     let info = &instance.module().info;
-    let migration = info
-        .migration
-        .as_ref()
-        .ok_or("the module was not compiled with --cr")?;
+    let migration = index.migration();
     let mut cx = Capturer {
         instance,
         funcs: funcref_indices(instance),
@@ -301,7 +298,7 @@ pub fn capture(
             identity: ModuleIdentity {
                 module_hash: info.module_hash,
                 scheme: migration.scheme,
-                points_fingerprint: migration.fingerprint(),
+                points_fingerprint: index.fingerprint(),
                 name: info.name.clone(),
             },
             writer_isa: std::env::consts::ARCH.to_string(),
@@ -392,10 +389,7 @@ pub fn check_frames(
     exceptions: &[*mut u8],
 ) -> Result<Vec<RestoreFrame>, String> {
     let info = &instance.module().info;
-    let migration = info
-        .migration
-        .as_ref()
-        .ok_or("the module was not compiled with --cr")?;
+    let migration = index.migration();
     let id = &snapshot.identity;
     if id.module_hash != info.module_hash {
         return Err(format!(
@@ -404,7 +398,7 @@ pub fn check_frames(
             hex(&info.module_hash)
         ));
     }
-    if id.scheme != migration.scheme || id.points_fingerprint != migration.fingerprint() {
+    if id.scheme != migration.scheme || id.points_fingerprint != index.fingerprint() {
         return Err("the snapshot was taken with a different migration-point numbering (another tern version)".into());
     }
     if snapshot.frames.is_empty() {

@@ -9,7 +9,7 @@
 //!   whose landing pads save their locals and operand stacks through
 //!   statepoints ([`stackmaps`], [`frame_registers`]: the capture stubs).
 //! * [`restore`]: re-entering the saved frames bottom first, guided by
-//!   `cr_enter`/`cr_poll` answers, until the innermost frame resumes.
+//!   `cr_enter_at`/`cr_poll` answers, until the innermost frame resumes.
 //! * [`image`]: converting between a live instance and a
 //!   [`tern_snapshot::Snapshot`], with every check a hostile snapshot needs.
 //! * [`builtins`]: the `tern_builtin_cr_*` functions compiled code calls.
@@ -25,11 +25,13 @@ pub mod request;
 pub mod restore;
 pub mod stackmaps;
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use tern_environ::migration::{FuncMigration, MigrationPoint, PointKind};
+use tern_environ::migration::{
+    EncodedMigration, FuncMigration, MigrationInfo, MigrationPoint, PointKind,
+};
 
 use crate::instance::Module;
 
@@ -37,44 +39,79 @@ use crate::instance::Module;
 /// later with `--restore`).
 pub const CHECKPOINT_EXIT: i32 = 75;
 
-/// Where each migration point of the running module is.
+/// Where each migration point of the running module is. Built on first
+/// use (a checkpoint or a restore): a run that is never checkpointed does
+/// not decode the module's migration table.
 pub struct PointIndex {
     module: Rc<Module>,
+    built: OnceCell<Decoded>,
+}
+
+/// The decoded table and its index by position.
+struct Decoded {
+    migration: MigrationInfo,
     by_position: HashMap<u32, (u32, usize)>,
 }
 
 impl PointIndex {
     /// Indexes `module`'s points; `None` if it was not compiled with `--cr`.
     pub fn new(module: &Rc<Module>) -> Option<PointIndex> {
-        let migration = module.info.migration.as_ref()?;
-        let imports = module.info.num_imported_functions;
-        let mut by_position = HashMap::new();
-        for (defined, f) in migration.functions.iter().enumerate() {
-            for (i, p) in f.points.iter().enumerate() {
-                by_position.insert(p.position, (defined as u32 + imports, i));
-            }
-        }
+        module.info.migration.as_ref()?;
         Some(PointIndex {
             module: module.clone(),
-            by_position,
+            built: OnceCell::new(),
         })
+    }
+
+    fn encoded(&self) -> &EncodedMigration {
+        self.module
+            .info
+            .migration
+            .as_ref()
+            .expect("a PointIndex is made only for a --cr module")
+    }
+
+    fn decoded(&self) -> &Decoded {
+        self.built.get_or_init(|| {
+            let migration = self.encoded().decode().unwrap_or_else(|e| {
+                // The compiler wrote these bytes into this executable.
+                eprintln!("tern: the program's migration table is damaged: {e}");
+                std::process::exit(1)
+            });
+            let imports = self.module.info.num_imported_functions;
+            let mut by_position = HashMap::new();
+            for (defined, f) in migration.functions.iter().enumerate() {
+                for (i, p) in f.points.iter().enumerate() {
+                    by_position.insert(p.position, (defined as u32 + imports, i));
+                }
+            }
+            Decoded {
+                migration,
+                by_position,
+            }
+        })
+    }
+
+    /// The module's migration table.
+    pub fn migration(&self) -> &MigrationInfo {
+        &self.decoded().migration
+    }
+
+    /// The numbering's fingerprint (`EncodedMigration::fingerprint`).
+    pub fn fingerprint(&self) -> u64 {
+        self.encoded().fingerprint()
     }
 
     /// The function owning the point at `position`, and the point.
     pub fn point(&self, position: u32) -> Option<(u32, &MigrationPoint)> {
-        let (func, i) = *self.by_position.get(&position)?;
+        let (func, i) = *self.decoded().by_position.get(&position)?;
         Some((func, &self.function(func)?.points[i]))
     }
 
     /// The migration table of function `func` (index space), if defined.
     pub fn function(&self, func: u32) -> Option<&FuncMigration> {
         let defined = func.checked_sub(self.module.info.num_imported_functions)?;
-        self.module
-            .info
-            .migration
-            .as_ref()?
-            .functions
-            .get(defined as usize)
+        self.migration().functions.get(defined as usize)
     }
 
     /// The module.
@@ -83,7 +120,7 @@ impl PointIndex {
     }
 }
 
-/// How many `cr_poll`/`cr_enter` answers a restore of a frame at `point`
+/// How many `cr_poll`/`cr_enter_at` answers a restore of a frame at `point`
 /// takes before the frame runs normally: one per enclosing polling loop,
 /// plus the point's own header for a loop point.
 pub fn route_steps(point: &MigrationPoint) -> usize {
