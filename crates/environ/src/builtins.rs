@@ -95,14 +95,6 @@ builtins! {
     MemoryAtomicWait64 = "memory_atomic_wait64"(I32, I64, I64, I64) -> I32;
     /// `poll()`: called when `VMContext::interrupt` is non-zero (checkpoint requests).
     Poll = "poll"();
-    /// `cr_enter(func) -> i64`: the slow path of a leaf's entry check in a
-    /// `--cr` module (stack limit reached or checkpoint requested; a leaf
-    /// leaves a checkpoint to its caller's next point). -1: run the body;
-    /// [`CR_ENTER_OVERFLOW`]: the real stack limit is reached, trap. Never
-    /// unwinds or traps itself, so compiled code calls it through a
-    /// register-preserving wrapper. (A checkpointable function's entry is a
-    /// statepoint of `migration::ENTER_AT_SYMBOL` instead.)
-    CrEnter = "cr_enter"(I32) -> I64;
     /// `cr_poll(position) -> i64`: the slow path of a loop-header poll. -1:
     /// run the loop body; [`CR_POLL_CAPTURE`]: a checkpoint was requested,
     /// save this frame and call `cr_unwind`; otherwise the next step of a
@@ -125,7 +117,7 @@ builtins! {
     /// register for it.
     CrTailBuffer = "cr_tail_buffer"(I32) -> Pointer;
     /// `cr_resume_answer(func) -> i64`: at the entry of function `func`'s
-    /// resume version, what the `cr_enter` that sent the restore there
+    /// resume version, what the `cr_enter_at` that sent the restore there
     /// answered (a route's first step, or `migration::TAIL_RESUME_ANSWER`).
     CrResumeAnswer = "cr_resume_answer"(I32) -> I64;
     /// `exn_new(tag: ptr, count: i32) -> ptr`: a new exception of tag identity
@@ -142,8 +134,9 @@ builtins! {
 /// checkpoint (positions are non-negative; -1 means continue).
 pub const CR_POLL_CAPTURE: i64 = -2;
 
-/// What `cr_enter` returns when the stack is really exhausted: the function
-/// traps with `call stack exhausted`.
+/// What the entry handler (`tern_environ::migration::ENTER_AT_SYMBOL`)
+/// returns when the stack is really exhausted: the function traps with
+/// `call stack exhausted`.
 pub const CR_ENTER_OVERFLOW: i64 = -4;
 
 /// What the runtime's entry handler answers its stub

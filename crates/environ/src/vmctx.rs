@@ -12,7 +12,7 @@
 //! 0                         runtime       *mut Instance (opaque to compiled code)
 //! 8                         stack_limit   usize: trap when sp < stack_limit
 //! 16                        interrupt     u64: non-zero asks compiled code to call `poll`
-//! 24                        reserved      u64
+//! 24                        leaf_stack_limit usize: the same, for leaves of a `--cr` module
 //! memories_begin()          [VMMemoryImport; memories]      16 bytes each
 //! globals_begin()           [*mut VMGlobal; globals]
 //! tables_begin()            [*mut VMTableDefinition; tables]
@@ -50,6 +50,14 @@ pub const VMCTX_RUNTIME: u32 = 0;
 pub const VMCTX_STACK_LIMIT: u32 = 8;
 /// Byte offset of `VMContext::interrupt`.
 pub const VMCTX_INTERRUPT: u32 = 16;
+/// Byte offset of `VMContext::leaf_stack_limit`: the stack limit a `--cr`
+/// module's leaf functions (those with no migration point) compare with.
+/// The runtime keeps it at the real limit while it raises `stack_limit` to
+/// request a checkpoint (a leaf leaves that to its caller's next point), so
+/// a leaf's entry check is the plain build's and never calls the runtime (a
+/// restore never enters a leaf either: it re-enters the functions the
+/// snapshot's frames name, each at one of its points).
+pub const VMCTX_LEAF_STACK_LIMIT: u32 = 24;
 /// Size of the fixed header before the per-module arrays.
 pub const VMCTX_HEADER_SIZE: u32 = 32;
 

@@ -232,8 +232,7 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             .add_function(&symbol, ty, Some(Linkage::External));
         if matches!(
             builtin,
-            Builtin::CrEnter
-                | Builtin::CrPoll
+            Builtin::CrPoll
                 | Builtin::CrUnwind
                 | Builtin::CrRestoreValues
                 | Builtin::CrRestoreCallee
@@ -267,15 +266,6 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
     /// the wrapper.
     pub fn cr_poll_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
         self.preserving(Builtin::CrPoll, "tern_cr_poll_preserving")
-    }
-
-    /// `cr_enter` behind a `preserve_allcc` wrapper, for the same reason: a
-    /// function's entry slow path then clobbers no register, so a small
-    /// function keeps its parameters in their registers and needs no bigger
-    /// frame than its plain build (tailcall's handlers: a push instead of six
-    /// pushes and a 120-byte frame).
-    pub fn cr_enter_preserving(&self) -> Result<FunctionValue<'ctx>, BuilderError> {
-        self.preserving(Builtin::CrEnter, "tern_cr_enter_preserving")
     }
 
     /// `cr_restore_values` behind a `preserve_allcc` wrapper: restore blocks

@@ -23,7 +23,7 @@ use inkwell::IntPredicate;
 use std::collections::HashMap;
 use tern_environ::builtins::Builtin;
 use tern_environ::migration::FuncMigration;
-use tern_environ::vmctx::VMCTX_STACK_LIMIT;
+use tern_environ::vmctx::{VMCTX_LEAF_STACK_LIMIT, VMCTX_STACK_LIMIT};
 use tern_environ::{TrapCode, ValType};
 use wasmparser::{FuncToValidate, MemArg, OperatorsReader};
 
@@ -226,7 +226,7 @@ fn translate_version<'ctx>(
     }
     this.declare_locals(&validator)?;
     this.declare_hidden_locals(hidden)?;
-    this.translate_stack_check(func_index, body_position)?;
+    this.translate_stack_check(body_position)?;
     let sig = env
         .info
         .func_type(defined_index + env.info.num_imported_functions)
@@ -348,8 +348,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Traps with `StackOverflow` when the frame is below `vmctx->stack_limit`
-    /// (with `--cr`, the slow path also serves checkpoints and restores).
-    fn translate_stack_check(&mut self, func_index: u32, body_position: u32) -> Result<()> {
+    /// (with `--cr`, the slow path also serves checkpoints and restores). A
+    /// leaf of a `--cr` module compares with `vmctx->leaf_stack_limit`,
+    /// which a checkpoint request leaves alone, so its check is the plain
+    /// build's: a slow path that could return would make every small helper
+    /// look costlier to LLVM's inliner (CPython's `Py_IS_TYPE`: cost 245
+    /// against 130, over the threshold of 225, so 30 call sites in the
+    /// interpreter loop stayed calls).
+    fn translate_stack_check(&mut self, body_position: u32) -> Result<()> {
         let i64_ty = self.context().i64_type();
         let read_register = self.env.intrinsic("llvm.read_register", &[i64_ty.into()]);
         let name = self
@@ -363,7 +369,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .basic()
             .ok_or_else(|| CompileError::Codegen("read_register returns a value".into()))?
             .into_int_value();
-        let limit_ptr = self.vmctx_field(VMCTX_STACK_LIMIT)?;
+        let leaf_in_cr_module = self.cr.is_none() && self.env.cr.is_some();
+        let field = if leaf_in_cr_module {
+            VMCTX_LEAF_STACK_LIMIT
+        } else {
+            VMCTX_STACK_LIMIT
+        };
+        let limit_ptr = self.vmctx_field(field)?;
         let limit = self.builder.build_load(i64_ty, limit_ptr, "stack_limit")?;
         self.tag(limit, super::func_env::Region::Vm);
         let limit = limit.into_int_value();
@@ -372,9 +384,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?;
         if self.cr.is_some() {
             return self.translate_cr_entry(below, body_position);
-        }
-        if self.env.cr.is_some() {
-            return self.translate_cr_leaf_entry(below, func_index);
         }
         self.trap_if(below, TrapCode::StackOverflow)
     }

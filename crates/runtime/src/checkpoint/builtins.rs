@@ -1,10 +1,9 @@
 //! The `tern_builtin_cr_*` builtins (see `tern_environ::builtins`).
 //!
 //! `cr_unwind` starts checkpoint unwinds, so it is `extern "C-unwind"` and
-//! never runs inside `catch_unwind`. `cr_enter` (a leaf's entry) and
-//! `cr_poll` (a loop's) never unwind (nor trap): compiled code calls them
-//! through register-preserving wrappers, saves its own frame when `cr_poll`
-//! returns `CR_POLL_CAPTURE`, and traps itself on `CR_ENTER_OVERFLOW`. A
+//! never runs inside `catch_unwind`. `cr_poll` (a loop's poll) never
+//! unwinds (nor traps): compiled code calls it through a register-preserving
+//! wrapper and saves its own frame when it returns `CR_POLL_CAPTURE`. A
 //! checkpointable function's entry statepoint reaches [`enter_at`] through
 //! its stub (`frame_registers`), which saves the frame itself and has the
 //! stub unwind.
@@ -18,22 +17,6 @@ use crate::vmctx::instance_of;
 
 /// Continue with the function or loop body.
 const CONTINUE: i64 = -1;
-
-/// A leaf's entry check (`cr_enter`; checkpointable functions' entries go
-/// to [`enter_at`]): a leaf leaves a checkpoint to its caller's next point.
-extern "C" fn cr_enter_impl(_vmctx: *mut u8, func: i32) -> i64 {
-    if crate::traps::builtin_caller_sp() < crate::traps::stack_limit() {
-        return CR_ENTER_OVERFLOW;
-    }
-    if restore::active() {
-        // A restore enters no leaf: this reports the mismatch.
-        return restore::enter(func as u32);
-    }
-    if super::active().is_none() {
-        request::lower_flags();
-    }
-    CONTINUE
-}
 
 extern "C-unwind" fn cr_poll_impl(_vmctx: *mut u8, position: i32) -> i64 {
     if restore::active() {
@@ -124,10 +107,6 @@ extern "C" fn cr_restore_callee_impl(vmctx: *mut u8, _position: i32) -> *const u
     }
 }
 
-builtin_shim! {
-    /// `cr_enter(func) -> position or -1`.
-    fn tern_builtin_cr_enter(vmctx: *mut u8, func: i32) -> i64 => cr_enter_impl
-}
 builtin_shim! {
     /// `cr_poll(position) -> position or -1`.
     fn tern_builtin_cr_poll(vmctx: *mut u8, position: i32) -> i64 => cr_poll_impl

@@ -2,7 +2,7 @@
 //!
 //! A request is a process-wide atomic plus two writes into the running
 //! instance's context, both async-signal-safe: `stack_limit` is raised to
-//! `usize::MAX` (every function entry takes its slow path, `cr_enter`) and
+//! `usize::MAX` (every function entry takes its slow path, `cr_enter_at`) and
 //! `interrupt` is set (every loop header calls `cr_poll`). A blocked WASI call
 //! is woken through the WASI context's `Interrupt`.
 //!
@@ -76,7 +76,11 @@ fn poke(offset: u32, value: usize) {
     }
 }
 
-/// Makes compiled code take its slow paths at the next point.
+/// Makes compiled code take its slow paths at the next point. Leaves
+/// (functions without points) compare with `leaf_stack_limit`, which stays
+/// real: they leave a checkpoint to their caller's next point, and a restore
+/// never enters one (the frames it re-enters are named by the snapshot, and
+/// a leaf has no point a frame could be at).
 pub fn raise_flags() {
     poke(VMCTX_STACK_LIMIT, usize::MAX);
     poke(VMCTX_INTERRUPT, 1);

@@ -1,7 +1,7 @@
 //! Restoring: re-entering the saved frames, bottom first.
 //!
 //! The runtime calls the bottom frame's export with `stack_limit` raised and
-//! `interrupt` set. Every function entry then reaches `cr_enter`, which hands
+//! `interrupt` set. Every function entry then reaches `cr_enter_at`, which hands
 //! out the next frame and answers with the first step of the route to its
 //! point; the function's dispatch takes it, into the header of the outermost
 //! enclosing routing loop, whose `cr_poll` answers the next step, and so on
@@ -12,7 +12,7 @@
 //! simply runs on.
 //!
 //! A function's ordinary code has no restore paths (they would cost the hot
-//! loops facts: `docs/checkpoint-restore.md`); when its `cr_enter` answers
+//! loops facts: `docs/checkpoint-restore.md`); when its `cr_enter_at` answers
 //! with a restore, it tail-calls its *resume version*, which asks for the
 //! same answer again (`cr_resume_answer`) and routes as above. A restored
 //! frame so runs its resume version until it returns.
@@ -44,7 +44,7 @@ struct State {
     current: Option<usize>,
     /// Routing answers left for the current frame.
     steps_left: usize,
-    /// What `cr_enter` last answered, and to which function.
+    /// What `cr_enter_at` last answered, and to which function.
     answer: Option<(u32, i64)>,
     /// Whether the innermost frame has been reached (fast paths are back).
     done: bool,
@@ -98,7 +98,7 @@ pub fn resumed_at() -> u64 {
     RESUMED_AT.with(|r| r.get())
 }
 
-/// `cr_enter` during a restore: function `func` was entered; returns the
+/// `cr_enter_at` during a restore: function `func` was entered; returns the
 /// position its frame resumes at (or the tail-resume answer).
 pub fn enter(func: u32) -> i64 {
     let answer = enter_frame(func);
@@ -110,7 +110,7 @@ pub fn enter(func: u32) -> i64 {
     answer
 }
 
-/// `cr_resume_answer`: what `cr_enter` answered function `func`, whose
+/// `cr_resume_answer`: what `cr_enter_at` answered function `func`, whose
 /// ordinary code then tail-called its resume version.
 pub fn answer(func: u32) -> i64 {
     STATE.with(|s| match s.borrow().as_ref().and_then(|st| st.answer) {

@@ -12,7 +12,7 @@ pub mod host;
 use std::cell::Cell;
 use std::ptr;
 
-use tern_environ::vmctx::{VMCTX_RUNTIME, VMCTX_STACK_LIMIT};
+use tern_environ::vmctx::{VMCTX_LEAF_STACK_LIMIT, VMCTX_RUNTIME, VMCTX_STACK_LIMIT};
 use tern_environ::VmOffsets;
 
 use crate::instance::Instance;
@@ -238,9 +238,11 @@ impl VmCtx {
         self.write_usize(VMCTX_RUNTIME, instance as usize);
     }
 
-    /// Sets the stack limit compiled code compares the stack pointer with.
+    /// Sets the stack limit compiled code compares the stack pointer with
+    /// (both copies: `stack_limit` and `leaf_stack_limit`).
     pub fn set_stack_limit(&self, limit: usize) {
         self.write_usize(VMCTX_STACK_LIMIT, limit);
+        self.write_usize(VMCTX_LEAF_STACK_LIMIT, limit);
     }
 
     /// Sets memory `index`'s base and definition pointers.

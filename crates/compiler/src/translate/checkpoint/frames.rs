@@ -7,7 +7,7 @@
 //!   its live locals, then its operand stack (the compact layout); the
 //!   runtime reads them through the stackmap record (`emit_frame_save`).
 //!   An entry check's slow path is such a statepoint too, whose target
-//!   answers like `cr_enter` and captures by itself
+//!   answers a restore or a checkpoint request and captures by itself
 //!   (`emit_entry_statepoint`).
 //! * **Restore**: one frame restore block per function reloads the locals
 //!   that the points take from it (`finish_frame_restore`); each point's

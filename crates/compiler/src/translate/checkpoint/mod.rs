@@ -5,7 +5,7 @@
 //!
 //! * **Entry**: the function-entry stack check doubles as the entry poll. The
 //!   runtime requests a checkpoint (or starts a restore) by raising
-//!   `vmctx->stack_limit`, so the slow path `cr_enter` runs on the next call;
+//!   `vmctx->stack_limit`, so the slow path `cr_enter_at` runs on the next call;
 //!   the fast path costs nothing beyond the stack check.
 //! * **Loop header**: a volatile load of `vmctx->interrupt` and a branch to
 //!   `cr_poll` when it is non-zero.
@@ -15,7 +15,7 @@
 //!   `"deopt"` bundle holds the frame's locals and operand stack (the runtime
 //!   reads them through the stackmap record, `frames.rs`), which resumes the
 //!   unwind.
-//! * **Restore** re-enters the functions bottom frame first. `cr_enter`
+//! * **Restore** re-enters the functions bottom frame first. `cr_enter_at`
 //!   returns the position to resume at; one block per function reloads
 //!   every local any point saves (`cr_restore_values` lays the frame out by
 //!   local index), then a `switch` routes to the point through the headers
@@ -133,7 +133,7 @@ struct Anchor<'ctx> {
 /// outside reach its header phis, and values restored at a call reach the
 /// code after it, so LLVM loses the facts (ranges, induction variables) it
 /// proves from the real entry. So the function's own code has no restore
-/// path; when its `cr_enter` answers with a restore, it tail-calls its
+/// path; when its `cr_enter_at` answers with a restore, it tail-calls its
 /// resume version, the same body with every restore path, which runs the
 /// restored frame to its end (`docs/checkpoint-restore.md`, "Resume
 /// versions"). At `-O1` a function is translated once, with its restore
@@ -157,7 +157,7 @@ pub(in crate::translate) struct CrFunc<'ctx> {
     version: CrVersion,
     /// Points recorded so far.
     points: Vec<MigrationPoint>,
-    /// The `switch` on `cr_enter`'s answer: run the body (-1), tail-resume
+    /// The `switch` on `cr_enter_at`'s answer: run the body (-1), tail-resume
     /// (`tail.rs`), or restore a frame (anything else).
     entry_switch: Option<InstructionValue<'ctx>>,
     /// The dispatch `switch` of the frame restore block, by position.
@@ -283,17 +283,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         }
     }
 
-    /// Calls `cr_enter(func)` through its register-preserving wrapper.
-    fn call_cr_enter(&mut self, func: u32) -> Result<IntValue<'ctx>> {
-        let func = self.i32_const(func);
-        let wrapper = self.env.cr_enter_preserving()?;
-        Ok(self
-            .call_preserving(wrapper, &[func], "cr_enter")?
-            .into_int_value())
-    }
-
     /// The entry check of a checkpointable function: `below` (the stack
-    /// pointer is below `vmctx->stack_limit`) leads to `cr_enter`, whose
+    /// pointer is below `vmctx->stack_limit`) leads to `cr_enter_at`, whose
     /// answer says to trap on a real overflow, save the frame for a
     /// checkpoint, run the body, or restore, which the function's own code
     /// leaves to its resume version. The resume version instead starts with
@@ -378,11 +369,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     }
 
     /// Moves the field builder from the entry block to the start of the
-    /// body, past the entry check. In a leaf, and in a function's own code
+    /// body, past the entry check. In a function's own code
     /// beside its resume version, nothing but the entry check's slow path
     /// (which needs no vmctx field) runs outside the body, so loads placed
     /// there dominate every use, and LLVM no longer keeps them in
-    /// callee-saved registers across the `cr_enter` call, whose slow path
+    /// callee-saved registers across the `cr_enter_at` call, whose slow path
     /// rejoins the body: otherwise a push and pop of one more register on
     /// every call of a small function (tailcall's handlers: 4 of 34
     /// instructions).
@@ -422,7 +413,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             .is_some_and(|cr| cr.version != CrVersion::Own)
     }
 
-    /// Branches to a new `cr_enter` slow-path block when `below` (unlikely)
+    /// Branches to a new `cr_enter_at` slow-path block when `below` (unlikely)
     /// and positions the builder there; returns the function body's block.
     fn branch_to_entry_slow_path(&mut self, below: IntValue<'ctx>) -> Result<BasicBlock<'ctx>> {
         let slow = self.new_block("cr_enter");
@@ -431,30 +422,6 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.mark_unlikely(branch);
         self.builder.position_at_end(slow);
         Ok(body)
-    }
-
-    /// The entry check of a leaf function in a `--cr` module: the stack
-    /// limit may be raised to request a checkpoint, which a leaf leaves to
-    /// its caller, so the slow path asks `cr_enter` (which answers -1 to a
-    /// leaf unless the stack is really exhausted) and goes on.
-    pub(super) fn translate_cr_leaf_entry(
-        &mut self,
-        below: IntValue<'ctx>,
-        func: u32,
-    ) -> Result<()> {
-        let body = self.branch_to_entry_slow_path(below)?;
-        let target = self.call_cr_enter(func)?;
-        let overflow = self.trap_block(TrapCode::StackOverflow)?;
-        let is_overflow = self.builder.build_int_compare(
-            inkwell::IntPredicate::EQ,
-            target,
-            self.i64_const(CR_ENTER_OVERFLOW),
-            "overflow",
-        )?;
-        self.builder
-            .build_conditional_branch(is_overflow, overflow, body)?;
-        self.builder.position_at_end(body);
-        self.hoist_fields_after_entry_check()
     }
 
     /// The poll at the header of a loop at `position`; the builder is at the

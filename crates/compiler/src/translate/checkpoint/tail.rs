@@ -4,7 +4,7 @@
 //! is right. But the frame below then records a call to the function that
 //! made the tail call, while the frame above it is the tail callee's (or a
 //! callee of a chain of tail calls). On a restore, the re-issued call enters
-//! the tail caller, whose `cr_enter` answers [`TAIL_RESUME_ANSWER`]: the
+//! the tail caller, whose `cr_enter_at` answers [`TAIL_RESUME_ANSWER`]: the
 //! function asks for the next frame's function (`cr_restore_callee`) and
 //! calls it through its array-call trampoline, whatever its type (only the
 //! results are the same, and the callee restores its own locals), then
