@@ -88,6 +88,7 @@ int main(void) {
   if (d->version != 4) { printf("bad version\n"); return 1; }
   int local;
   FIELD(uint64_t, 8) = (uint64_t)(uintptr_t)&local - STACK_BUDGET;
+  FIELD(uint64_t, 24) = FIELD(uint64_t, 8); /* leaf_stack_limit (--cr leaves) */
 #if HAS_MEMORY
   memory.base = mmap(NULL, (8ull << 30) + (64 << 10), PROT_NONE,
                      MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
