@@ -312,3 +312,58 @@ impl<'de> Deserialize<'de> for EncodedMigration {
         deserializer.deserialize_byte_buf(Bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table() -> MigrationInfo {
+        MigrationInfo {
+            scheme: MIGRATION_SCHEME,
+            functions: vec![FuncMigration {
+                locals: vec![ValType::I32, ValType::F64],
+                points: vec![MigrationPoint {
+                    position: 0x1234,
+                    kind: PointKind::Entry,
+                    locals: vec![0, 1],
+                    stack: vec![ValType::I64],
+                    route: vec![0x1200],
+                }],
+            }],
+        }
+    }
+
+    #[test]
+    fn an_encoded_table_decodes_to_itself_inside_a_larger_serialization() {
+        let info = table();
+        let wrapped = (7u32, Some(EncodedMigration::encode(&info)), 9u8);
+        let bytes = postcard::to_allocvec(&wrapped).expect("serializes");
+        let (a, back, b): (u32, Option<EncodedMigration>, u8) =
+            postcard::from_bytes(&bytes).expect("deserializes");
+        assert_eq!((a, b), (7, 9));
+        assert_eq!(back.expect("present").decode().expect("decodes"), info);
+    }
+
+    /// Snapshots written before the table was kept encoded carry FNV-1a of
+    /// the postcard serialization of the `MigrationInfo`; the encoded form
+    /// must give the same number, or they would no longer restore.
+    #[test]
+    fn the_fingerprint_is_fnv_of_the_serialized_table() {
+        let info = table();
+        let bytes = postcard::to_allocvec(&info).expect("serializes");
+        let fnv = bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+            (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3)
+        });
+        assert_eq!(EncodedMigration::encode(&info).fingerprint(), fnv);
+        let mut other = info.clone();
+        other.functions[0].points[0].position += 1;
+        assert_ne!(EncodedMigration::encode(&other).fingerprint(), fnv);
+    }
+
+    #[test]
+    fn damaged_bytes_are_an_error_not_a_panic() {
+        let encoded = EncodedMigration::encode(&table());
+        let truncated = EncodedMigration(encoded.0[..encoded.0.len() / 2].to_vec());
+        assert!(truncated.decode().is_err());
+    }
+}
