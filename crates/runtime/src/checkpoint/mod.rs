@@ -92,6 +92,11 @@ impl PointIndex {
         })
     }
 
+    /// Decodes the table now (it is otherwise decoded on first use).
+    pub fn prepare(&self) {
+        self.decoded();
+    }
+
     /// The module's migration table.
     pub fn migration(&self) -> &MigrationInfo {
         &self.decoded().migration
