@@ -681,6 +681,72 @@ fn strip_mined_counted_loops_across_isas() {
     }
 }
 
+/// `tests/cr/polls.wat`'s `collatz`, in Rust: the final value and the rounds.
+fn collatz(mut n: u32) -> (i32, i64) {
+    let mut rounds = 1i64;
+    while n != 1 {
+        n = if n & 1 == 1 { n * 3 + 1 } else { n >> 1 };
+        rounds += 1;
+    }
+    (n as i32, rounds)
+}
+
+/// `tests/cr/polls.wat`'s `machine`, in Rust.
+fn machine(mut k: i32) -> (i32, i64) {
+    let (mut s, mut rounds) = (7i32, 0i64);
+    loop {
+        rounds += 1;
+        s = (s * 5 + 3) % 1000;
+        k -= 1;
+        if k == 0 {
+            return (s, rounds);
+        }
+    }
+}
+
+/// `tests/cr/polls.wat`: loops that poll do so on every back edge (two
+/// arms of an `if`; cases of a `br_table` carrying the loop's parameter),
+/// not on the first entry: R rounds reach exactly R points, the entry's
+/// and R - 1 back edges'. A checkpoint in each loop resumes on the other
+/// ISA with the uninterrupted result.
+#[test]
+fn loops_poll_on_their_back_edges_across_isas() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-polls");
+    let module = InvokedModule::build(&dir, "polls.wat", "polls");
+    for (name, arg, (result, rounds)) in [
+        ("collatz", "837799", collatz(837799)),
+        ("machine", "5000", machine(5000)),
+    ] {
+        let (run, points) = module.reference_with(name, &[arg]);
+        assert_eq!(run.stdout, format!("{result}\n{rounds}\n"), "{name}");
+        assert_eq!(
+            points, rounds as u64,
+            "{name}: {rounds} rounds reached {points} points"
+        );
+        for (from, to) in [(X86, ARM), (ARM, X86)] {
+            let at = points / 2;
+            let snap = dir.join(&format!("{name}-{from}.tsnap"));
+            let snap_arg = snap.display().to_string();
+            let stopped = module.invoke_with(
+                from,
+                name,
+                &[arg],
+                &["--checkpoint-to", &snap_arg],
+                Some(at),
+            );
+            assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+            let resumed = module.invoke_with(to, name, &[arg], &["--restore", &snap_arg], None);
+            assert_eq!(resumed.code(), 0, "{}", resumed.describe());
+            assert_eq!(
+                resumed.stdout, run.stdout,
+                "{name}: {from} -> {to} at point {at}"
+            );
+        }
+    }
+}
+
 /// `tests/cr/exceptions.wat`: checkpoints while exceptions are live (an
 /// exnref in a local; two on the operand stack, one the payload of the
 /// other; the caught exception of a legacy handler before its `rethrow`, and

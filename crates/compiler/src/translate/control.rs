@@ -14,7 +14,7 @@
 //! frame's height, and every edge passes the current values (LLVM folds the
 //! phis that turn out trivial).
 
-use super::checkpoint::{LoopRestore, StripMine};
+use super::checkpoint::{BackEdgePoll, LoopRestore, StripMine};
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
 use crate::error::Result;
@@ -45,6 +45,9 @@ pub(super) enum FrameKind<'ctx> {
         /// For a strip-mined loop (`checkpoint/strip_mining.rs`), whose
         /// `header` is the inner one: the polling header and the chunk.
         strip: Option<StripMine<'ctx>>,
+        /// For a loop polled on its back edges (`checkpoint/back_edge_polls.rs`):
+        /// their shared slow path.
+        back_edge_poll: Option<BackEdgePoll<'ctx>>,
     },
     /// `if` before its `else` (if any).
     If {
@@ -222,9 +225,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.stack.extend(phis.iter().map(|p| p.as_basic_value()));
         let restore = self.loop_restore(offset);
         let (mut header, mut phis, mut strip) = (header, phis, None);
+        let mut back_edge_poll = None;
         let mut preheader = preheader;
         match restore {
-            LoopRestore::Polls => self.translate_loop_poll(offset, header, &phis)?,
+            LoopRestore::Polls => {
+                back_edge_poll = self.translate_loop_poll(offset, header, &phis)?
+            }
             LoopRestore::StripMined(counter) => {
                 let start = self.translate_strip_header(offset, counter, header, &phis)?;
                 preheader = start.preheader;
@@ -247,6 +253,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
                 phis,
                 routes,
                 strip,
+                back_edge_poll,
             },
             next,
             end_phis,
@@ -414,46 +421,60 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     fn branch_edge(
         &mut self,
         depth: u32,
-    ) -> (
+    ) -> Result<(
         BasicBlock<'ctx>,
         Vec<PhiValue<'ctx>>,
         Vec<BasicValueEnum<'ctx>>,
-    ) {
+    )> {
         let index = self.control.len() - 1 - depth as usize;
-        let frame = &mut self.control[index];
-        if !matches!(frame.kind, FrameKind::Loop { .. }) {
-            frame.next_reachable = true;
-        }
-        let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
+        let (target, phis) = self.edge_target(index)?;
+        let frame = &self.control[index];
         let (height, carried) = (frame.height, frame.carried);
         let mut args = self.peek_n(phis.len() - carried);
         args.splice(0..0, self.stack[height - carried..height].iter().copied());
-        (target, phis, args)
+        Ok((target, phis, args))
     }
+
     /// The frame at control-stack `index`, marked as branched to: its target
     /// block, phis and the carried values (the caller adds the rest).
     pub(super) fn frame_edge(
         &mut self,
         index: usize,
-    ) -> (
+    ) -> Result<(
         BasicBlock<'ctx>,
         Vec<PhiValue<'ctx>>,
         Vec<BasicValueEnum<'ctx>>,
-    ) {
-        let frame = &mut self.control[index];
-        if !matches!(frame.kind, FrameKind::Loop { .. }) {
-            frame.next_reachable = true;
-        }
-        let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
+    )> {
+        let (target, phis) = self.edge_target(index)?;
+        let frame = &self.control[index];
         let (height, carried) = (frame.height, frame.carried);
         let args = self.stack[height - carried..height].to_vec();
-        (target, phis, args)
+        Ok((target, phis, args))
+    }
+
+    /// The block and phis a branch to the frame at control-stack `index`
+    /// enters, which is marked as branched to: a new polling block for a
+    /// back edge of a loop polled on its back edges.
+    fn edge_target(&mut self, index: usize) -> Result<(BasicBlock<'ctx>, Vec<PhiValue<'ctx>>)> {
+        let frame = &mut self.control[index];
+        let poll = match &frame.kind {
+            FrameKind::Loop { back_edge_poll, .. } => back_edge_poll.clone(),
+            _ => {
+                frame.next_reachable = true;
+                None
+            }
+        };
+        let (target, phis) = (frame.branch_target(), frame.branch_phis().to_vec());
+        match poll {
+            Some(poll) => self.back_edge_with_poll(target, &phis, &poll),
+            None => Ok((target, phis)),
+        }
     }
 
     /// `br depth`.
     pub(super) fn translate_br(&mut self, depth: u32) -> Result<()> {
         self.recurrences_on_branch(self.control.len() - 1 - depth as usize)?;
-        let (target, phis, args) = self.branch_edge(depth);
+        let (target, phis, args) = self.branch_edge(depth)?;
         self.branch_with(target, &phis, &args)?;
         self.reachable = false;
         Ok(())
@@ -473,7 +494,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             FrameKind::Loop { strip, .. } => strip.clone(),
             _ => None,
         };
-        let (target, phis, args) = self.branch_edge(depth);
+        let (target, phis, args) = self.branch_edge(depth)?;
         if let Some(strip) = strip {
             // A counted loop's one back edge.
             return self.translate_strip_back_edge(&strip, cond, target, &phis, &args);
@@ -490,7 +511,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_br_on_null(&mut self, depth: u32) -> Result<()> {
         let reference = self.pop().into_pointer_value();
         let is_null = self.builder.build_is_null(reference, "is_null")?;
-        let (target, phis, args) = self.branch_edge(depth);
+        let (target, phis, args) = self.branch_edge(depth)?;
         self.add_incoming(&phis, &args);
         let cont = self.new_block("br_on_null_cont");
         self.builder
@@ -505,7 +526,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     pub(super) fn translate_br_on_non_null(&mut self, depth: u32) -> Result<()> {
         let reference = self.peek_n(1)[0].into_pointer_value();
         let is_null = self.builder.build_is_null(reference, "is_null")?;
-        let (target, phis, args) = self.branch_edge(depth);
+        let (target, phis, args) = self.branch_edge(depth)?;
         self.add_incoming(&phis, &args);
         let cont = self.new_block("br_on_non_null_cont");
         self.builder
@@ -531,7 +552,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             if edges.contains_key(&depth) {
                 continue;
             }
-            let (target, phis, args) = self.branch_edge(depth);
+            let (target, phis, args) = self.branch_edge(depth)?;
             let edge = if phis.is_empty() {
                 target
             } else {

@@ -386,7 +386,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// Branches to the label of the control frame at `index` with `values`
     /// on top of the current stack (and the carried values below).
     fn branch_to_frame(&mut self, index: usize, values: &[BasicValueEnum<'ctx>]) -> Result<()> {
-        let (target, phis, mut args) = self.frame_edge(index);
+        let (target, phis, mut args) = self.frame_edge(index)?;
         args.extend_from_slice(values);
         self.branch_with(target, &phis, &args)
     }

@@ -8,7 +8,8 @@
 //!   `vmctx->stack_limit`, so the slow path `cr_enter_at` runs on the next call;
 //!   the fast path costs nothing beyond the stack check.
 //! * **Loop header**: a volatile load of `vmctx->interrupt` and a branch to
-//!   `cr_poll` when it is non-zero.
+//!   `cr_poll` when it is non-zero; in a function's own code on each back
+//!   edge instead (`back_edge_polls.rs`).
 //! * **Capture** is zero-cost: a checkpoint is a forced unwind started by the
 //!   runtime; every call that can reach a point is an `invoke` whose cleanup
 //!   landing pad calls `cr_capture_and_resume` through a statepoint whose
@@ -23,6 +24,7 @@
 //!   small block reloads the operand stack and either jumps into the loop or
 //!   re-issues the call that was in progress.
 
+mod back_edge_polls;
 mod frames;
 mod liveness;
 mod loop_shapes;
@@ -30,6 +32,7 @@ mod scan;
 mod strip_mining;
 mod tail;
 
+pub(super) use back_edge_polls::BackEdgePoll;
 pub use liveness::{analyze as analyze_liveness, Liveness};
 pub use loop_shapes::{Counter, CounterBound, CounterStep, CounterTest, ModuleFacts};
 pub(super) use strip_mining::StripMine;
@@ -86,8 +89,8 @@ pub(super) enum LoopRestore {
     /// Neither a point nor on any route: memory walks, counted loops inside
     /// other loops, and every loop of a function without instrumentation.
     Unrouted,
-    /// A poll at the header: a point, and restores of the points inside
-    /// route through it.
+    /// A poll at the header (on the back edges in own code): a point, and
+    /// restores of the points inside route through it.
     Polls,
     /// A counted loop outside any other loop: a point whose poll runs once
     /// per chunk of rounds (`strip_mining.rs`).
@@ -424,9 +427,30 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(body)
     }
 
-    /// The poll at the header of a loop at `position`; the builder is at the
-    /// start of `header`, whose `phis` hold the whole operand stack.
+    /// The poll of a loop at `position`; the builder is at the start of
+    /// `header`, whose `phis` hold the whole operand stack. In a function's
+    /// own code the loop polls on its back edges (`back_edge_polls.rs`) and
+    /// this returns their shared slow path; where restores enter, the
+    /// header polls, as its slow path also routes restores to the points
+    /// inside.
     pub(super) fn translate_loop_poll(
+        &mut self,
+        position: u32,
+        header: BasicBlock<'ctx>,
+        phis: &[PhiValue<'ctx>],
+    ) -> Result<Option<BackEdgePoll<'ctx>>> {
+        if self.restores_enter() {
+            self.translate_header_poll(position, header, phis)?;
+            return Ok(None);
+        }
+        self.translate_back_edge_poll(position, header, phis)
+            .map(Some)
+    }
+
+    /// The poll at the header of a loop at `position` in a translation that
+    /// restores enter; the builder is at the start of `header`, whose `phis`
+    /// hold the whole operand stack.
+    fn translate_header_poll(
         &mut self,
         position: u32,
         header: BasicBlock<'ctx>,
@@ -460,32 +484,52 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         stack: &[BasicValueEnum<'ctx>],
         next: BasicBlock<'ctx>,
     ) -> Result<InstructionValue<'ctx>> {
+        let requested = self.interrupt_requested()?;
+        let poll = self.new_block("cr_poll");
+        // No branch weights here: measured, they made LLVM keep mandel's
+        // loop-carried values in stack slots (1.27x -> 1.33x instructions).
+        self.builder
+            .build_conditional_branch(requested, poll, next)?;
+        self.builder.position_at_end(poll);
+        self.emit_poll_slow_path(position, stack, next, &[])
+    }
+
+    /// Whether a checkpoint or restore is requested: a volatile load of
+    /// `vmctx->interrupt` compared with zero.
+    pub(super) fn interrupt_requested(&mut self) -> Result<IntValue<'ctx>> {
         let i64_ty = self.context().i64_type();
         let flag_ptr = self.vmctx_field(VMCTX_INTERRUPT)?;
         let flag = self.builder.build_load(i64_ty, flag_ptr, "interrupt")?;
         flag.as_instruction_value()
             .and_then(|i| i.set_volatile(true).ok())
             .ok_or_else(|| CompileError::Codegen("volatile interrupt load".into()))?;
-        let zero = i64_ty.const_zero();
-        let requested = self.builder.build_int_compare(
+        Ok(self.builder.build_int_compare(
             inkwell::IntPredicate::NE,
             flag.into_int_value(),
-            zero,
+            i64_ty.const_zero(),
             "requested",
-        )?;
-        let poll = self.new_block("cr_poll");
-        // No branch weights here: measured, they made LLVM keep mandel's
-        // loop-carried values in stack slots (1.27x -> 1.33x instructions).
-        self.builder
-            .build_conditional_branch(requested, poll, next)?;
+        )?)
+    }
 
-        // The poll stays a plain call of a preserving wrapper, and the
-        // capture a separate statepoint: one statepoint that polls and
-        // captures (as the entry check's does) made module code 3% smaller,
-        // but LLVM then kept nbody's loop-carried floating-point values in
-        // stack slots (1.034x -> 1.054x instructions; qsort 1.040x ->
-        // 1.044x, longjmp 1.001x -> 1.014x; measured 2026-12-07).
-        self.builder.position_at_end(poll);
+    /// A poll's slow path, at the builder's position, for the loop at
+    /// `position` whose header receives `stack`: calls `cr_poll`, then
+    /// captures the frame or goes on to `next` (passing `stack` to
+    /// `next_phis`, if any). Returns the dispatch `switch` on its answer.
+    ///
+    /// The poll stays a plain call of a preserving wrapper, and the
+    /// capture a separate statepoint: one statepoint that polls and
+    /// captures (as the entry check's does) made module code 3% smaller,
+    /// but LLVM then kept nbody's loop-carried floating-point values in
+    /// stack slots (1.034x -> 1.054x instructions; qsort 1.040x ->
+    /// 1.044x, longjmp 1.001x -> 1.014x; measured 2026-12-07).
+    pub(super) fn emit_poll_slow_path(
+        &mut self,
+        position: u32,
+        stack: &[BasicValueEnum<'ctx>],
+        next: BasicBlock<'ctx>,
+        next_phis: &[PhiValue<'ctx>],
+    ) -> Result<InstructionValue<'ctx>> {
+        let poll = self.current_block()?;
         let target = self.call_cr_poll(position)?;
         let locals = self.saved_locals(Some(position));
         let capture = self.new_block("cr_loop_capture");
@@ -493,6 +537,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.emit_capture_and_unwind(position, &locals, stack)?;
         self.builder.position_at_end(poll);
         let bad = self.trap_block(TrapCode::HostTrap)?;
+        self.add_incoming(next_phis, stack);
         Ok(self.builder.build_switch(
             target,
             bad,
