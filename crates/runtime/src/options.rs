@@ -75,11 +75,26 @@ pub const USAGE: &str = "usage: PROGRAM [--invoke NAME] [--argv0 NAME] [--env KE
 
 /// Parses the arguments after the program name.
 ///
+/// Without a `--`, every argument goes to the guest, with one exception:
+/// a list that starts with `--restore` is refused, since running the program
+/// afresh (with `--restore` as its argument) where a restore was meant would
+/// repeat the work, and the side effects, the snapshot was taken after.
+///
 /// # Errors
-/// A message for an unknown option or a missing value.
+/// A message for an unknown option, a missing value, or `--restore` without `--`.
 pub fn parse(args: &[String]) -> Result<Options, String> {
     let mut opts = Options::default();
     let Some(split) = args.iter().position(|a| a == "--") else {
+        if args
+            .first()
+            .is_some_and(|a| a == "--restore" || a.starts_with("--restore="))
+        {
+            return Err(
+                "runtime options end with `--`: write `PROGRAM --restore SNAPSHOT --` \
+                 (to pass `--restore` to the program itself, `PROGRAM -- --restore ...`)"
+                    .into(),
+            );
+        }
         opts.guest_args = args.to_vec();
         return Ok(opts);
     };
@@ -223,6 +238,20 @@ mod tests {
         assert!(parse(&s(&["--inherit-env=1", "--"])).is_err());
         assert!(parse(&s(&["--tcplisten", "localhost", "--"])).is_err());
         assert!(parse(&s(&["--tcplisten", "--"])).is_err());
+    }
+
+    #[test]
+    fn a_restore_without_separator_is_refused() {
+        for args in [&["--restore", "s.tsnap"][..], &["--restore=s.tsnap"]] {
+            let e = parse(&s(args)).unwrap_err();
+            assert!(e.contains("end with `--`"), "{e}");
+        }
+        let o = parse(&s(&["--restore", "s.tsnap", "--"])).unwrap();
+        assert_eq!(o.restore.as_deref(), Some("s.tsnap"));
+        let o = parse(&s(&["--", "--restore", "x"])).unwrap();
+        assert_eq!((o.restore, o.guest_args), (None, s(&["--restore", "x"])));
+        let o = parse(&s(&["x", "--restore"])).unwrap();
+        assert_eq!(o.guest_args, s(&["x", "--restore"]));
     }
 
     #[test]
