@@ -155,6 +155,23 @@ impl InvokedModule {
         run_timed(&mut cmd)
     }
 
+    /// Runs export `name` with `args` on `from`, checkpointing at point `at`
+    /// into `snap` (which must stop it), and restores it on `to`; returns the
+    /// restored run.
+    fn migrate(
+        &self,
+        (from, to): (&str, &str),
+        name: &str,
+        args: &[&str],
+        snap: &Path,
+        at: u64,
+    ) -> Run {
+        let snap_arg = snap.display().to_string();
+        let stopped = self.invoke_with(from, name, args, &["--checkpoint-to", &snap_arg], Some(at));
+        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
+        self.invoke_with(to, name, args, &["--restore", &snap_arg], None)
+    }
+
     /// The uninterrupted run of `name` on x86-64 (which must succeed) and
     /// the number of migration points it reaches.
     fn reference(&self, name: &str) -> (Run, u64) {
@@ -548,10 +565,7 @@ fn wasm_features_and_traps_across_isas() {
     for k in 1..=6u64 {
         let at = points * k / 7;
         let snap = dir.join(&format!("run-{at}.tsnap"));
-        let snap_arg = snap.display().to_string();
-        let stopped = module.invoke(X86, "run", &["--checkpoint-to", &snap_arg], Some(at));
-        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-        let resumed = module.invoke(ARM, "run", &["--restore", &snap_arg], None);
+        let resumed = module.migrate((X86, ARM), "run", &[], &snap, at);
         assert_eq!(resumed.code(), 0, "{}", resumed.describe());
         assert_eq!(
             resumed.stdout, reference.stdout,
@@ -657,22 +671,7 @@ fn strip_mined_counted_loops_across_isas() {
     for (from, to) in [(X86, ARM), (ARM, X86)] {
         let at = points / 2;
         let snap = dir.join(&format!("checksum-{from}.tsnap"));
-        let snap_arg = snap.display().to_string();
-        let stopped = module.invoke_with(
-            from,
-            "checksum",
-            &["3000000"],
-            &["--checkpoint-to", &snap_arg],
-            Some(at),
-        );
-        assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-        let resumed = module.invoke_with(
-            to,
-            "checksum",
-            &["3000000"],
-            &["--restore", &snap_arg],
-            None,
-        );
+        let resumed = module.migrate((from, to), "checksum", &["3000000"], &snap, at);
         assert_eq!(resumed.code(), 0, "{}", resumed.describe());
         assert_eq!(
             resumed.stdout, reference.stdout,
@@ -728,16 +727,7 @@ fn loops_poll_on_their_back_edges_across_isas() {
         for (from, to) in [(X86, ARM), (ARM, X86)] {
             let at = points / 2;
             let snap = dir.join(&format!("{name}-{from}.tsnap"));
-            let snap_arg = snap.display().to_string();
-            let stopped = module.invoke_with(
-                from,
-                name,
-                &[arg],
-                &["--checkpoint-to", &snap_arg],
-                Some(at),
-            );
-            assert_eq!(stopped.code(), CHECKPOINTED, "{}", stopped.describe());
-            let resumed = module.invoke_with(to, name, &[arg], &["--restore", &snap_arg], None);
+            let resumed = module.migrate((from, to), name, &[arg], &snap, at);
             assert_eq!(resumed.code(), 0, "{}", resumed.describe());
             assert_eq!(
                 resumed.stdout, run.stdout,

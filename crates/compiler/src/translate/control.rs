@@ -145,6 +145,17 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         Ok(phis?)
     }
 
+    /// A new block `name` with one phi per phi in `like`, of the same type.
+    pub(super) fn block_with_phis_like(
+        &mut self,
+        name: &str,
+        like: &[PhiValue<'ctx>],
+    ) -> Result<(BasicBlock<'ctx>, Vec<PhiValue<'ctx>>)> {
+        let block = self.new_block(name);
+        let phis = self.make_phis(block, &phi_types(like))?;
+        Ok((block, phis))
+    }
+
     fn llvm_types(&self, tys: &[ValType]) -> Vec<BasicTypeEnum<'ctx>> {
         tys.iter().map(|t| self.llvm_type(*t)).collect()
     }
@@ -574,4 +585,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.reachable = false;
         Ok(())
     }
+}
+
+/// The types of `phis`.
+pub(super) fn phi_types<'ctx>(phis: &[PhiValue<'ctx>]) -> Vec<BasicTypeEnum<'ctx>> {
+    phis.iter().map(|p| p.as_basic_value().get_type()).collect()
+}
+
+/// The values `phis` define.
+pub(super) fn phi_values<'ctx>(phis: &[PhiValue<'ctx>]) -> Vec<BasicValueEnum<'ctx>> {
+    phis.iter().map(|p| p.as_basic_value()).collect()
 }

@@ -21,12 +21,12 @@
 //! problem: it merges the back edges again before the header.
 //! `docs/checkpoint-restore.md`, "Where a loop polls".
 
+use super::super::control::phi_values;
 use super::super::func_translator::FuncTranslator;
 use super::PollLoop;
 use crate::error::Result;
 use inkwell::basic_block::BasicBlock;
-use inkwell::types::BasicTypeEnum;
-use inkwell::values::{BasicValueEnum, PhiValue};
+use inkwell::values::PhiValue;
 
 /// A loop that polls on its back edges: the slow path they share.
 #[derive(Clone)]
@@ -48,12 +48,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         phis: &[PhiValue<'ctx>],
     ) -> Result<BackEdgePoll<'ctx>> {
         let body = self.current_block()?;
-        let types: Vec<BasicTypeEnum<'ctx>> =
-            phis.iter().map(|p| p.as_basic_value().get_type()).collect();
-        let slow = self.new_block("cr_loop_poll");
-        let slow_phis = self.make_phis(slow, &types)?;
-        let stack: Vec<BasicValueEnum<'ctx>> =
-            slow_phis.iter().map(|p| p.as_basic_value()).collect();
+        let (slow, slow_phis) = self.block_with_phis_like("cr_loop_poll", phis)?;
+        let stack = phi_values(&slow_phis);
         self.builder.position_at_end(slow);
         let switch = self.emit_poll_slow_path(position, &stack, header, phis)?;
         // No restore enters own code: the point and its loop are recorded
@@ -85,14 +81,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         poll: &BackEdgePoll<'ctx>,
     ) -> Result<(BasicBlock<'ctx>, Vec<PhiValue<'ctx>>)> {
         let current = self.current_block()?;
-        let types: Vec<BasicTypeEnum<'ctx>> = header_phis
-            .iter()
-            .map(|p| p.as_basic_value().get_type())
-            .collect();
-        let edge = self.new_block("loop_back_edge");
-        let edge_phis = self.make_phis(edge, &types)?;
-        let values: Vec<BasicValueEnum<'ctx>> =
-            edge_phis.iter().map(|p| p.as_basic_value()).collect();
+        let (edge, edge_phis) = self.block_with_phis_like("loop_back_edge", header_phis)?;
+        let values = phi_values(&edge_phis);
         self.builder.position_at_end(edge);
         let requested = self.interrupt_requested()?;
         self.add_incoming(&poll.phis, &values);

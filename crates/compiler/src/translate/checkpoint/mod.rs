@@ -39,6 +39,7 @@ pub(super) use strip_mining::StripMine;
 
 pub use scan::{checkpointable_functions, Checkpointable, RESUME_VERSION_MAX_BODY_BYTES};
 
+use super::control::phi_types;
 use super::exceptions::basic_args;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
@@ -558,8 +559,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     ) -> Result<BasicBlock<'ctx>> {
         let restore = self.new_block("cr_restore_loop");
         self.builder.position_at_end(restore);
-        let types: Vec<BasicTypeEnum<'ctx>> =
-            phis.iter().map(|p| p.as_basic_value().get_type()).collect();
+        let types = phi_types(phis);
         let locals = self.saved_locals(Some(position));
         let values = self.emit_restore_point(&locals, &types)?;
         self.branch_with(header, phis, &values)?;
@@ -627,8 +627,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let body = self.current_block()?;
         let restore = self.new_block("cr_restore_anchored_loop");
         self.builder.position_at_end(restore);
-        let types: Vec<BasicTypeEnum<'ctx>> =
-            phis.iter().map(|p| p.as_basic_value().get_type()).collect();
+        let types = phi_types(phis);
         let loaded = self.emit_restore_point(&locals, &types)?;
         self.branch_with(header, phis, &loaded)?;
         self.builder.position_at_end(body);

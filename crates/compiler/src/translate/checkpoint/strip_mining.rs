@@ -56,6 +56,7 @@
 
 use super::{Counter, CounterBound, CounterStep, CounterTest};
 use crate::error::Result;
+use crate::translate::control::phi_values;
 use crate::translate::func_translator::FuncTranslator;
 use crate::translate::ops::LoweringCx;
 use inkwell::basic_block::BasicBlock;
@@ -114,10 +115,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.builder.position_at_end(body);
         }
         let limit = self.chunk_limit(&counter)?;
-        let inner = self.new_block("cr_strip");
-        let types: Vec<_> = phis.iter().map(|p| p.as_basic_value().get_type()).collect();
-        let inner_phis = self.make_phis(inner, &types)?;
-        let args: Vec<BasicValueEnum<'ctx>> = phis.iter().map(|p| p.as_basic_value()).collect();
+        let (inner, inner_phis) = self.block_with_phis_like("cr_strip", phis)?;
+        let args = phi_values(phis);
         let preheader = self.builder.get_insert_block();
         self.branch_with(inner, &inner_phis, &args)?;
         self.builder.position_at_end(inner);
