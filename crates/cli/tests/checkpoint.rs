@@ -413,6 +413,7 @@ extern "C" {
 }
 
 const SIGUSR1: i32 = 10;
+const SIGUSR2: i32 = 12;
 
 fn finish(
     mut child: std::process::Child,
@@ -462,6 +463,55 @@ fn blocked_read_of_stdin_resumes_on_the_other_isa() {
     out.push_str(&resumed.stdout);
     assert_eq!(resumed.code(), 0, "{}", resumed.describe());
     assert_eq!(out, reference.stdout);
+}
+
+/// A program compiled without `--cr` cannot checkpoint: asked to (a
+/// snapshot path) it refuses with status 1, and a checkpoint signal, whose
+/// default action would kill it and lose its work, is reported and
+/// ignored: the sleep it interrupts runs its full time and the program
+/// finishes as if undisturbed.
+#[test]
+fn a_program_without_cr_refuses_checkpoints_and_survives_their_signals() {
+    common::require_toolchain();
+    let dir = TempDir::new("cr-plain-signals");
+    let wasm = dir.join("sleeper.wasm");
+    common::build_c_to_wasm(&common::repo_root().join("tests/cr/sleeper.c"), &wasm);
+    let exe = dir.join("sleeper");
+    common::run(
+        common::tern(&dir.join("cache"))
+            .arg("compile")
+            .arg(&wasm)
+            .arg("-o")
+            .arg(&exe),
+    )
+    .assert_success();
+    let snap = dir.join("never.tsnap");
+    let refused = run_timed(
+        Command::new(&exe)
+            .arg("--checkpoint-to")
+            .arg(&snap)
+            .arg("--"),
+    );
+    assert_eq!(refused.code(), 1, "{}", refused.describe());
+    assert!(
+        refused.stderr.contains("compiled without --cr"),
+        "{}",
+        refused.describe()
+    );
+    assert!(!snap.exists());
+
+    let (child, mut out, reader) = spawn_until(Command::new(&exe).arg("--"), b"", "sleeping");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, SIGUSR1);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, SIGUSR2);
+    let (rest, status) = finish(child, reader);
+    out.push_str(&rest);
+    assert_eq!(status, 0, "a checkpoint signal must not stop it: {out}");
+    assert_eq!(
+        out,
+        "sleeping\nslept at least 1.5 s: yes\nslept less than 3 s: yes\n"
+    );
 }
 
 #[test]

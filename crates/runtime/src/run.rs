@@ -269,11 +269,15 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     };
     let read_ns = request::now_ns().saturating_sub(read_from);
     let index = PointIndex::new(module).map(Rc::new);
+    // As early as possible: a checkpoint signal must never kill the program.
     if index.is_some() {
-        // As early as possible: a checkpoint signal must never kill the program.
         request::install_handlers();
+    } else {
+        request::install_handlers_without_cr();
     }
-    if index.is_none() && (snapshot.is_some() || opts.checkpoint_interval.is_some()) {
+    let asks_for_cr =
+        snapshot.is_some() || opts.checkpoint_interval.is_some() || opts.checkpoint_to.is_some();
+    if index.is_none() && asks_for_cr {
         eprintln!(
             "tern: this program was compiled without --cr: it cannot be checkpointed or restored"
         );

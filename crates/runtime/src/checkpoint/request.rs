@@ -220,6 +220,34 @@ pub fn install_handlers() {
     }
 }
 
+/// What a program compiled without `--cr` says when a checkpoint signal
+/// arrives.
+const NO_CR_MESSAGE: &[u8] =
+    b"tern: checkpoint signal ignored: this program was compiled without --cr\n";
+
+extern "C" fn on_signal_without_cr(_sig: libc::c_int) {
+    // SAFETY: write(2) is async-signal-safe; the buffer is static.
+    unsafe {
+        libc::write(2, NO_CR_MESSAGE.as_ptr().cast(), NO_CR_MESSAGE.len());
+    }
+}
+
+/// For a program compiled without `--cr`: SIGUSR1 and SIGUSR2 print that
+/// no checkpoint can be taken and the program runs on, instead of the
+/// signals' default action killing it and losing its work.
+pub fn install_handlers_without_cr() {
+    for sig in [libc::SIGUSR1, libc::SIGUSR2] {
+        // SAFETY: a zeroed sigaction whose handler only calls write(2).
+        unsafe {
+            let mut action: libc::sigaction = std::mem::zeroed();
+            action.sa_sigaction = on_signal_without_cr as *const () as usize;
+            action.sa_flags = libc::SA_RESTART;
+            libc::sigemptyset(&mut action.sa_mask);
+            libc::sigaction(sig, &action, std::ptr::null_mut());
+        }
+    }
+}
+
 /// Starts `--checkpoint-interval`: SIGALRM every `seconds`.
 pub fn start_interval(seconds: f64) {
     let usec = (seconds * 1e6).max(1.0) as i64;
