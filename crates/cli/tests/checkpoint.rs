@@ -787,6 +787,49 @@ fn loops_poll_on_their_back_edges_across_isas() {
     }
 }
 
+/// A checkpoint whose snapshot cannot be written (its folder does not
+/// exist) loses nothing: the program says so and runs on to the result an
+/// uninterrupted run gives, whether the checkpoint was to stop it or not.
+#[test]
+fn a_checkpoint_that_cannot_be_written_loses_nothing() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let dir = TempDir::new("cr-unwritable");
+    let module = InvokedModule::build(&dir, "polls.wat", "polls");
+    let (reference, points) = module.reference_with("collatz", &["837799"]);
+    let snap = dir.join("no-such-folder/s.tsnap");
+    let snap_arg = snap.display().to_string();
+    let stopped = module.invoke_with(
+        X86,
+        "collatz",
+        &["837799"],
+        &["--checkpoint-to", &snap_arg],
+        Some(points / 2),
+    );
+    let every = run_timed(
+        common::target_command(X86, &module.exes[X86])
+            .args([
+                "--invoke",
+                "collatz",
+                "--checkpoint-to",
+                &snap_arg,
+                "--",
+                "837799",
+            ])
+            .env("TERN_CHECKPOINT_EVERY", "100"),
+    );
+    for (what, run) in [("stop", stopped), ("every 100 points", every)] {
+        assert_eq!(run.code(), 0, "{what}: {}", run.describe());
+        assert_eq!(run.stdout, reference.stdout, "{what}");
+        assert!(
+            run.stderr.contains("cannot write the checkpoint"),
+            "{what}: {}",
+            run.describe()
+        );
+    }
+    assert!(!snap.exists());
+}
+
 /// `tests/cr/exceptions.wat`: checkpoints while exceptions are live (an
 /// exnref in a local; two on the operand stack, one the payload of the
 /// other; the caught exception of a legacy handler before its `rethrow`, and

@@ -148,8 +148,9 @@ impl Checkpointing {
 }
 
 /// Calls `f` until it returns, traps or exits, writing a snapshot at every
-/// checkpoint; a checkpoint-and-continue restores the captured frames and
-/// goes on. Returns the results, or the exit status to stop with.
+/// checkpoint; a checkpoint-and-continue, or any checkpoint whose snapshot
+/// could not be written, restores the captured frames and goes on. Returns
+/// the results, or the exit status to stop with.
 fn call_with_checkpoints(
     instance: &Instance,
     f: FuncHandle,
@@ -184,25 +185,28 @@ fn call_with_checkpoints(
                         }
                     };
                 let path = cr.next_path();
-                let written = match image::write(
+                match image::write(
                     instance,
                     &mut snapshot,
                     std::path::Path::new(&path),
                     cr.encode,
                 ) {
-                    Ok(w) => w,
-                    Err(e) => {
-                        eprintln!("tern: cannot write the checkpoint: {e}");
-                        return Err(1);
+                    Ok(written) => {
+                        if report_enabled() {
+                            report_checkpoint(&snapshot, &written, captured_at);
+                        }
+                        if captured.mode == request::Mode::Exit {
+                            let _ = std::io::stdout().flush();
+                            eprintln!("tern: checkpoint written to {path}");
+                            return Err(CHECKPOINT_EXIT);
+                        }
                     }
-                };
-                if report_enabled() {
-                    report_checkpoint(&snapshot, &written, captured_at);
-                }
-                if captured.mode == request::Mode::Exit {
-                    let _ = std::io::stdout().flush();
-                    eprintln!("tern: checkpoint written to {path}");
-                    return Err(CHECKPOINT_EXIT);
+                    // Stopping now would lose the program's work, and the
+                    // frames are still in hand: go on as after a
+                    // checkpoint-and-continue (memory was never touched).
+                    Err(e) => eprintln!(
+                        "tern: cannot write the checkpoint: {e}; the program goes on without it"
+                    ),
                 }
                 let frames = match image::check_frames(&snapshot, instance, &cr.index, &exceptions)
                 {
