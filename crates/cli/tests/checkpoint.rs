@@ -514,6 +514,117 @@ fn a_program_without_cr_refuses_checkpoints_and_survives_their_signals() {
     );
 }
 
+/// A restored program treats a closed stdout as a fresh run does: its
+/// writes fail with `EPIPE` (`SIGPIPE` is ignored), they do not kill it.
+#[test]
+fn a_restored_program_survives_a_closed_pipe_like_a_fresh_one() {
+    let p = Program::build("sleeper", vec![]);
+    let data = p.fresh_data("pipe");
+    let snap = p.dir.join("pipe.tsnap");
+    let options = vec!["--checkpoint-to".to_string(), snap.display().to_string()];
+    let (child, _, reader) = spawn_until(&mut p.command(X86, &data, &options), b"", "sleeping");
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, SIGUSR1);
+    let (_, status) = finish(child, reader);
+    assert_eq!(status, CHECKPOINTED);
+    let restore = ["--restore".to_string(), snap.display().to_string()];
+    for options in [&[][..], &restore[..]] {
+        let mut child = p
+            .command(X86, &data, options)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn");
+        drop(child.stdout.take());
+        let status = child.wait().expect("wait");
+        assert_eq!(status.code(), Some(0), "{options:?}: {status}");
+    }
+}
+
+/// A free local TCP port (bound and released at once).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// Connects to `port` on the loopback, retrying while the server starts.
+fn connect(port: u16) -> std::net::TcpStream {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        match std::net::TcpStream::connect(("127.0.0.1", port)) {
+            Ok(s) => return s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(50)),
+            Err(e) => panic!("cannot connect to port {port}: {e}"),
+        }
+    }
+}
+
+/// One request of `tests/cr/server.c`: a line, answered upper-cased.
+fn request(port: u16, line: &str) -> String {
+    let mut conn = connect(port);
+    conn.write_all(line.as_bytes()).expect("send");
+    let mut reply = String::new();
+    std::io::Read::read_to_string(&mut conn, &mut reply).expect("reply");
+    reply
+}
+
+/// `tests/cr/server.c` on x86-64 serves a request, is checkpointed by
+/// SIGUSR1 while a second client's connection is open and silent, and
+/// resumes on AArch64 with a new listener (`--tcplisten` again, another
+/// port): the open connection was closed by the migration (the server reads
+/// end-of-file and serves it empty), and the third client is served on the
+/// new port. A restore without `--tcplisten` is refused, naming it.
+#[test]
+fn a_server_migrates_with_its_listening_socket() {
+    let p = Program::build("server", vec![]);
+    let (before, after) = (free_port(), free_port());
+    let snap = p.dir.join("server.tsnap");
+    let snap_arg = snap.display().to_string();
+    let mut cmd = common::target_command(X86, &p.exes[X86]);
+    cmd.arg("--tcplisten")
+        .arg(format!("127.0.0.1:{before}"))
+        .args(["--checkpoint-to", &snap_arg, "--", "3"]);
+    let (child, mut out, mut reader) = spawn_until(&mut cmd, b"", "listening\n");
+    assert_eq!(request(before, "one\n"), "ONE\n");
+    while !out.contains("served 1") {
+        let mut line = String::new();
+        assert!(reader.read_line(&mut line).expect("read") > 0, "{out}");
+        out.push_str(&line);
+    }
+    let silent = connect(before);
+    std::thread::sleep(Duration::from_millis(300));
+    signal(&child, SIGUSR1);
+    let (rest, status) = finish(child, reader);
+    out.push_str(&rest);
+    assert_eq!(status, CHECKPOINTED, "{out}");
+    drop(silent);
+
+    let refused =
+        run_timed(common::target_command(ARM, &p.exes[ARM]).args(["--restore", &snap_arg, "--"]));
+    assert_eq!(refused.code(), 1, "{}", refused.describe());
+    assert!(
+        refused.stderr.contains("--tcplisten"),
+        "{}",
+        refused.describe()
+    );
+
+    let mut cmd = common::target_command(ARM, &p.exes[ARM]);
+    cmd.arg("--tcplisten")
+        .arg(format!("127.0.0.1:{after}"))
+        .args(["--restore", &snap_arg, "--"]);
+    let (child, mut resumed, reader) = spawn_until(&mut cmd, b"", "served 2");
+    assert_eq!(request(after, "three\n"), "THREE\n");
+    let (rest, status) = finish(child, reader);
+    resumed.push_str(&rest);
+    assert_eq!(status, 0, "{resumed}");
+    assert_eq!(
+        format!("{out}{resumed}"),
+        "listening\nserved 1: [ONE]\nserved 2: []\nserved 3: [THREE]\n"
+    );
+}
+
 #[test]
 fn sleep_in_poll_oneoff_resumes_with_the_remaining_timeout() {
     let p = Program::build("sleeper", vec![]);

@@ -225,30 +225,6 @@ fn call_with_checkpoints(
     }
 }
 
-/// A snapshot names the host folders its preopens came from, but only the
-/// user may grant access: every preopen must be given again with `--dir
-/// HOST::GUEST` (same guest path, any host folder, so a restore on another
-/// machine can map it elsewhere). A snapshot never opens a host folder by itself.
-fn regrant_preopens(
-    mut state: tern_wasi::WasiState,
-    dirs: &[(String, String)],
-) -> Result<tern_wasi::WasiState, String> {
-    for p in &mut state.preopens {
-        match dirs.iter().find(|(_, guest)| *guest == p.guest_path) {
-            Some((host, _)) => p.host_path = std::path::PathBuf::from(host),
-            None => {
-                return Err(format!(
-                    "cannot restore: the program had `{}` preopened (from {}); grant it again with --dir HOST::{}",
-                    p.guest_path,
-                    p.host_path.display(),
-                    p.guest_path
-                ))
-            }
-        }
-    }
-    Ok(state)
-}
-
 /// Opens and checks `--restore`'s snapshot (all but the memory data).
 fn read_snapshot(path: &str) -> Result<SnapshotFile, i32> {
     tern_snapshot::file::open(std::path::Path::new(path)).map_err(|e| {
@@ -299,8 +275,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         args.extend(opts.guest_args.iter().cloned());
     }
     let built = match snapshot.as_ref().and_then(|s| s.snapshot.wasi.clone()) {
-        Some(state) => regrant_preopens(state, &opts.dirs)
-            .and_then(|state| tern_wasi::WasiCtx::restore(state).map_err(|e| e.to_string())),
+        Some(state) => wasi::restore_context(state, &opts),
         None => wasi::from_options(&args, &opts),
     };
     let cx = match built {

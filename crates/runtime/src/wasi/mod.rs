@@ -8,6 +8,8 @@
 //! result, an exit, or a trap. Unknown names are link errors (or trapping
 //! stubs with `--trap-unknown-imports`, see `crate::trap_stubs`).
 
+mod restored;
+
 use std::os::fd::OwnedFd;
 use std::rc::Rc;
 
@@ -21,6 +23,7 @@ use crate::options::Options;
 use crate::traps::Unwind;
 use crate::vmctx::host::{host_fns, HostFunc, IntoHostFunc};
 
+pub use restored::restore_context;
 pub use tern_wasi::WasiCtx;
 
 /// The import module name of WASI preview1.
