@@ -600,6 +600,17 @@ fn a_server_migrates_with_its_listening_socket() {
     out.push_str(&rest);
     assert_eq!(status, CHECKPOINTED, "{out}");
     drop(silent);
+    let inspect = common::run(
+        common::tern(&p.dir.join("cache"))
+            .args(["snapshot", "inspect"])
+            .arg(&snap),
+    );
+    assert!(
+        inspect.stdout.contains("fd 3 Socket (listening)")
+            && inspect.stdout.contains("fd 4 Socket (connection)"),
+        "{}",
+        inspect.describe()
+    );
 
     let refused =
         run_timed(common::target_command(ARM, &p.exes[ARM]).args(["--restore", &snap_arg, "--"]));

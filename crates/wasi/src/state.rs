@@ -83,6 +83,15 @@ pub struct FdState {
     pub host_fd: i32,
 }
 
+impl FdState {
+    /// Whether this is a listening socket (one that may `sock_accept`, as the
+    /// sockets an embedder hands in do); a connection `sock_accept` returned
+    /// has no such right.
+    pub fn is_listener(&self) -> bool {
+        self.kind == FdKind::Socket && self.rights_base & crate::types::rights::SOCK_ACCEPT != 0
+    }
+}
+
 /// [`FdState::host_fd`] of a handle the embedder supplied and must supply again on restore.
 pub const HOST_FD_SUPPLIED: i32 = -2;
 

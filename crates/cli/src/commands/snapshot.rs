@@ -173,11 +173,17 @@ pub fn describe(s: &Snapshot) -> String {
                     Some(p) => format!("{}/{}", p.guest_path, fd.guest_path),
                     None => String::from("-"),
                 };
+                let kind = match fd.kind {
+                    tern_snapshot::FdKind::Socket if fd.is_listener() => {
+                        "Socket (listening)".into()
+                    }
+                    tern_snapshot::FdKind::Socket => "Socket (connection)".into(),
+                    kind => format!("{kind:?}"),
+                };
                 let _ = writeln!(
                     out,
-                    "  fd {} {:?} {path} offset {}{}{}",
+                    "  fd {} {kind} {path} offset {}{}{}",
                     fd.fd,
-                    fd.kind,
                     fd.offset,
                     if fd.read { " read" } else { "" },
                     if fd.write { " write" } else { "" }

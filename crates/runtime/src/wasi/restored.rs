@@ -11,7 +11,6 @@
 
 use std::os::fd::OwnedFd;
 
-use tern_wasi::types::rights;
 use tern_wasi::{FdKind, FdState, WasiCtx, WasiState, HOST_FD_SUPPLIED};
 
 use crate::options::Options;
@@ -59,9 +58,8 @@ fn socket_handles(state: &WasiState, listen: &[String]) -> Result<Vec<(u32, Owne
         .filter(|f| f.kind == FdKind::Socket && f.host_fd == HOST_FD_SUPPLIED)
         .collect();
     sockets.sort_by_key(|f| f.fd);
-    let (listeners, connections): (Vec<&FdState>, Vec<&FdState>) = sockets
-        .into_iter()
-        .partition(|f| f.rights_base & rights::SOCK_ACCEPT != 0);
+    let (listeners, connections): (Vec<&FdState>, Vec<&FdState>) =
+        sockets.into_iter().partition(|f| f.is_listener());
     if listeners.len() != listen.len() {
         let fds: Vec<String> = listeners.iter().map(|f| f.fd.to_string()).collect();
         return Err(format!(
