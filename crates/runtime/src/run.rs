@@ -239,6 +239,9 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         eprintln!("tern: the bundle holds no module");
         return 1;
     };
+    // First of all: until the module is known to be checkpointable, a
+    // checkpoint signal is only recorded, and it never kills the program.
+    request::install_handlers();
     let read_from = request::now_ns();
     let snapshot = match &opts.restore {
         Some(path) => match read_snapshot(path) {
@@ -249,10 +252,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     };
     let read_ns = request::now_ns().saturating_sub(read_from);
     let index = PointIndex::new(module).map(Rc::new);
-    // As early as possible: a checkpoint signal must never kill the program.
-    if index.is_some() {
-        request::install_handlers();
-    } else {
+    if index.is_none() {
         request::install_handlers_without_cr();
     }
     let asks_for_cr =

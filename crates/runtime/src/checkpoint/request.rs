@@ -234,7 +234,9 @@ extern "C" fn on_signal_without_cr(_sig: libc::c_int) {
 
 /// For a program compiled without `--cr`: SIGUSR1 and SIGUSR2 print that
 /// no checkpoint can be taken and the program runs on, instead of the
-/// signals' default action killing it and losing its work.
+/// signals' default action killing it and losing its work. A request
+/// recorded before (by [`install_handlers`]' handler) is reported and
+/// dropped the same way.
 pub fn install_handlers_without_cr() {
     for sig in [libc::SIGUSR1, libc::SIGUSR2] {
         // SAFETY: a zeroed sigaction whose handler only calls write(2).
@@ -245,6 +247,9 @@ pub fn install_handlers_without_cr() {
             libc::sigemptyset(&mut action.sa_mask);
             libc::sigaction(sig, &action, std::ptr::null_mut());
         }
+    }
+    if take_request().is_some() {
+        on_signal_without_cr(0);
     }
 }
 
