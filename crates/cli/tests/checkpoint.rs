@@ -907,6 +907,20 @@ fn loops_poll_on_their_back_edges_across_isas() {
             );
         }
     }
+    // A restore naming another export resumes the snapshot's, and says so.
+    let snap = dir.join("collatz-x86_64-linux-gnu.tsnap");
+    let snap_arg = snap.display().to_string();
+    let other = module.invoke_with(X86, "machine", &["5000"], &["--restore", &snap_arg], None);
+    assert_eq!(other.code(), 0, "{}", other.describe());
+    assert_eq!(
+        other.stdout,
+        module.reference_with("collatz", &["837799"]).0.stdout
+    );
+    assert!(
+        other.stderr.contains("--invoke machine ignored"),
+        "{}",
+        other.describe()
+    );
 }
 
 /// A checkpoint whose snapshot cannot be written (its folder does not

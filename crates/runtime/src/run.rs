@@ -473,6 +473,16 @@ fn resume(
             c.decompressed
         );
     }
+    // The snapshot decides what runs; a different `--invoke` is a mistake
+    // worth saying, not a reason to refuse the resume.
+    if let Some(name) = opts.invoke.as_deref() {
+        if name != snapshot.entry.export {
+            eprintln!(
+                "tern: --invoke {name} ignored: the snapshot resumes `{}`",
+                snapshot.entry.export
+            );
+        }
+    }
     let Some(Extern::Func(f)) = instance.export(&snapshot.entry.export) else {
         eprintln!(
             "tern: cannot restore: the module has no exported function `{}`",
