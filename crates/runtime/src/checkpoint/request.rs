@@ -207,12 +207,18 @@ extern "C" fn on_signal(sig: libc::c_int) {
 /// Installs the SIGUSR1/SIGUSR2/SIGALRM handlers (idempotent). A request
 /// that arrives before [`arm`] is remembered and honoured once armed.
 pub fn install_handlers() {
-    for sig in [libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM] {
-        // SAFETY: a zeroed sigaction with a handler that only does
-        // async-signal-safe work (atomics, volatile stores, write(2)).
+    set_handler(&[libc::SIGUSR1, libc::SIGUSR2, libc::SIGALRM], on_signal);
+}
+
+/// Makes `handler` (which must do only async-signal-safe work: atomics,
+/// volatile stores, write(2)) handle each of `signals`, restarting
+/// interrupted system calls.
+fn set_handler(signals: &[libc::c_int], handler: extern "C" fn(libc::c_int)) {
+    for &sig in signals {
+        // SAFETY: a zeroed sigaction with such a handler.
         unsafe {
             let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal as *const () as usize;
+            action.sa_sigaction = handler as *const () as usize;
             action.sa_flags = libc::SA_RESTART;
             libc::sigemptyset(&mut action.sa_mask);
             libc::sigaction(sig, &action, std::ptr::null_mut());
@@ -238,16 +244,7 @@ extern "C" fn on_signal_without_cr(_sig: libc::c_int) {
 /// recorded before (by [`install_handlers`]' handler) is reported and
 /// dropped the same way.
 pub fn install_handlers_without_cr() {
-    for sig in [libc::SIGUSR1, libc::SIGUSR2] {
-        // SAFETY: a zeroed sigaction whose handler only calls write(2).
-        unsafe {
-            let mut action: libc::sigaction = std::mem::zeroed();
-            action.sa_sigaction = on_signal_without_cr as *const () as usize;
-            action.sa_flags = libc::SA_RESTART;
-            libc::sigemptyset(&mut action.sa_mask);
-            libc::sigaction(sig, &action, std::ptr::null_mut());
-        }
-    }
+    set_handler(&[libc::SIGUSR1, libc::SIGUSR2], on_signal_without_cr);
     if take_request().is_some() {
         on_signal_without_cr(0);
     }

@@ -74,11 +74,16 @@ pub fn from_options(args: &[String], opts: &Options) -> Result<WasiCtx, String> 
         builder = builder.preopen_dir(host, guest);
     }
     for addr in &opts.tcplisten {
-        let listener = std::net::TcpListener::bind(addr.as_str())
-            .map_err(|e| format!("cannot listen on {addr} (--tcplisten): {e}"))?;
-        builder = builder.socket(OwnedFd::from(listener));
+        builder = builder.socket(listen(addr)?);
     }
     builder.build().map_err(|e| e.to_string())
+}
+
+/// A TCP listener on `addr` (`--tcplisten`: `SO_REUSEADDR`, backlog 128).
+fn listen(addr: &str) -> Result<OwnedFd, String> {
+    std::net::TcpListener::bind(addr)
+        .map(OwnedFd::from)
+        .map_err(|e| format!("cannot listen on {addr} (--tcplisten): {e}"))
 }
 
 /// The guest's environment: the host's with `--inherit-env`, then each

@@ -71,9 +71,7 @@ fn socket_handles(state: &WasiState, listen: &[String]) -> Result<Vec<(u32, Owne
     }
     let mut handles = Vec::new();
     for (socket, addr) in listeners.iter().zip(listen) {
-        let listener = std::net::TcpListener::bind(addr.as_str())
-            .map_err(|e| format!("cannot listen on {addr} (--tcplisten): {e}"))?;
-        handles.push((socket.fd, OwnedFd::from(listener)));
+        handles.push((socket.fd, super::listen(addr)?));
     }
     for socket in connections {
         let (kept, peer) = std::os::unix::net::UnixStream::pair()
