@@ -719,6 +719,31 @@ fn periodic_snapshots_leave_the_output_unchanged_and_each_restores() {
             resumed.describe()
         );
     }
+    // Other guest arguments, argv[0] or environment on a restore are the
+    // snapshot's business: the resume goes on as before and says so.
+    let first = snapshots[0].display().to_string();
+    let plain = run_timed(&mut p.command(X86, &data, &["--restore".to_string(), first.clone()]));
+    assert!(!plain.stderr.contains("ignored"), "{}", plain.describe());
+    let mut other = common::target_command(X86, &p.exes[X86]);
+    other
+        .arg("--dir")
+        .arg(format!("{}::/data", data.display()))
+        .args(["--restore", &first, "--argv0", "other", "--env", "MODE=x"])
+        .args(["--", "other-arg"]);
+    let other = run_timed(&mut other);
+    assert_eq!(
+        (other.code(), &other.stdout),
+        (plain.code(), &plain.stdout),
+        "{}",
+        other.describe()
+    );
+    for note in [
+        "--argv0 other ignored",
+        r#"guest arguments ["other-arg"] ignored"#,
+        "--env/--inherit-env ignored",
+    ] {
+        assert!(other.stderr.contains(note), "{note}: {}", other.describe());
+    }
 }
 
 /// `tests/cr/features.wat` (multi-value blocks and loops, `br_table`, v128 and

@@ -88,7 +88,7 @@ fn listen(addr: &str) -> Result<OwnedFd, String> {
 
 /// The guest's environment: the host's with `--inherit-env`, then each
 /// `--env KEY=VALUE` (replacing an earlier variable of the same name).
-fn environment(opts: &Options) -> Vec<(String, String)> {
+pub(crate) fn environment(opts: &Options) -> Vec<(String, String)> {
     let mut vars: Vec<(String, String)> = Vec::new();
     if opts.inherit_env {
         vars.extend(

@@ -23,9 +23,48 @@ use crate::options::Options;
 /// A message naming what is missing or cannot be reopened.
 pub fn restore_context(state: WasiState, opts: &Options) -> Result<WasiCtx, String> {
     tern_wasi::ignore_sigpipe();
+    for note in ignored_options(&state, opts) {
+        eprintln!("tern: {note}");
+    }
     let state = regrant_preopens(state, &opts.dirs)?;
     let handles = socket_handles(&state, &opts.tcplisten)?;
     WasiCtx::restore_with(state, handles).map_err(|e| e.to_string())
+}
+
+/// What a restore given other guest arguments, `argv[0]` or environment
+/// than the first run's says about them: the snapshot's win (the program
+/// has already read them, and may have acted on them), so a difference is
+/// a mistake worth a note on stderr, not a reason to refuse the resume.
+/// Options left out, or given as before, say nothing.
+fn ignored_options(state: &WasiState, opts: &Options) -> Vec<String> {
+    let mut notes = Vec::new();
+    let (saved_argv0, saved_args) = match state.args.split_first() {
+        Some((first, rest)) => (first.as_str(), rest),
+        None => ("", &[][..]),
+    };
+    if let Some(argv0) = opts.argv0.as_deref().filter(|a| *a != saved_argv0) {
+        notes.push(format!(
+            "--argv0 {argv0} ignored: a restored program keeps its first run's argv[0] `{saved_argv0}`"
+        ));
+    }
+    let guest_args = &opts.guest_args;
+    if opts.invoke.is_none() && !guest_args.is_empty() && guest_args[..] != *saved_args {
+        notes.push(format!(
+            "guest arguments {guest_args:?} ignored: a restored program keeps its first run's {saved_args:?}"
+        ));
+    }
+    let given_env = !opts.env.is_empty() || opts.inherit_env;
+    let env: Vec<String> = super::environment(opts)
+        .into_iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    if given_env && env != state.env {
+        notes.push(
+            "--env/--inherit-env ignored: a restored program keeps its first run's environment"
+                .to_string(),
+        );
+    }
+    notes
 }
 
 /// Points every preopen at the host folder `--dir HOST::GUEST` gives for
@@ -84,4 +123,58 @@ fn socket_handles(state: &WasiState, listen: &[String]) -> Result<Vec<(u32, Owne
         handles.push((socket.fd, OwnedFd::from(kept)));
     }
     Ok(handles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn saved() -> WasiState {
+        WasiState {
+            args: vec!["job.wasm".into(), "10".into()],
+            env: vec!["MODE=fast".into()],
+            ..WasiState::default()
+        }
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn options_given_as_before_or_left_out_say_nothing() {
+        let same = Options {
+            argv0: Some("job.wasm".into()),
+            guest_args: strings(&["10"]),
+            env: strings(&["MODE=fast"]),
+            ..Options::default()
+        };
+        assert!(ignored_options(&saved(), &same).is_empty());
+        assert!(ignored_options(&saved(), &Options::default()).is_empty());
+    }
+
+    #[test]
+    fn other_arguments_argv0_and_environment_are_each_named() {
+        let other = Options {
+            argv0: Some("other".into()),
+            guest_args: strings(&["20"]),
+            env: strings(&["MODE=slow"]),
+            ..Options::default()
+        };
+        let notes = ignored_options(&saved(), &other);
+        assert_eq!(notes.len(), 3, "{notes:?}");
+        assert!(notes[0].starts_with("--argv0 other ignored") && notes[0].contains("`job.wasm`"));
+        assert!(notes[1].contains(r#"["20"] ignored"#) && notes[1].contains(r#"["10"]"#));
+        assert!(notes[2].starts_with("--env/--inherit-env ignored"));
+    }
+
+    #[test]
+    fn arguments_of_an_invoked_function_are_not_guest_arguments() {
+        let invoked = Options {
+            invoke: Some("f".into()),
+            guest_args: strings(&["1", "2"]),
+            ..Options::default()
+        };
+        assert!(ignored_options(&saved(), &invoked).is_empty());
+    }
 }
