@@ -239,8 +239,10 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         eprintln!("tern: the bundle holds no module");
         return 1;
     };
-    // First of all: until the module is known to be checkpointable, a
-    // checkpoint signal is only recorded, and it never kills the program.
+    // First of all (an executable's `tern_runtime_main` has already done
+    // it; other entries have not): until the module is known to be
+    // checkpointable, a checkpoint signal is only recorded, and it never
+    // kills the program.
     request::install_handlers();
     let read_from = request::now_ns();
     let snapshot = match &opts.restore {

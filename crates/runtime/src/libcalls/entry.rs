@@ -36,6 +36,9 @@ pub unsafe extern "C" fn tern_runtime_main(
     count: usize,
     catch_traps: CatchTrapsFn,
 ) -> i32 {
+    // Before anything that takes time (reading the descriptors, mapping the
+    // stack): from here on a checkpoint signal is recorded, never fatal.
+    crate::checkpoint::request::install_handlers();
     STARTED_AT.store(
         crate::checkpoint::request::now_ns(),
         std::sync::atomic::Ordering::SeqCst,
