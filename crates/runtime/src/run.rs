@@ -364,11 +364,15 @@ fn arm(
             request::start_interval(seconds);
         }
         // A run told where checkpoints go, or to take them periodically,
-        // expects them: decode the point table now rather than inside the
-        // first checkpoint's latency (CPython: ~30 ms). Other runs decode it
-        // only if a signal asks for a checkpoint.
-        if opts.checkpoint_to.is_some() || opts.checkpoint_interval.is_some() {
-            cr.index.prepare();
+        // expects them: pay a checkpoint's one-time costs now rather than
+        // inside the first one's latency. Other runs pay them only if a
+        // signal asks for a checkpoint, and so does a restore (its decoded
+        // point table aside): its own latency, the migration's downtime,
+        // comes first.
+        let expects_checkpoints =
+            opts.checkpoint_to.is_some() || opts.checkpoint_interval.is_some();
+        if expects_checkpoints && opts.restore.is_none() {
+            checkpoint::prepare_for_checkpoints(&cr.index, cr.encode);
         }
     }
 }

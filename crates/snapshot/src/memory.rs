@@ -477,6 +477,28 @@ impl Compressor {
     }
 }
 
+/// Runs the encoder once on a small made-up memory (a zero chunk and one
+/// that compresses), so that the first real checkpoint does not pay the
+/// encoder's one-time costs inside its latency: the checksum's CPU feature
+/// detection (`cpuid`, slow in a virtual machine) and the first touches of
+/// the encoder's code and buffers.
+pub fn warm_up(options: EncodeOptions) {
+    let bytes: Vec<u8> = (0..2 * WASM_PAGE as usize)
+        .map(|i| if i < CHUNK { 0 } else { (i % 251) as u8 })
+        .collect();
+    let source = MemorySource {
+        pages: 2,
+        bytes: &bytes,
+    };
+    std::hint::black_box(encode(
+        &[source],
+        EncodeOptions {
+            threads: 1,
+            ..options
+        },
+    ));
+}
+
 /// Encodes `memories`: zero chunks elided, the others compressed or raw,
 /// each with its checksum, on `options.threads` threads.
 ///

@@ -98,6 +98,24 @@ extern "C-unwind" {
 }
 extern "C" {
     fn _Unwind_GetCFA(context: *mut c_void) -> usize;
+    fn _Unwind_Backtrace(trace: TraceFn, arg: *mut c_void) -> i32;
+}
+
+type TraceFn = extern "C" fn(*mut c_void, *mut c_void) -> i32;
+
+/// Walks the calling thread's stack once with the unwinder a capture uses,
+/// so that the first capture does not pay for the unwinder's first use (its
+/// code, and the program's unwind tables, touched for the first time):
+/// about 50 us of a small program's first checkpoint on this machine.
+pub fn warm_up() {
+    extern "C" fn go_on(_context: *mut c_void, _arg: *mut c_void) -> i32 {
+        URC_NO_REASON
+    }
+    // SAFETY: a read-only walk of this thread's stack; the callback only
+    // asks for the next frame.
+    unsafe {
+        _Unwind_Backtrace(go_on, std::ptr::null_mut());
+    }
 }
 
 const UA_END_OF_STACK: i32 = 16;

@@ -7,8 +7,9 @@
 //! `libcalls::entry` hands to [`register`]. A capture's record lists, after
 //! LLVM's three statepoint constants, one location per saved value in the
 //! compact layout (saved locals, then the operand stack). The index from
-//! return address to record is built at the first capture, so a program that
-//! never checkpoints never reads the records.
+//! return address to record is built at the first capture (or before, by
+//! [`prepare`], in a run that expects checkpoints), so a program that never
+//! checkpoints never reads the records.
 //!
 //! The records are compiler output, not input: a malformed one is a tern bug,
 //! and it fails the capture with a message rather than a crash.
@@ -190,8 +191,9 @@ unsafe fn record_set(start: usize) -> Result<(&'static [u8], SetLayout), String>
     Ok((data, layout))
 }
 
-/// The record of the statepoint returning to `return_address`.
-fn record_at(return_address: usize) -> Result<Record, String> {
+/// Runs `f` on the index of every registered record set, indexing the sets
+/// registered since the last call first.
+fn with_index<R>(f: impl FnOnce(&Index) -> R) -> Result<R, String> {
     let sections = SECTIONS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     let mut index = INDEX.lock().unwrap_or_else(|e| e.into_inner());
     let index = index.get_or_insert_with(|| Index {
@@ -207,7 +209,21 @@ fn record_at(return_address: usize) -> Result<Record, String> {
         index.functions.sort_unstable_by_key(|f| f.address);
         index.sections = sections.len();
     }
-    find_record(&index.functions, return_address)
+    Ok(f(index))
+}
+
+/// Indexes the registered records now rather than at the first capture
+/// (whose latency would include it).
+///
+/// # Errors
+/// A message if a record set is malformed (a tern bug).
+pub fn prepare() -> Result<(), String> {
+    with_index(|_| ())
+}
+
+/// The record of the statepoint returning to `return_address`.
+fn record_at(return_address: usize) -> Result<Record, String> {
+    with_index(|index| find_record(&index.functions, return_address))?
         .ok_or_else(|| format!("no stackmap record at return address {return_address:#x}"))
 }
 
