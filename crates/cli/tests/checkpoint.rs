@@ -499,6 +499,15 @@ fn a_program_without_cr_refuses_checkpoints_and_survives_their_signals() {
         refused.describe()
     );
     assert!(!snap.exists());
+    let counted = run_timed(Command::new(&exe).arg("--").env("TERN_CHECKPOINT_AT", "5"));
+    assert_eq!(counted.code(), 0, "{}", counted.describe());
+    assert!(
+        counted
+            .stderr
+            .contains("TERN_CHECKPOINT_AT ignored: this program was compiled without --cr"),
+        "{}",
+        counted.describe()
+    );
 
     let (child, mut out, reader) = spawn_until(Command::new(&exe).arg("--"), b"", "sleeping");
     std::thread::sleep(Duration::from_millis(300));

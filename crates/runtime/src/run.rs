@@ -256,6 +256,11 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     let index = PointIndex::new(module).map(Rc::new);
     if index.is_none() {
         request::install_handlers_without_cr();
+        for name in ["TERN_CHECKPOINT_AT", "TERN_CHECKPOINT_EVERY"] {
+            if std::env::var_os(name).is_some() {
+                eprintln!("tern: {name} ignored: this program was compiled without --cr");
+            }
+        }
     }
     let asks_for_cr =
         snapshot.is_some() || opts.checkpoint_interval.is_some() || opts.checkpoint_to.is_some();
