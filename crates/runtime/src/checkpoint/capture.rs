@@ -73,15 +73,26 @@ pub fn save_unreadable(error: String) {
     });
 }
 
+/// Adds `frame` to the capture [`prepare`] started. A frame saving itself
+/// with no capture started means compiled code and runtime disagree (a
+/// poll's slow path takes every answer but -1 as "capture"): a tern bug,
+/// reported rather than turned into a snapshot nobody asked for.
 fn push_frame(frame: CapturedFrame) {
-    CAPTURE.with(|c| {
-        let mut c = c.borrow_mut();
-        let capture = c.get_or_insert_with(|| Capture {
-            frames: Vec::new(),
-            mode: Mode::Exit,
-        });
-        capture.frames.push(frame);
+    let position = frame.position;
+    let pushed = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+        Some(capture) => {
+            capture.frames.push(frame);
+            true
+        }
+        None => false,
     });
+    if !pushed {
+        eprintln!(
+            "tern: internal error: the frame at position {:#x} saved itself, but no checkpoint was started",
+            position
+        );
+        std::process::exit(1);
+    }
 }
 
 #[repr(C, align(16))]
