@@ -37,6 +37,8 @@ pub struct Capture {
 
 thread_local! {
     static CAPTURE: RefCell<Option<Capture>> = const { RefCell::new(None) };
+    /// The arguments of the host call that started the capture, if one did.
+    static HOST_ARGS: RefCell<Option<Vec<u64>>> = const { RefCell::new(None) };
 }
 
 /// Takes the frames of the last checkpoint unwind.
@@ -47,12 +49,23 @@ pub fn take() -> Option<Capture> {
 /// Records the frame at `position` (the capture stubs): `read` fills its
 /// slots, in the point's compact layout. An unknown position, or a `read`
 /// that fails, makes the capture fail when the snapshot is made.
+///
+/// At a host-call point `read` fills all but the call's arguments, which
+/// come from the host call itself ([`prepare_at_host_call`]): the compiled
+/// code then need not keep them alive across the call for its landing pad.
 pub fn save_frame(position: u32, read: impl FnOnce(&mut [u128]) -> Result<(), String>) {
-    let point_slots =
-        super::active().and_then(|index| index.point(position).map(|(_, p)| p.slots()));
-    let mut slots = vec![0u128; point_slots.unwrap_or(0)].into_boxed_slice();
-    let error = match point_slots {
-        Some(_) => read(&mut slots).err(),
+    let layout = super::active().and_then(|index| {
+        index
+            .point(position)
+            .map(|(_, p)| (p.slots(), index.host_argument_slots(p)))
+    });
+    let (count, from_host) = layout.unwrap_or((0, 0));
+    let mut slots = vec![0u128; count].into_boxed_slice();
+    let error = match layout {
+        Some(_) => {
+            let (own, host) = slots.split_at_mut(count.saturating_sub(from_host));
+            read(own).and_then(|()| fill_host_arguments(host)).err()
+        }
         None => None,
     };
     push_frame(CapturedFrame {
@@ -60,6 +73,28 @@ pub fn save_frame(position: u32, read: impl FnOnce(&mut [u128]) -> Result<(), St
         slots,
         error,
     });
+}
+
+/// Fills `slots` (a host-call point's last ones) with the arguments of the
+/// host call that started the capture.
+fn fill_host_arguments(slots: &mut [u128]) -> Result<(), String> {
+    if slots.is_empty() {
+        return Ok(());
+    }
+    let args = HOST_ARGS
+        .with(|a| a.borrow_mut().take())
+        .ok_or("a host-call frame was saved, but no host call started the checkpoint")?;
+    if args.len() != slots.len() {
+        return Err(format!(
+            "the host call passed {} arguments, its point saves {}",
+            args.len(),
+            slots.len()
+        ));
+    }
+    for (slot, arg) in slots.iter_mut().zip(args) {
+        *slot = u128::from(arg);
+    }
+    Ok(())
 }
 
 /// Records a frame whose point could not be found (no stackmap record at
@@ -171,12 +206,22 @@ pub fn exception_object() -> *mut u8 {
 /// `cr_unwind`.
 pub fn prepare(mode: Mode) {
     super::request::lower_flags();
+    HOST_ARGS.with(|a| *a.borrow_mut() = None);
     CAPTURE.with(|c| {
         *c.borrow_mut() = Some(Capture {
             frames: Vec::new(),
             mode,
         })
     });
+}
+
+/// [`prepare`] for a checkpoint a host call starts (by its migration
+/// point) while being called with `args` (raw, as the host function got
+/// them): they become the operand-stack top of the calling frame's
+/// snapshot, so its call is re-issued with them after a restore.
+pub fn prepare_at_host_call(mode: Mode, args: &[u64]) {
+    prepare(mode);
+    HOST_ARGS.with(|a| *a.borrow_mut() = Some(args.to_vec()));
 }
 
 /// Runs the forced unwind (the capture must have been started).

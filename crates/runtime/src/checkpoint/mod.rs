@@ -130,6 +130,17 @@ impl PointIndex {
             .get_or_init(|| self.encoded().fingerprint())
     }
 
+    /// How many of the point's last slots a host call's arguments fill
+    /// (the host function hands them to the capture, so the frame's
+    /// record leaves them out): its callee's parameter count at a
+    /// `HostCall` point, 0 at any other.
+    pub fn host_argument_slots(&self, point: &MigrationPoint) -> usize {
+        match point.kind {
+            PointKind::HostCall { callee } => self.module.info.func_type(callee).params.len(),
+            _ => 0,
+        }
+    }
+
     /// The function owning the point at `position`, and the point.
     pub fn point(&self, position: u32) -> Option<(u32, &MigrationPoint)> {
         let (func, i) = *self.decoded().by_position.get(&position)?;

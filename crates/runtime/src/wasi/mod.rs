@@ -148,7 +148,7 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
     let checkpointing = crate::checkpoint::active().is_some();
     if checkpointing && !crate::checkpoint::restore::active() {
         if let Some(mode) = crate::checkpoint::request::take_at_point() {
-            crate::checkpoint::capture::prepare(mode);
+            crate::checkpoint::capture::prepare_at_host_call(mode, args);
             return Err(Unwind::Checkpoint);
         }
     }
@@ -164,7 +164,7 @@ fn call<R: FromErrno>(instance: &Instance, name: &str, args: &[u64]) -> Result<R
             cx.interrupt().clear();
             let mode = crate::checkpoint::request::take_request()
                 .unwrap_or(crate::checkpoint::request::Mode::Exit);
-            crate::checkpoint::capture::prepare(mode);
+            crate::checkpoint::capture::prepare_at_host_call(mode, args);
             Err(Unwind::Checkpoint)
         }
         Outcome::Interrupted => Ok(R::from_errno(Errno::Intr.raw())),
