@@ -256,7 +256,7 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
     let index = PointIndex::new(module).map(Rc::new);
     if index.is_none() {
         request::install_handlers_without_cr();
-        for name in ["TERN_CHECKPOINT_AT", "TERN_CHECKPOINT_EVERY"] {
+        for name in request::TEST_TRIGGERS {
             if std::env::var_os(name).is_some() {
                 eprintln!("tern: {name} ignored: this program was compiled without --cr");
             }

@@ -184,11 +184,16 @@ pub fn arm(vmctx: *mut u8, interrupt: Option<tern_wasi::Interrupt>) {
             .and_then(|v| v.parse::<u64>().ok())
             .unwrap_or(0)
     };
-    AT.store(env("TERN_CHECKPOINT_AT"), Ordering::SeqCst);
-    EVERY.store(env("TERN_CHECKPOINT_EVERY"), Ordering::SeqCst);
+    let [at, every] = TEST_TRIGGERS;
+    AT.store(env(at), Ordering::SeqCst);
+    EVERY.store(env(every), Ordering::SeqCst);
     install_handlers();
     settle_flags();
 }
+
+/// The test-only triggers read by [`arm`]: checkpoint-and-exit at the Nth
+/// point, checkpoint-and-continue at every Nth.
+pub const TEST_TRIGGERS: [&str; 2] = ["TERN_CHECKPOINT_AT", "TERN_CHECKPOINT_EVERY"];
 
 /// Disconnects (the instance is finishing).
 pub fn disarm() {
