@@ -501,10 +501,6 @@ fn resume(
         );
         return 1;
     };
-    if instance.func(snapshot.frames[0].func).map(|g| g.addr()) != Some(f.addr()) {
-        eprintln!("tern: cannot restore: the bottom frame is not the entry function");
-        return 1;
-    }
     arm(instance, cr, interrupt, opts);
     restore::start(frames);
     request::raise_flags();

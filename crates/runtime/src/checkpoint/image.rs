@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 
 use tern_environ::migration::{restore_offsets, restore_slot_size, PointKind, RESTORE_BIAS};
-use tern_environ::{HeapType, ValType};
+use tern_environ::{ExportKind, HeapType, ValType};
 use tern_snapshot::file::{SnapshotFile, WriteReport};
 use tern_snapshot::memory::{
     ApplyStats, EncodeOptions, EncodeStats, MemoryImage, MemorySource, RawChunks, WASM_PAGE,
@@ -376,6 +376,44 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// The bottom frame belongs to the snapshot's entry function, or to a
+/// function with the same results that the entry tail-called (the entry
+/// then calls it itself on restore, through its tail-resume path).
+fn check_bottom_frame(
+    snapshot: &Snapshot,
+    instance: &Instance,
+    index: &PointIndex,
+) -> Result<(), String> {
+    let info = &instance.module().info;
+    let name = &snapshot.entry.export;
+    let entry = info
+        .exports
+        .iter()
+        .find(|e| &e.name == name && e.kind == ExportKind::Function)
+        .map(|e| e.index)
+        .ok_or_else(|| format!("the module has no exported function `{name}`"))?;
+    let bottom = snapshot.frames[0].func;
+    if bottom == entry {
+        return Ok(());
+    }
+    let results = |f: u32| {
+        info.functions
+            .get(f as usize)
+            .map(|t| &info.types[*t as usize].results)
+    };
+    let tail_called = index.function(entry).is_some_and(|f| f.makes_tail_calls())
+        && bottom >= info.num_imported_functions
+        && results(bottom).is_some()
+        && results(bottom) == results(entry);
+    if tail_called {
+        Ok(())
+    } else {
+        Err(format!(
+            "the bottom frame is function {bottom}, not the entry function `{name}` (function {entry}) or one it can tail-call"
+        ))
+    }
+}
+
 /// Checks that `snapshot` belongs to this module and is consistent, and
 /// converts its frames into restore frames (bottom first); `exceptions` are
 /// the objects of the snapshot's exceptions ([`restore_exceptions`]).
@@ -404,6 +442,7 @@ pub fn check_frames(
     if snapshot.frames.is_empty() {
         return Err("the snapshot has no frames".into());
     }
+    check_bottom_frame(snapshot, instance, index)?;
     let last = snapshot.frames.len() - 1;
     let mut out = Vec::with_capacity(snapshot.frames.len());
     for (i, frame) in snapshot.frames.iter().enumerate() {

@@ -265,9 +265,11 @@ pub fn close_tail_buffer() -> *mut u8 {
 pub fn next_func() -> u32 {
     STATE.with(|s| {
         let s = s.borrow();
+        // Before any frame is entered, the entry function itself is
+        // tail-resuming: the frame it calls is the bottom one.
         let next = s
             .as_ref()
-            .and_then(|st| st.frames.get(st.current? + 1))
+            .and_then(|st| st.frames.get(st.current.map_or(0, |i| i + 1)))
             .map(|f| f.func);
         next.unwrap_or_else(|| {
             mismatch("an indirect or tail call was re-issued past the innermost frame".into())
