@@ -92,7 +92,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             "tail_resume",
         )?;
         self.builder.position_at_end(pad);
-        self.emit_capture(position, &[], &[])?;
+        // The tail call that this call stands for left every `try` of the
+        // function: an exception from it goes to the caller, not to the
+        // handlers around the first tail call, where this path is emitted.
+        let handlers = std::mem::take(&mut self.handlers);
+        let captured = self.emit_capture(position, &[], &[]);
+        self.handlers = handlers;
+        captured?;
 
         self.builder.position_at_end(cont);
         // Fetched again rather than kept across the call, which would take
