@@ -333,10 +333,19 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// recursion); otherwise a `tail` call, which the x86-64 and AArch64
     /// back ends perform whenever the callee's stack arguments fit in the
     /// caller's (always when every argument is in a register).
+    ///
+    /// Results that do not all fit in return registers
+    /// ([`types::results_in_registers`]) come back through a hidden pointer,
+    /// where LLVM cannot guarantee a tail call: such a call is a `tail`
+    /// call too, which the back ends may still make, and otherwise an
+    /// ordinary call (deep tail recursion with such a signature can then
+    /// exhaust the stack).
     fn finish_tail_call(&mut self, ty_index: u32, call: CallSiteValue<'ctx>) -> Result<()> {
         let caller_ty = self.function.get_type();
         let callee_ty = self.env.native_fn_type(ty_index);
-        call.set_tail_call_kind(if caller_ty == callee_ty {
+        let results = &self.env.info.types[ty_index as usize].results;
+        let guaranteed = types::results_in_registers(self.env.target, results);
+        call.set_tail_call_kind(if caller_ty == callee_ty && guaranteed {
             LLVMTailCallKind::LLVMTailCallKindMustTail
         } else {
             LLVMTailCallKind::LLVMTailCallKindTail

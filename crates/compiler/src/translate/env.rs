@@ -111,7 +111,12 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
             let resume = match &cr {
                 Some(cr) if cr.checkpointable[index as usize] => {
                     function.set_personality_function(cr.personality);
-                    cr.resume_versions[index as usize].then(|| {
+                    // The function's own code `musttail`-calls its resume
+                    // version, which needs its results in registers.
+                    let results = &info.func_type(index).results;
+                    let resume_version = cr.resume_versions[index as usize]
+                        && types::results_in_registers(target, results);
+                    resume_version.then(|| {
                         let resume = declare(&format!("{prefix}func_{index}_resume"), index);
                         resume.set_personality_function(cr.personality);
                         resume

@@ -6,6 +6,8 @@ use inkwell::types::{BasicMetadataTypeEnum, BasicType, BasicTypeEnum, FunctionTy
 use inkwell::AddressSpace;
 use tern_environ::{FuncType, ValType};
 
+use crate::target::Target;
+
 /// The LLVM type holding a Wasm value of type `ty`.
 pub fn llvm_type(context: &Context, ty: ValType) -> BasicTypeEnum<'_> {
     match ty {
@@ -21,6 +23,26 @@ pub fn llvm_type(context: &Context, ty: ValType) -> BasicTypeEnum<'_> {
 /// The LLVM types of a list of Wasm types.
 pub fn llvm_types<'ctx>(context: &'ctx Context, tys: &[ValType]) -> Vec<BasicTypeEnum<'ctx>> {
     tys.iter().map(|t| llvm_type(context, *t)).collect()
+}
+
+/// Whether a function returning `results` returns them all in registers on
+/// `target`. Otherwise LLVM returns them through a hidden pointer, and then
+/// cannot make a `musttail` call of that signature (it stops with "failed
+/// to perform tail call elimination on a call site marked musttail"). The
+/// limits are a safe subset of the targets' return conventions, checked with
+/// `llc-22` against every mix of `i32`/`i64`/`ptr`, `float`/`double` and
+/// `<4 x i32>` results in both orders: x86-64 returns 3 integers and 2
+/// floating-point or vector values, AArch64 8 and 4.
+pub fn results_in_registers(target: Target, results: &[ValType]) -> bool {
+    let (max_integers, max_floats) = match target {
+        Target::X86_64 => (3, 2),
+        Target::Aarch64 => (8, 4),
+    };
+    let floats = results
+        .iter()
+        .filter(|t| matches!(t, ValType::F32 | ValType::F64 | ValType::V128))
+        .count();
+    results.len() - floats <= max_integers && floats <= max_floats
 }
 
 /// The native signature `fn(vmctx: ptr swiftself, host_vmctx: ptr,
