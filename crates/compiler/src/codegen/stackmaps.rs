@@ -74,6 +74,16 @@ pub fn link_stackmaps(module: &Module<'_>, prefix: &str) {
 /// targets preserve every register either way (their stubs save and reload
 /// all), so only the caller's register assignment changes, and only at
 /// such sites; a statepoint that stays a `call` keeps `preserve_allcc`.
+///
+/// Under the C convention, LLVM 22 cannot allocate a constant vector `"deopt"`
+/// value (a `v128` local still zero, say, once the inliner propagated it):
+/// the register allocator rematerializes it into a vector register at the
+/// call, where the call clobbers every one, and stops with "ran out of
+/// registers during register allocation" (x86-64 and AArch64; reproduced with
+/// `llc-22 -use-registers-for-deopt-values` on a one-`invoke` function).
+/// Such a value is therefore loaded (`volatile`, so it cannot be
+/// rematerialized) from a private constant right before the invoke, which
+/// is on a slow path, and spilled like any other value.
 pub fn demote_invoked_statepoints(module: &Module<'_>) {
     use inkwell::llvm_sys::core::{
         LLVMGetCalledValue, LLVMGetFirstUse, LLVMGetInstructionCallConv, LLVMGetNextUse,
@@ -85,7 +95,8 @@ pub fn demote_invoked_statepoints(module: &Module<'_>) {
     };
     let callee = statepoint.as_value_ref();
     // The statepoint's uses are its calls and invokes (raw: inkwell cannot
-    // wrap a `token` value).
+    // wrap a `token` value). Collected first: the rewrite adds uses.
+    let mut demoted = Vec::new();
     // SAFETY: `callee` and every user reached from it are live values of
     // `module`; changing a call's convention invalidates no use.
     unsafe {
@@ -97,9 +108,61 @@ pub fn demote_invoked_statepoints(module: &Module<'_>) {
                 && LLVMGetInstructionCallConv(user) == PRESERVE_ALL_CALL_CONV
             {
                 LLVMSetInstructionCallConv(user, C_CALL_CONV);
+                demoted.push(user);
             }
             usage = LLVMGetNextUse(usage);
         }
+    }
+    for invoke in demoted {
+        // SAFETY: `invoke` is a live instruction of `module` (see above).
+        unsafe { load_constant_vectors(module, invoke) };
+    }
+}
+
+/// Replaces every constant vector operand of the statepoint `invoke` (they
+/// can only be `"deopt"` values: a statepoint's own arguments are scalars)
+/// by a `volatile` load of it from a private constant, placed before it.
+///
+/// # Safety
+/// `invoke` must be a live instruction of `module`.
+unsafe fn load_constant_vectors(
+    module: &Module<'_>,
+    invoke: inkwell::llvm_sys::prelude::LLVMValueRef,
+) {
+    use inkwell::llvm_sys::core::{
+        LLVMAddGlobal, LLVMBuildLoad2, LLVMCreateBuilderInContext, LLVMDisposeBuilder,
+        LLVMGetModuleContext, LLVMGetNumOperands, LLVMGetOperand, LLVMGetTypeKind, LLVMIsAConstant,
+        LLVMIsPoison, LLVMIsUndef, LLVMPositionBuilderBefore, LLVMSetGlobalConstant,
+        LLVMSetInitializer, LLVMSetLinkage, LLVMSetOperand, LLVMSetUnnamedAddress, LLVMSetVolatile,
+        LLVMTypeOf,
+    };
+    use inkwell::llvm_sys::{LLVMLinkage, LLVMTypeKind, LLVMUnnamedAddr};
+    // SAFETY: `invoke` is live (the caller's promise); every value made or
+    // read here belongs to `module`'s context, and the builder is disposed.
+    unsafe {
+        let raw_module = module.as_mut_ptr();
+        let builder = LLVMCreateBuilderInContext(LLVMGetModuleContext(raw_module));
+        for i in 0..LLVMGetNumOperands(invoke) as u32 {
+            let operand = LLVMGetOperand(invoke, i);
+            let ty = LLVMTypeOf(operand);
+            let constant_vector = LLVMGetTypeKind(ty) == LLVMTypeKind::LLVMVectorTypeKind
+                && !LLVMIsAConstant(operand).is_null()
+                && LLVMIsUndef(operand) == 0
+                && LLVMIsPoison(operand) == 0;
+            if !constant_vector {
+                continue;
+            }
+            let global = LLVMAddGlobal(raw_module, ty, c"tern_deopt_vector".as_ptr());
+            LLVMSetInitializer(global, operand);
+            LLVMSetGlobalConstant(global, 1);
+            LLVMSetLinkage(global, LLVMLinkage::LLVMPrivateLinkage);
+            LLVMSetUnnamedAddress(global, LLVMUnnamedAddr::LLVMGlobalUnnamedAddr);
+            LLVMPositionBuilderBefore(builder, invoke);
+            let loaded = LLVMBuildLoad2(builder, ty, global, c"deopt_vector".as_ptr());
+            LLVMSetVolatile(loaded, 1);
+            LLVMSetOperand(invoke, i, loaded);
+        }
+        LLVMDisposeBuilder(builder);
     }
 }
 
@@ -156,6 +219,46 @@ pad:
   resume { ptr, i32 } %lp
 }
 "#;
+
+    /// An invoked statepoint with a constant vector among its deopt values.
+    const VECTOR_IR: &str = r#"
+declare token @llvm.experimental.gc.statepoint.p0(i64 immarg, i32 immarg, ptr, i32 immarg, i32 immarg, ...)
+declare preserve_allcc void @target()
+declare i32 @personality(...)
+
+define void @f(<4 x i32> %v) gc "statepoint-example" personality ptr @personality {
+entry:
+  %a = invoke preserve_allcc token (i64, i32, ptr, i32, i32, ...) @llvm.experimental.gc.statepoint.p0(i64 1, i32 0, ptr elementtype(void ()) @target, i32 0, i32 0, i32 0, i32 0) [ "deopt"(<4 x i32> zeroinitializer, <4 x i32> %v, <2 x double> <double 1.0, double 2.0>) ]
+          to label %next unwind label %pad
+next:
+  ret void
+pad:
+  %lp = landingpad { ptr, i32 } cleanup
+  resume { ptr, i32 } %lp
+}
+"#;
+
+    /// Without the loads, `llc-22 -use-registers-for-deopt-values` stops with
+    /// "ran out of registers" on this function (x86-64 and AArch64).
+    #[test]
+    fn constant_vectors_of_invoked_statepoints_are_loaded() {
+        let context = Context::create();
+        let buffer = MemoryBuffer::create_from_memory_range_copy(VECTOR_IR.as_bytes(), "test");
+        let module = context.create_module_from_ir(buffer).expect("valid IR");
+        demote_invoked_statepoints(&module);
+        module.verify().expect("still valid IR");
+        let text = module.print_to_string().to_string();
+        let invoke = text
+            .lines()
+            .find(|l| l.contains("%a = invoke"))
+            .expect("the invoke");
+        assert!(
+            !invoke.contains("zeroinitializer") && !invoke.contains("double 1.0"),
+            "{invoke}"
+        );
+        assert!(invoke.contains("<4 x i32> %v"), "{invoke}");
+        assert_eq!(text.matches("load volatile").count(), 2, "{text}");
+    }
 
     #[test]
     fn invoked_statepoints_get_the_c_convention_and_calls_keep_theirs() {
