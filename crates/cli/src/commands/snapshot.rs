@@ -40,8 +40,8 @@ fn value(v: &Value) -> String {
     match v {
         Value::I32(x) => format!("i32 {}", *x as i32),
         Value::I64(x) => format!("i64 {}", *x as i64),
-        Value::F32(x) => format!("f32 {}", f32::from_bits(*x)),
-        Value::F64(x) => format!("f64 {}", f64::from_bits(*x)),
+        Value::F32(x) => format!("f32 {}", float(f32::from_bits(*x), u64::from(*x), 8)),
+        Value::F64(x) => format!("f64 {}", float(f64::from_bits(*x), *x, 16)),
         Value::V128(x) => format!("v128 0x{x:032x}"),
         Value::FuncRef(None) => "funcref null".into(),
         Value::FuncRef(Some(i)) => format!("funcref func[{i}]"),
@@ -49,6 +49,23 @@ fn value(v: &Value) -> String {
         Value::ExternRef(Some(h)) => format!("externref {h}"),
         Value::ExnRef(None) => "exnref null".into(),
         Value::ExnRef(Some(e)) => format!("exnref exception[{e}]"),
+    }
+}
+
+/// A float as Rust's shortest round-trip form, in exponent form when it
+/// would need many zeros (a denormal is 300 digits otherwise); a NaN with
+/// its bits (`digits` hex digits), since the payload is part of the state.
+fn float<F>(x: F, bits: u64, digits: usize) -> String
+where
+    F: Copy + Into<f64> + std::fmt::Display + std::fmt::LowerExp,
+{
+    let wide: f64 = x.into();
+    if wide.is_nan() {
+        format!("nan (bits 0x{bits:0digits$x})")
+    } else if wide == 0.0 || wide.is_infinite() || (1e-5..1e16).contains(&wide.abs()) {
+        format!("{x}")
+    } else {
+        format!("{x:e}")
     }
 }
 
@@ -193,4 +210,31 @@ pub fn describe(s: &Snapshot) -> String {
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::value;
+    use tern_snapshot::Value;
+
+    #[test]
+    fn floats_print_short_and_nans_keep_their_bits() {
+        let f64_of = |x: f64| value(&Value::F64(x.to_bits()));
+        assert_eq!(f64_of(1.5), "f64 1.5");
+        assert_eq!(f64_of(-0.0), "f64 -0");
+        assert_eq!(f64_of(f64::INFINITY), "f64 inf");
+        // A denormal: shortest form in exponent notation, and it round-trips.
+        let tiny = f64::from_bits(0x000f_a3b2_0000_0001);
+        let shown = f64_of(tiny);
+        assert!(shown.contains("e-308"), "{shown}");
+        let parsed: f64 = shown["f64 ".len()..].parse().unwrap();
+        assert_eq!(parsed.to_bits(), tiny.to_bits());
+        assert_eq!(f64_of(1e300), "f64 1e300");
+        assert_eq!(
+            value(&Value::F64(0x7ff8_0000_0000_0001)),
+            "f64 nan (bits 0x7ff8000000000001)"
+        );
+        assert_eq!(value(&Value::F32(0.1f32.to_bits())), "f32 0.1");
+        assert_eq!(value(&Value::F32(0xffc0_0000)), "f32 nan (bits 0xffc00000)");
+    }
 }

@@ -1,0 +1,413 @@
+//! Checkpoint/restore of generated modules: whatever a function can have on
+//! its stack, a checkpoint at any migration point resumes to the same answer.
+//!
+//! `wasm-smith` generates modules (WebAssembly 2.0 with SIMD, multi-value,
+//! reference types, bulk memory, multiple memories, exceptions and tail
+//! calls; NaNs canonicalized, every loop and call paid for with fuel so each
+//! call ends). Each module is compiled plain and with `--cr`, and each of a
+//! few exported functions with numeric parameters is invoked
+//! (`--invoke NAME`):
+//!
+//! 1. plain, for the reference: results, exit status and trap message;
+//! 2. `--cr`, uninterrupted, counting the migration points it reaches;
+//! 3. `--cr`, checkpoint-and-continue every few points
+//!    (`TERN_CHECKPOINT_EVERY`);
+//! 4. `--cr`, stopped at the first, a middle and the last point
+//!    (`TERN_CHECKPOINT_AT`) and restored from the snapshot on x86-64, and
+//!    at the middle point x86-64 -> AArch64 (qemu-user) and back.
+//!
+//! Every run must give the reference's results, status and trap. A module
+//! tern refuses (an unsupported feature) is skipped, but most must compile.
+//!
+//! `TERN_CR_GENERATED_CASES` sets the number of seeds (default 40),
+//! `TERN_CR_GENERATED_SEED` the first one, `TERN_CR_GENERATED_OPT` the
+//! optimization level of every build (default 2; at 1 no function has a
+//! resume version).
+
+mod common;
+
+use arbitrary::Unstructured;
+use common::{Run, TempDir};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+use wasmparser::{Parser, Payload, ValType};
+
+const X86: &str = "x86_64-linux-gnu";
+const ARM: &str = "aarch64-linux-gnu";
+/// Exit status of a program stopped by a checkpoint.
+const CHECKPOINTED: i32 = 75;
+/// Exported functions invoked per module.
+const EXPORTS_PER_MODULE: usize = 3;
+/// Fuel of each generated module: loop iterations and calls one invocation
+/// may make before it traps.
+const FUEL: u32 = 2000;
+/// A generous limit for one run (qemu included).
+const RUN_LIMIT: Duration = Duration::from_secs(60);
+
+fn config() -> wasm_smith::Config {
+    wasm_smith::Config {
+        bulk_memory_enabled: true,
+        multi_value_enabled: true,
+        reference_types_enabled: true,
+        saturating_float_to_int_enabled: true,
+        sign_extension_ops_enabled: true,
+        simd_enabled: true,
+        exceptions_enabled: true,
+        tail_call_enabled: true,
+        gc_enabled: false,
+        custom_page_sizes_enabled: false,
+        memory64_enabled: false,
+        relaxed_simd_enabled: false,
+        threads_enabled: false,
+        shared_everything_threads_enabled: false,
+        wide_arithmetic_enabled: false,
+        extended_const_enabled: true,
+        compact_imports_enabled: false,
+        canonicalize_nans: true,
+        max_imports: 0,
+        min_funcs: 2,
+        max_funcs: 12,
+        max_memories: 2,
+        max_tables: 2,
+        max_instructions: 200,
+        export_everything: true,
+        max_exports: 20,
+        max_memory32_bytes: 1 << 20,
+        max_data_segments: 4,
+        max_element_segments: 4,
+        ..Default::default()
+    }
+}
+
+fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// The optimization level of every build (`TERN_CR_GENERATED_OPT`).
+fn opt_level() -> u64 {
+    env_u64("TERN_CR_GENERATED_OPT", 2)
+}
+
+/// Deterministic bytes for `arbitrary` from a seed (xorshift64*).
+fn seed_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+/// The terminating module generated from `seed`, if wasm-smith makes one.
+fn generate(seed: u64) -> Option<Vec<u8>> {
+    let data = seed_bytes(seed, 16384);
+    let mut u = Unstructured::new(&data);
+    let mut module = wasm_smith::Module::new(config(), &mut u).ok()?;
+    module.ensure_termination(FUEL).ok()?;
+    Some(module.to_bytes())
+}
+
+/// Exported functions whose parameters `--invoke` can pass, with arguments.
+fn invocable_exports(wasm: &[u8]) -> Vec<(String, Vec<String>)> {
+    let mut types = Vec::new();
+    let mut func_types = Vec::new();
+    let mut exports = Vec::new();
+    for payload in Parser::new(0).parse_all(wasm) {
+        match payload {
+            Ok(Payload::TypeSection(reader)) => {
+                for group in reader.into_iter().flatten() {
+                    for sub in group.into_types() {
+                        types.push(sub.unwrap_func().params().to_vec());
+                    }
+                }
+            }
+            Ok(Payload::FunctionSection(reader)) => {
+                func_types.extend(reader.into_iter().flatten());
+            }
+            Ok(Payload::ExportSection(reader)) => {
+                for export in reader.into_iter().flatten() {
+                    // A name with a NUL cannot be a command-line argument.
+                    if export.kind == wasmparser::ExternalKind::Func && !export.name.contains('\0')
+                    {
+                        exports.push((export.name.to_string(), export.index));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    exports
+        .into_iter()
+        .filter_map(|(name, index)| {
+            let params = types.get(*func_types.get(index as usize)? as usize)?;
+            let args = params
+                .iter()
+                .enumerate()
+                .map(|(i, t)| match t {
+                    ValType::I32 | ValType::I64 => Some(format!("{}", i as i64 * 7 - 3)),
+                    ValType::F32 | ValType::F64 => Some(format!("{}.5", i)),
+                    _ => None,
+                })
+                .collect::<Option<Vec<_>>>()?;
+            Some((name, args))
+        })
+        .take(EXPORTS_PER_MODULE)
+        .collect()
+}
+
+/// What an invocation did, as the comparison sees it.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    code: i32,
+    stdout: String,
+    trap: Option<String>,
+}
+
+fn outcome(run: &Run) -> Outcome {
+    run.assert_no_crash();
+    Outcome {
+        code: run.code(),
+        stdout: run.stdout.clone(),
+        trap: run
+            .stderr
+            .lines()
+            .find(|l| l.contains("wasm trap:"))
+            .map(str::to_string),
+    }
+}
+
+/// Asserts that `run` gave the `reference` outcome; `what` names the run.
+fn assert_same(run: &Run, reference: &Outcome, what: &str) {
+    assert_eq!(
+        &outcome(run),
+        reference,
+        "{what} changed the answer\n{}",
+        run.describe()
+    );
+}
+
+/// The point count `TERN_CHECKPOINT_REPORT=1` printed on stderr.
+fn points_reached(stderr: &str) -> Option<u64> {
+    stderr.lines().find_map(|l| {
+        l.strip_prefix("tern: reached ")?
+            .strip_suffix(" migration points")?
+            .parse()
+            .ok()
+    })
+}
+
+/// One generated module compiled plain and with `--cr`.
+struct Case {
+    dir: TempDir,
+    plain: PathBuf,
+    /// The `--cr` builds for x86-64 and AArch64.
+    cr: PathBuf,
+    cr_arm: PathBuf,
+    module: PathBuf,
+}
+
+impl Case {
+    /// Invokes `export` with `args`, runtime `options` first.
+    fn command(
+        &self,
+        target: &str,
+        exe: &Path,
+        export: &str,
+        args: &[String],
+        options: &[&Path],
+    ) -> Command {
+        let mut cmd = common::target_command(target, exe);
+        cmd.args(["--invoke", export]).args(options);
+        cmd.arg("--").args(args);
+        cmd.env_remove("TERN_CHECKPOINT_AT")
+            .env_remove("TERN_CHECKPOINT_EVERY")
+            .env_remove("TERN_CHECKPOINT_REPORT");
+        cmd
+    }
+
+    /// `tern compile` of the module for `target`; `None` when tern refuses it.
+    fn compile(&self, cr: bool, target: &str, out: &Path) -> Option<()> {
+        let mut cmd = common::tern(&self.dir.join("cache"));
+        cmd.arg("compile").arg(&self.module).arg("-o").arg(out);
+        cmd.args(["--target", target, "-O", &opt_level().to_string()]);
+        if cr {
+            cmd.arg("--cr");
+        }
+        let run = common::run(&mut cmd);
+        run.assert_no_crash();
+        if run.code() == 0 {
+            return Some(());
+        }
+        assert!(
+            run.stderr.contains("unsupported"),
+            "tern refused a valid module for a reason other than an unsupported feature\n{}",
+            run.describe()
+        );
+        None
+    }
+
+    /// The `--cr` build for `target`.
+    fn cr_exe(&self, target: &str) -> &Path {
+        if target == ARM {
+            &self.cr_arm
+        } else {
+            &self.cr
+        }
+    }
+
+    /// Checkpoints at point `at` on `from` and restores on `to`; the run
+    /// that answered.
+    ///
+    /// The points an invocation reaches before a trap may differ between
+    /// ISAs by one or two: LLVM may move a load that traps across a poll
+    /// (the Wasm state is the same at either place; only the count moves).
+    /// So on AArch64, whose count the test does not take, a stop that is
+    /// never reached is no failure: that run answered itself, and must
+    /// answer like the reference.
+    fn stop_and_restore(
+        &self,
+        at: u64,
+        from: &str,
+        to: &str,
+        export: &str,
+        args: &[String],
+    ) -> Run {
+        let snap = self.dir.join(&format!("stop-{from}-{at}.tsnap"));
+        let stopped = common::run_with_timeout(
+            self.command(
+                from,
+                self.cr_exe(from),
+                export,
+                args,
+                &[Path::new("--checkpoint-to"), &snap],
+            )
+            .env("TERN_CHECKPOINT_AT", at.to_string()),
+            RUN_LIMIT,
+        );
+        stopped.assert_no_crash();
+        if from != X86 && stopped.code() != CHECKPOINTED {
+            return stopped;
+        }
+        stopped.assert_code(CHECKPOINTED);
+        let mut restore = common::target_command(to, self.cr_exe(to));
+        restore.arg("--restore").arg(&snap).arg("--");
+        common::run_with_timeout(&mut restore, RUN_LIMIT)
+    }
+}
+
+/// Runs every check of one invocation; returns how many checkpoints it took.
+fn check_export(case: &Case, export: &str, args: &[String], label: &str) -> u64 {
+    let reference = outcome(&common::run_with_timeout(
+        &mut case.command(X86, &case.plain, export, args, &[]),
+        RUN_LIMIT,
+    ));
+    let counted = common::run_with_timeout(
+        case.command(X86, &case.cr, export, args, &[])
+            .env("TERN_CHECKPOINT_REPORT", "1")
+            .env("TERN_CHECKPOINT_AT", u64::MAX.to_string()),
+        RUN_LIMIT,
+    );
+    assert_same(&counted, &reference, &format!("{label}: the --cr build"));
+    let points = points_reached(&counted.stderr)
+        .unwrap_or_else(|| panic!("{label}: no point count on stderr\n{}", counted.describe()));
+    if points == 0 {
+        return 0;
+    }
+    let every = (points / 6).max(1);
+    let snap = case.dir.join("every.tsnap");
+    let continued = common::run_with_timeout(
+        case.command(
+            X86,
+            &case.cr,
+            export,
+            args,
+            &[Path::new("--checkpoint-to"), &snap],
+        )
+        .env("TERN_CHECKPOINT_EVERY", every.to_string()),
+        RUN_LIMIT,
+    );
+    assert_same(
+        &continued,
+        &reference,
+        &format!("{label}: checkpoint-and-continue every {every} points"),
+    );
+    let mut taken = points / every;
+    let mut stops = vec![1, points.div_ceil(2), points];
+    stops.dedup();
+    for &at in &stops {
+        let restored = case.stop_and_restore(at, X86, X86, export, args);
+        assert_same(
+            &restored,
+            &reference,
+            &format!("{label}: stopping at point {at} of {points} and restoring on x86-64"),
+        );
+        taken += 1;
+    }
+    let middle = stops[stops.len() / 2];
+    for (from, to) in [(X86, ARM), (ARM, X86)] {
+        let restored = case.stop_and_restore(middle, from, to, export, args);
+        assert_same(
+            &restored,
+            &reference,
+            &format!(
+                "{label}: stopping at point {middle} of {points} on {from} and restoring on {to}"
+            ),
+        );
+    }
+    taken + 2
+}
+
+#[test]
+fn generated_modules_resume_to_the_same_answer() {
+    common::require_runtimes();
+    common::require_aarch64();
+    let cases = env_u64("TERN_CR_GENERATED_CASES", 40);
+    let first = env_u64("TERN_CR_GENERATED_SEED", 1);
+    let (mut modules, mut refused, mut invocations, mut checkpoints) = (0, 0, 0, 0);
+    for seed in first..first + cases {
+        let Some(wasm) = generate(seed) else {
+            continue;
+        };
+        let exports = invocable_exports(&wasm);
+        if exports.is_empty() {
+            continue;
+        }
+        let dir = TempDir::new(&format!("cr-generated-{seed}"));
+        let module = common::write_file(&dir, "module.wasm", &wasm);
+        let case = Case {
+            plain: dir.join("plain"),
+            cr: dir.join("cr"),
+            cr_arm: dir.join("cr-aarch64"),
+            module,
+            dir,
+        };
+        let compiled = case
+            .compile(false, X86, &case.plain)
+            .and_then(|()| case.compile(true, X86, &case.cr))
+            .and_then(|()| case.compile(true, ARM, &case.cr_arm));
+        if compiled.is_none() {
+            refused += 1;
+            continue;
+        }
+        modules += 1;
+        for (export, args) in &exports {
+            let label = format!("seed {seed}, export `{export}` ({args:?})");
+            checkpoints += check_export(&case, export, args, &label);
+            invocations += 1;
+        }
+    }
+    eprintln!(
+        "{modules} modules ({refused} refused), {invocations} invocations, {checkpoints} checkpoints"
+    );
+    assert!(
+        modules * 2 > refused && invocations >= cases / 2 && checkpoints > invocations,
+        "too little was tested: {modules} modules, {refused} refused, {invocations} invocations, {checkpoints} checkpoints"
+    );
+}
