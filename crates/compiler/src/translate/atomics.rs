@@ -40,7 +40,8 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         use Width::{I32, I64};
         match op {
             O::AtomicFence { .. } => {
-                self.builder.build_fence(SEQ_CST, false, "fence")?;
+                // A fence has no value, so no name (the verifier rejects one).
+                self.builder.build_fence(SEQ_CST, false, "")?;
             }
             O::MemoryAtomicNotify { memarg } => self.translate_atomic_notify(memarg)?,
             O::MemoryAtomicWait32 { memarg } => self.translate_atomic_wait(memarg, false)?,
