@@ -117,8 +117,12 @@ fn compile(wasm: &[u8], target: Target, opt_level: u8) -> Outcome {
     }
 }
 
+/// Whether `wasm` is valid with the features [`wasm2_config`] generates
+/// (and tern implements): such a module must compile.
 fn validates(wasm: &[u8]) -> bool {
-    wasmparser::Validator::new_with_features(wasmparser::WasmFeatures::WASM2)
+    use wasmparser::WasmFeatures as F;
+    let features = F::WASM2 | F::MEMORY64 | F::MULTI_MEMORY | F::THREADS | F::EXTENDED_CONST;
+    wasmparser::Validator::new_with_features(features)
         .validate_all(wasm)
         .is_ok()
 }
