@@ -265,12 +265,14 @@ impl Case {
     /// Checkpoints at point `at` on `from` and restores on `to`; the run
     /// that answered.
     ///
-    /// The points an invocation reaches before a trap may differ between
-    /// ISAs by one or two: LLVM may move a load that traps across a poll
-    /// (the Wasm state is the same at either place; only the count moves).
-    /// So on AArch64, whose count the test does not take, a stop that is
-    /// never reached is no failure: that run answered itself, and must
-    /// answer like the reference.
+    /// The N-th point is not always the same Wasm state on both ISAs: LLVM
+    /// may move a load that traps across a poll, and a function whose
+    /// results x86-64 returns in memory has no resume version there, so its
+    /// loops poll at their headers, not on their back edges (a poll one
+    /// iteration earlier; `docs/checkpoint-restore.md`, "Using it"). So on
+    /// AArch64, whose count the test does not take, a stop that is never
+    /// reached is no failure: that run answered itself, and must answer
+    /// like the reference.
     fn stop_and_restore(
         &self,
         at: u64,
