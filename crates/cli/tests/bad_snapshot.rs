@@ -19,7 +19,7 @@ const MODULE: &str = r#"
   (elem (i32.const 0) $work $work)
   (global $g (mut i32) (i32.const 0))
   (type $t (func (param i32) (result i32)))
-  (func $work (type $t) local.get 0 i32.const 1 i32.add)
+  (func $work (export "work") (type $t) local.get 0 i32.const 1 i32.add)
   (func (export "_start") (local i32)
     (loop $l
       (global.set $g (call_indirect (type $t) (global.get $g) (i32.const 0)))
@@ -473,6 +473,14 @@ fn hostile_contents_are_refused() {
         "data segment 77",
     );
     hostile(&f, "entry", |s| s.entry.export = "nope".into(), "nope");
+    // An export that exists but is not the bottom frame's function (and
+    // makes no tail calls that could have replaced its frame).
+    hostile(
+        &f,
+        "entry-function",
+        |s| s.entry.export = "work".into(),
+        "bottom frame",
+    );
     hostile(
         &f,
         "fd",

@@ -442,7 +442,6 @@ pub fn check_frames(
     if snapshot.frames.is_empty() {
         return Err("the snapshot has no frames".into());
     }
-    check_bottom_frame(snapshot, instance, index)?;
     let last = snapshot.frames.len() - 1;
     let mut out = Vec::with_capacity(snapshot.frames.len());
     for (i, frame) in snapshot.frames.iter().enumerate() {
@@ -558,6 +557,8 @@ pub fn check_frames(
             slots: slots.into_boxed_slice(),
         });
     }
+    // After the frames: a bad frame gets its own, more precise message.
+    check_bottom_frame(snapshot, instance, index)?;
     Ok(out)
 }
 
