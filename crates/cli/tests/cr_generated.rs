@@ -19,7 +19,7 @@
 //! Every run must give the reference's results, status and trap. A module
 //! tern refuses (an unsupported feature) is skipped, but most must compile.
 //!
-//! `TERN_CR_GENERATED_CASES` sets the number of seeds (default 40),
+//! `TERN_CR_GENERATED_CASES` sets the number of seeds (default 60),
 //! `TERN_CR_GENERATED_SEED` the first one, `TERN_CR_GENERATED_OPT` the
 //! optimization level of every build (default 2; at 1 no function has a
 //! resume version).
@@ -370,7 +370,7 @@ fn check_export(case: &Case, export: &str, args: &[String], label: &str) -> u64 
 fn generated_modules_resume_to_the_same_answer() {
     common::require_runtimes();
     common::require_aarch64();
-    let cases = env_u64("TERN_CR_GENERATED_CASES", 40);
+    let cases = env_u64("TERN_CR_GENERATED_CASES", 60);
     let first = env_u64("TERN_CR_GENERATED_SEED", 1);
     let (mut modules, mut refused, mut invocations, mut checkpoints) = (0, 0, 0, 0);
     for seed in first..first + cases {
