@@ -104,16 +104,6 @@ fn compile_for_both(
     exes
 }
 
-/// The point count `TERN_CHECKPOINT_REPORT=1` printed on stderr.
-fn points_reached(stderr: &str) -> Option<u64> {
-    stderr.lines().find_map(|l| {
-        l.strip_prefix("tern: reached ")?
-            .strip_suffix(" migration points")?
-            .parse()
-            .ok()
-    })
-}
-
 /// A `--cr` module of `tests/cr/` built for both targets and driven through
 /// `--invoke`.
 struct InvokedModule {
@@ -189,7 +179,7 @@ impl InvokedModule {
                 .env("TERN_CHECKPOINT_AT", u64::MAX.to_string())
                 .env("TERN_CHECKPOINT_REPORT", "1"),
         );
-        let points = points_reached(&counted.stderr)
+        let points = common::points_reached(&counted.stderr)
             .unwrap_or_else(|| panic!("no point count from {name}:\n{}", counted.describe()));
         (reference, points)
     }
@@ -237,7 +227,7 @@ fn reference(p: &Program) -> (Outcome, u64) {
         "counting changes the output of {}",
         p.name
     );
-    let points = points_reached(&counted.stderr)
+    let points = common::points_reached(&counted.stderr)
         .unwrap_or_else(|| panic!("no point count from {}:\n{}", p.name, counted.describe()));
     (outcome, points)
 }

@@ -80,34 +80,14 @@ fn config() -> wasm_smith::Config {
     }
 }
 
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
 /// The optimization level of every build (`TERN_CR_GENERATED_OPT`).
 fn opt_level() -> u64 {
-    env_u64("TERN_CR_GENERATED_OPT", 2)
-}
-
-/// Deterministic bytes for `arbitrary` from a seed (xorshift64*).
-fn seed_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
+    common::env_u64("TERN_CR_GENERATED_OPT", 2)
 }
 
 /// The terminating module generated from `seed`, if wasm-smith makes one.
 fn generate(seed: u64) -> Option<Vec<u8>> {
-    let data = seed_bytes(seed, 16384);
+    let data = common::seed_bytes(seed, 16384);
     let mut u = Unstructured::new(&data);
     let mut module = wasm_smith::Module::new(config(), &mut u).ok()?;
     module.ensure_termination(FUEL).ok()?;
@@ -191,16 +171,6 @@ fn assert_same(run: &Run, reference: &Outcome, what: &str) {
         "{what} changed the answer\n{}",
         run.describe()
     );
-}
-
-/// The point count `TERN_CHECKPOINT_REPORT=1` printed on stderr.
-fn points_reached(stderr: &str) -> Option<u64> {
-    stderr.lines().find_map(|l| {
-        l.strip_prefix("tern: reached ")?
-            .strip_suffix(" migration points")?
-            .parse()
-            .ok()
-    })
 }
 
 /// One generated module compiled plain and with `--cr`.
@@ -317,7 +287,7 @@ fn check_export(case: &Case, export: &str, args: &[String], label: &str) -> u64 
         RUN_LIMIT,
     );
     assert_same(&counted, &reference, &format!("{label}: the --cr build"));
-    let points = points_reached(&counted.stderr)
+    let points = common::points_reached(&counted.stderr)
         .unwrap_or_else(|| panic!("{label}: no point count on stderr\n{}", counted.describe()));
     if points == 0 {
         return 0;
@@ -370,8 +340,8 @@ fn check_export(case: &Case, export: &str, args: &[String], label: &str) -> u64 
 fn generated_modules_resume_to_the_same_answer() {
     common::require_runtimes();
     common::require_aarch64();
-    let cases = env_u64("TERN_CR_GENERATED_CASES", 60);
-    let first = env_u64("TERN_CR_GENERATED_SEED", 1);
+    let cases = common::env_u64("TERN_CR_GENERATED_CASES", 60);
+    let first = common::env_u64("TERN_CR_GENERATED_SEED", 1);
     let (mut modules, mut refused, mut invocations, mut checkpoints) = (0, 0, 0, 0);
     for seed in first..first + cases {
         let Some(wasm) = generate(seed) else {

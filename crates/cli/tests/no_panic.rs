@@ -15,6 +15,8 @@
 //! goes on with the next seed in a new worker. The `fuzz/` crate runs the same
 //! check under libFuzzer.
 
+mod common;
+
 use arbitrary::Unstructured;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -59,26 +61,6 @@ fn wasm2_config() -> wasm_smith::Config {
         max_memory32_bytes: 1 << 24,
         ..Default::default()
     }
-}
-
-/// Deterministic bytes for `arbitrary` from a seed (xorshift64*).
-fn seed_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
-    (0..len)
-        .map(|_| {
-            state ^= state >> 12;
-            state ^= state << 25;
-            state ^= state >> 27;
-            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
-        })
-        .collect()
-}
-
-fn env_u64(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// What compiling one input did.
@@ -136,7 +118,7 @@ const TEST_NAME: &str = "generated_modules_never_panic";
 
 /// The module generated from `seed`, if wasm-smith makes one.
 fn generate(seed: u64) -> Option<Vec<u8>> {
-    let data = seed_bytes(seed, 16384);
+    let data = common::seed_bytes(seed, 16384);
     let mut u = Unstructured::new(&data);
     wasm_smith::Module::new(wasm2_config(), &mut u)
         .ok()
@@ -186,7 +168,7 @@ fn worker(progress: &Path, first: u64, cases: u64, budget: Duration) {
         }
 
         // Mutants: a truncation and a few flipped bytes. Most are refused early.
-        let mut rng = seed_bytes(seed ^ 0xdead_beef, 16).into_iter();
+        let mut rng = common::seed_bytes(seed ^ 0xdead_beef, 16).into_iter();
         let mut next = || rng.next().map_or(0, usize::from);
         let cut = wasm.len() * next() / 256;
         let mut flipped = wasm.clone();
@@ -208,9 +190,9 @@ fn worker(progress: &Path, first: u64, cases: u64, budget: Duration) {
 
 #[test]
 fn generated_modules_never_panic() {
-    let cases = env_u64("TERN_NO_PANIC_CASES", 300);
-    let first_seed = env_u64("TERN_NO_PANIC_SEED", 1);
-    let budget = Duration::from_secs(env_u64("TERN_NO_PANIC_SECONDS", 50));
+    let cases = common::env_u64("TERN_NO_PANIC_CASES", 300);
+    let first_seed = common::env_u64("TERN_NO_PANIC_SEED", 1);
+    let budget = Duration::from_secs(common::env_u64("TERN_NO_PANIC_SECONDS", 50));
     if let Some(progress) = std::env::var_os(WORKER_ENV) {
         worker(Path::new(&progress), first_seed, cases, budget);
         return;

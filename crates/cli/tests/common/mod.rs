@@ -586,3 +586,35 @@ pub fn write_file(dir: &TempDir, name: &str, bytes: &[u8]) -> PathBuf {
     std::fs::write(&path, bytes).unwrap_or_else(|e| panic!("cannot write {}: {e}", path.display()));
     path
 }
+
+/// `name` from the environment as a number, or `default`.
+pub fn env_u64(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Deterministic bytes for `arbitrary` from a seed (xorshift64*), for the
+/// tests that generate modules with `wasm-smith`.
+pub fn seed_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut state = seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..len)
+        .map(|_| {
+            state ^= state >> 12;
+            state ^= state << 25;
+            state ^= state >> 27;
+            (state.wrapping_mul(0x2545_f491_4f6c_dd1d) >> 56) as u8
+        })
+        .collect()
+}
+
+/// The point count `TERN_CHECKPOINT_REPORT=1` printed on stderr.
+pub fn points_reached(stderr: &str) -> Option<u64> {
+    stderr.lines().find_map(|l| {
+        l.strip_prefix("tern: reached ")?
+            .strip_suffix(" migration points")?
+            .parse()
+            .ok()
+    })
+}

@@ -238,20 +238,29 @@ pad:
 }
 "#;
 
+    /// `ir` after [`demote_invoked_statepoints`], checked to be valid IR.
+    fn demoted(ir: &str) -> String {
+        let context = Context::create();
+        let buffer = MemoryBuffer::create_from_memory_range_copy(ir.as_bytes(), "test");
+        let module = context.create_module_from_ir(buffer).expect("valid IR");
+        demote_invoked_statepoints(&module);
+        module.verify().expect("still valid IR");
+        module.print_to_string().to_string()
+    }
+
+    /// The line of `text` that contains `needle`.
+    fn line<'t>(text: &'t str, needle: &str) -> &'t str {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no `{needle}` in\n{text}"))
+    }
+
     /// Without the loads, `llc-22 -use-registers-for-deopt-values` stops with
     /// "ran out of registers" on this function (x86-64 and AArch64).
     #[test]
     fn constant_vectors_of_invoked_statepoints_are_loaded() {
-        let context = Context::create();
-        let buffer = MemoryBuffer::create_from_memory_range_copy(VECTOR_IR.as_bytes(), "test");
-        let module = context.create_module_from_ir(buffer).expect("valid IR");
-        demote_invoked_statepoints(&module);
-        module.verify().expect("still valid IR");
-        let text = module.print_to_string().to_string();
-        let invoke = text
-            .lines()
-            .find(|l| l.contains("%a = invoke"))
-            .expect("the invoke");
+        let text = demoted(VECTOR_IR);
+        let invoke = line(&text, "%a = invoke");
         assert!(
             !invoke.contains("zeroinitializer") && !invoke.contains("double 1.0"),
             "{invoke}"
@@ -262,20 +271,10 @@ pad:
 
     #[test]
     fn invoked_statepoints_get_the_c_convention_and_calls_keep_theirs() {
-        let context = Context::create();
-        let buffer = MemoryBuffer::create_from_memory_range_copy(IR.as_bytes(), "test");
-        let module = context.create_module_from_ir(buffer).expect("valid IR");
-        demote_invoked_statepoints(&module);
-        let text = module.print_to_string().to_string();
-        let invoke = text
-            .lines()
-            .find(|l| l.contains("%a = invoke"))
-            .expect("the invoke");
+        let text = demoted(IR);
+        let invoke = line(&text, "%a = invoke");
         assert!(!invoke.contains("preserve_allcc"), "{invoke}");
-        let call = text
-            .lines()
-            .find(|l| l.contains("%b = call"))
-            .expect("the call");
+        let call = line(&text, "%b = call");
         assert!(call.contains("preserve_allcc"), "{call}");
     }
 }

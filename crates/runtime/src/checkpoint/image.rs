@@ -376,6 +376,19 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// Whether defined function `callee` can have replaced `caller`'s frame by
+/// a chain of tail calls: only the results must be the same.
+fn can_stand_for(info: &tern_environ::ModuleInfo, callee: u32, caller: u32) -> bool {
+    let results = |f: u32| {
+        info.functions
+            .get(f as usize)
+            .map(|t| &info.types[*t as usize].results)
+    };
+    callee >= info.num_imported_functions
+        && results(callee).is_some()
+        && results(callee) == results(caller)
+}
+
 /// The bottom frame belongs to the snapshot's entry function, or to a
 /// function with the same results that the entry tail-called (the entry
 /// then calls it itself on restore, through its tail-resume path).
@@ -396,15 +409,8 @@ fn check_bottom_frame(
     if bottom == entry {
         return Ok(());
     }
-    let results = |f: u32| {
-        info.functions
-            .get(f as usize)
-            .map(|t| &info.types[*t as usize].results)
-    };
     let tail_called = index.function(entry).is_some_and(|f| f.makes_tail_calls())
-        && bottom >= info.num_imported_functions
-        && results(bottom).is_some()
-        && results(bottom) == results(entry);
+        && can_stand_for(info, bottom, entry);
     if tail_called {
         Ok(())
     } else {
@@ -496,20 +502,11 @@ pub fn check_frames(
                         ));
                     }
                 }
-                PointKind::TailResume => {
-                    let results = |f: u32| {
-                        info.functions
-                            .get(f as usize)
-                            .map(|t| &info.types[*t as usize].results)
-                    };
-                    if results(next.func) != results(frame.func)
-                        || next.func < info.num_imported_functions
-                    {
-                        return Err(format!(
-                            "frame {i}: tail-called function {} has the wrong results",
-                            next.func
-                        ));
-                    }
+                PointKind::TailResume if !can_stand_for(info, next.func, frame.func) => {
+                    return Err(format!(
+                        "frame {i}: tail-called function {} has the wrong results",
+                        next.func
+                    ));
                 }
                 _ => {}
             }
