@@ -207,3 +207,50 @@ fn loads_at_risk_become_volatile() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// A load whose result is used only after a call to `callee` (function 1),
+/// in exported function 2: `(i32.load) (call $callee) (global.set)`.
+fn load_used_after_call(callee: &str) -> String {
+    let wat = format!(
+        "(module (import \"env\" \"log\" (func $log (param i64))) (memory 1)
+           (global $g (mut i32) (i32.const 0))
+           (func $callee (param i32) {callee})
+           (func (export \"f\") (param i32)
+             (i32.load (local.get 0))
+             (call $callee (local.get 0))
+             (global.set $g)))"
+    );
+    let ir = optimized_ir(&wat);
+    function(&ir, 2).to_string()
+}
+
+#[test]
+fn a_load_used_only_after_a_call_that_never_returns_becomes_volatile() {
+    // LLVM infers `noreturn` for each of these callees (or inlines it) and
+    // deletes the code after the call, with the load's only use.
+    for callee in [
+        "(unreachable)",
+        "(loop $l (call $log (i64.const 0)) (br $l))",
+        "(call $callee (local.get 0))",
+        "(if (local.get 0) (then (unreachable))) (unreachable)",
+    ] {
+        let f = load_used_after_call(callee);
+        assert_eq!(volatile_loads(&f), 1, "callee {callee}:\n{f}");
+    }
+}
+
+#[test]
+fn a_load_used_after_a_call_that_may_return_stays_ordinary() {
+    for callee in [
+        "(if (local.get 0) (then (unreachable)))",
+        "(if (local.get 0) (then (call $callee (i32.const 0))))",
+        "(call $log (i64.const 1))",
+    ] {
+        let f = load_used_after_call(callee);
+        assert_eq!(volatile_loads(&f), 0, "callee {callee}:\n{f}");
+        assert!(
+            f.contains("load i32"),
+            "callee {callee}: the load is gone\n{f}"
+        );
+    }
+}

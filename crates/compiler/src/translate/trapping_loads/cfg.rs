@@ -3,7 +3,7 @@
 //! block runs), computed with the iterative algorithm of Cooper, Harvey and
 //! Kennedy ("A Simple, Fast Dominance Algorithm").
 
-use super::mirror::{Bid, Func, Op};
+use super::mirror::{Bid, Callee, Func, Op};
 
 /// The control-flow facts of a function.
 pub(super) struct Cfg {
@@ -115,6 +115,45 @@ fn distinct(succs: &[Bid]) -> usize {
     seen.sort_unstable();
     seen.dedup();
     seen.len()
+}
+
+/// The first call in block `b` of `f` to a defined function that
+/// `never_returns`: the rest of the block cannot run.
+pub(super) fn first_call_never_returning(
+    f: &Func,
+    b: Bid,
+    never_returns: &dyn Fn(u32) -> bool,
+) -> Option<u32> {
+    let block = &f.blocks[b as usize];
+    (block.start..block.end).find(
+        |&v| matches!(f.insts[v as usize].op, Op::Call(Callee::Defined(g)) if never_returns(g)),
+    )
+}
+
+/// The blocks of `f` reachable from its entry when a call to a function that
+/// `never_returns` ends its block: the blocks an optimizer cannot delete
+/// once it knows (it infers `noreturn`, or inlines a callee that always
+/// traps).
+pub(super) fn reached_past_calls(f: &Func, never_returns: &dyn Fn(u32) -> bool) -> Vec<bool> {
+    let n = f.blocks.len();
+    let mut seen = vec![false; n];
+    if n == 0 {
+        return seen;
+    }
+    seen[0] = true;
+    let mut stack = vec![0 as Bid];
+    while let Some(b) = stack.pop() {
+        if first_call_never_returning(f, b, never_returns).is_some() {
+            continue;
+        }
+        for &s in &f.blocks[b as usize].succs {
+            if !seen[s as usize] {
+                seen[s as usize] = true;
+                stack.push(s);
+            }
+        }
+    }
+    seen
 }
 
 fn reverse_postorder(f: &Func) -> Vec<Bid> {

@@ -8,7 +8,7 @@
 use super::bits::{
     lane, lane_mask, low_fill, map_lanes, mask, shl_lanes, shr_lanes, sign_bits, whole_lanes, Ty,
 };
-use super::cfg::Cfg;
+use super::cfg::{self, Cfg};
 use super::facts::{value_ty, Facts};
 use super::forms::{self, Kind};
 use super::hazards::{self, splat_const};
@@ -23,6 +23,9 @@ pub(super) struct Context<'a> {
     pub param: &'a dyn Fn(u32, usize) -> u128,
     /// Whether a call to defined function `callee` can never be deleted.
     pub effectful: &'a dyn Fn(u32) -> bool,
+    /// Whether defined function `callee` may be found never to return (the
+    /// code after a call to it is then deleted).
+    pub never_returns: &'a dyn Fn(u32) -> bool,
 }
 
 /// The demanded bits of a function's values.
@@ -132,12 +135,19 @@ impl Analysis<'_> {
         }
     }
 
-    /// What is kept whatever else happens.
+    /// What is kept whatever else happens: nothing after a call that may
+    /// never return.
     fn roots(&mut self, cx: &Context<'_>) {
         let f = self.f;
+        let reached = cfg::reached_past_calls(f, cx.never_returns);
         for &b in &self.cfg.rpo {
+            if !reached[b as usize] {
+                continue;
+            }
             let block = &f.blocks[b as usize];
-            for v in block.start..block.end {
+            let end = cfg::first_call_never_returning(f, b, cx.never_returns)
+                .map_or(block.end, |call| call + 1);
+            for v in block.start..end {
                 let inst = &f.insts[v as usize];
                 let args = &inst.args;
                 match &inst.op {

@@ -58,7 +58,7 @@ use inkwell::module::Module;
 use inkwell::passes::PassBuilderOptions;
 use inkwell::targets::TargetMachine;
 use inkwell::values::AsValueRef;
-use mirror::{Arg, Callee, Func, MemoryTag, Mirror, Op, Vid};
+use mirror::{Arg, Bid, Callee, Func, MemoryTag, Mirror, Op, Vid};
 use poss::Poss;
 use std::collections::{HashMap, VecDeque};
 
@@ -143,6 +143,7 @@ fn analyze_module(m: &Mirror) -> Vec<(usize, Cfg, Vec<Vid>)> {
     let n = m.funcs.len();
     let cfgs: Vec<Cfg> = m.funcs.iter().map(Cfg::new).collect();
     let effectful = effectful(m);
+    let never = never_returns(m);
     let facts = module_facts(m, &cfgs);
 
     // Interprocedural demand, from nothing upwards (every step is sound).
@@ -170,10 +171,12 @@ fn analyze_module(m: &Mirror) -> Vec<(usize, Cfg, Vec<Vid>)> {
                     .unwrap_or(0)
             };
             let effect = |g: u32| effectful.get(g as usize).copied().unwrap_or(true);
+            let never_returns = |g: u32| never.get(g as usize).copied().unwrap_or(true);
             let cx = demand::Context {
                 ret: &ret,
                 param: &param,
                 effectful: &effect,
+                never_returns: &never_returns,
             };
             demand::analyze(f, &cfgs[fi], &facts[fi], &cx)
         };
@@ -287,6 +290,40 @@ fn effectful(m: &Mirror) -> Vec<bool> {
         }
     }
     out
+}
+
+/// Whether each function may be found never to return: no `ret` is
+/// reachable from its entry once a call to such a function ends its block
+/// ([`cfg::reached_past_calls`]). LLVM infers `noreturn` for a function
+/// without a reachable `ret` (one that always traps, or loops until its
+/// fuel or stack runs out), and code after a call to it is then deleted,
+/// loads included. The greatest fixpoint, so that a function that returns
+/// only after calling itself counts as never returning: an
+/// over-approximation of what an optimizer may find, as the rule needs.
+fn never_returns(m: &Mirror) -> Vec<bool> {
+    let mut never = vec![true; m.funcs.len()];
+    let mut changed = true;
+    while changed {
+        changed = false;
+        for fi in 0..m.funcs.len() {
+            if !never[fi] {
+                continue;
+            }
+            let f = &m.funcs[fi];
+            let reached = cfg::reached_past_calls(f, &|g| never[g as usize]);
+            let returns = f.blocks.iter().enumerate().any(|(b, block)| {
+                reached[b]
+                    && cfg::first_call_never_returning(f, b as Bid, &|g| never[g as usize])
+                        .is_none()
+                    && matches!(f.insts[block.end as usize - 1].op, Op::Ret)
+            });
+            if returns {
+                never[fi] = false;
+                changed = true;
+            }
+        }
+    }
+    never
 }
 
 /// The facts of every function, callers before callees so that parameters
