@@ -336,6 +336,12 @@ pub fn run(opts: Options, modules: &[Rc<Module>], program: &str) -> i32 {
         None => start(&instance, &opts, &mut cr, interrupt),
     };
     let _ = std::io::stdout().flush();
+    if std::env::var_os("TERN_STATE_DIGEST").is_some() {
+        match image::digest(&instance) {
+            Ok(digest) => eprintln!("tern: state digest: {digest}"),
+            Err(e) => eprintln!("tern: state digest: {e}"),
+        }
+    }
     if report_enabled() {
         eprintln!(
             "tern: reached {} migration points",

@@ -121,7 +121,7 @@ pub enum SnapshotError {
     },
 }
 
-fn encode<T: Serialize>(value: &T) -> Vec<u8> {
+pub(crate) fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     postcard::to_allocvec(value).expect("snapshot parts serialize into a Vec")
 }
 

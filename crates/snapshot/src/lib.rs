@@ -15,6 +15,7 @@
 //! memory data; `docs/snapshot-format.md` is the specification.
 #![deny(missing_docs)]
 
+pub mod digest;
 pub mod file;
 pub mod memory;
 

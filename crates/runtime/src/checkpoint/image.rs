@@ -13,6 +13,7 @@ use std::collections::HashMap;
 
 use tern_environ::migration::{restore_offsets, restore_slot_size, PointKind, RESTORE_BIAS};
 use tern_environ::{ExportKind, HeapType, ValType};
+use tern_snapshot::digest::StateDigest;
 use tern_snapshot::file::{SnapshotFile, WriteReport};
 use tern_snapshot::memory::{
     ApplyStats, EncodeOptions, EncodeStats, MemoryImage, MemorySource, RawChunks, WASM_PAGE,
@@ -59,7 +60,17 @@ struct Capturer<'a> {
     addresses: Vec<*mut u8>,
 }
 
-impl Capturer<'_> {
+impl<'a> Capturer<'a> {
+    fn new(instance: &'a Instance) -> Capturer<'a> {
+        Capturer {
+            instance,
+            funcs: funcref_indices(instance),
+            seen: HashMap::new(),
+            exceptions: Vec::new(),
+            addresses: Vec::new(),
+        }
+    }
+
     /// A raw slot of type `ty` as a snapshot value.
     fn value(&mut self, raw: u128, ty: ValType) -> Result<Value, String> {
         Ok(match ty {
@@ -86,6 +97,29 @@ impl Capturer<'_> {
                 }
             }
         })
+    }
+
+    /// Every global's value and every table's elements.
+    fn globals_and_tables(&mut self) -> Result<(Vec<Value>, Vec<TableState>), String> {
+        let instance = self.instance;
+        let info = &instance.module().info;
+        let globals = (0..info.globals.len() as u32)
+            .map(|i| {
+                let g = instance.global(i).ok_or("missing global")?;
+                self.value(g.get(), g.ty().content)
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        let tables = (0..info.tables.len() as u32)
+            .map(|i| {
+                let t = instance.table(i).ok_or("missing table")?;
+                let ty = ValType::Ref(t.ty().element);
+                let elements = (0..t.len())
+                    .map(|e| self.value(t.get(e).unwrap_or(0) as u128, ty))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(TableState { elements })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
+        Ok((globals, tables))
     }
 
     /// The snapshot index of the live exception at `addr`.
@@ -216,13 +250,7 @@ pub fn capture(
 ) -> Result<(Snapshot, Vec<*mut u8>), String> {
     let info = &instance.module().info;
     let migration = index.migration();
-    let mut cx = Capturer {
-        instance,
-        funcs: funcref_indices(instance),
-        seen: HashMap::new(),
-        exceptions: Vec::new(),
-        addresses: Vec::new(),
-    };
+    let mut cx = Capturer::new(instance);
     let mut out_frames = Vec::with_capacity(frames.len());
     for frame in frames.iter().rev() {
         if let Some(error) = &frame.error {
@@ -255,22 +283,7 @@ pub fn capture(
             stack,
         });
     }
-    let globals = (0..info.globals.len() as u32)
-        .map(|i| {
-            let g = instance.global(i).ok_or("missing global")?;
-            cx.value(g.get(), g.ty().content)
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    let tables = (0..info.tables.len() as u32)
-        .map(|i| {
-            let t = instance.table(i).ok_or("missing table")?;
-            let ty = ValType::Ref(t.ty().element);
-            let elements = (0..t.len())
-                .map(|e| cx.value(t.get(e).unwrap_or(0) as u128, ty))
-                .collect::<Result<Vec<_>, _>>()?;
-            Ok(TableState { elements })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
+    let (globals, tables) = cx.globals_and_tables()?;
     // Sizes only: [`write`] encodes the bytes straight into the file.
     let memories = (0..info.memories.len() as u32)
         .map(|i| {
@@ -314,6 +327,34 @@ pub fn capture(
             exceptions: cx.exceptions,
         },
         cx.addresses,
+    ))
+}
+
+/// The [`StateDigest`] of `instance`: globals, tables and memories as a
+/// snapshot would hold them. Needs no `--cr` build, so a plain run can be
+/// the reference a restored one is compared with.
+///
+/// # Errors
+/// State that cannot be expressed at the Wasm level, as for [`capture`].
+pub fn digest(instance: &Instance) -> Result<StateDigest, String> {
+    let mut cx = Capturer::new(instance);
+    let (globals, tables) = cx.globals_and_tables()?;
+    let memories: Vec<&[u8]> = (0..instance.module().info.memories.len() as u32)
+        .map(|i| {
+            let m = instance.memory(i).ok_or("missing memory")?;
+            if m.byte_len() == 0 {
+                return Ok(&[][..]);
+            }
+            // SAFETY: the first `byte_len` bytes from `base` are the memory's
+            // accessible contents, and no Wasm code runs while they are read.
+            Ok(unsafe { std::slice::from_raw_parts(m.base(), m.byte_len() as usize) })
+        })
+        .collect::<Result<_, String>>()?;
+    Ok(StateDigest::new(
+        &globals,
+        &tables,
+        &cx.exceptions,
+        &memories,
     ))
 }
 
