@@ -92,32 +92,38 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         (narrow, wide)
     }
 
-    /// The address of an atomic access of `size` bytes at `index`: bounds as
-    /// for any access, then a trap unless it is a multiple of `size`.
+    /// The address of an atomic access of `size` bytes at `index`: a trap
+    /// unless the effective address is a multiple of `size`, then bounds as
+    /// for any access. Alignment comes first whatever the memory, as in
+    /// Wasmtime: a 32-bit memory's bounds are its guard pages, which only
+    /// the access itself meets, and a 64-bit memory's explicit bounds check
+    /// must not report an access that is both unaligned and out of bounds
+    /// differently.
     fn atomic_address(
         &mut self,
         memarg: &MemArg,
         index: IntValue<'ctx>,
         size: u32,
     ) -> Result<PointerValue<'ctx>> {
-        let addr = self.translate_memory_address(memarg, index, size)?;
         if size > 1 {
-            let i64_ty = self.context().i64_type();
-            let bits = self.builder.build_ptr_to_int(addr, i64_ty, "addr")?;
+            // The low bits of `index + offset` do not depend on overflow.
+            let ty = index.get_type();
+            let offset = ty.const_int(memarg.offset, false);
+            let address = self.builder.build_int_add(index, offset, "effective")?;
             let low = self.builder.build_and(
-                bits,
-                i64_ty.const_int(u64::from(size - 1), false),
+                address,
+                ty.const_int(u64::from(size - 1), false),
                 "misaligned",
             )?;
             let misaligned = self.builder.build_int_compare(
                 IntPredicate::NE,
                 low,
-                i64_ty.const_zero(),
+                ty.const_zero(),
                 "misaligned",
             )?;
             self.trap_if(misaligned, TrapCode::UnalignedAtomic)?;
         }
-        Ok(addr)
+        self.translate_memory_address(memarg, index, size)
     }
 
     fn translate_atomic_load(&mut self, memarg: &MemArg, width: Width) -> Result<()> {
