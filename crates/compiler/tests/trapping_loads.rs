@@ -189,6 +189,20 @@ const AT_RISK: &[(&str, &str)] = &[
         "(if (i32.and (i32.load (local.get 0)) (i32.const 1)) (then (call $log (i64.const 1))))",
     ),
     ("dropped v128", "(drop (v128.load (local.get 0)))"),
+    (
+        "used only where a constant branch never goes",
+        "(local.set 1 (i32.load (local.get 0)))
+         (if (i32.const 1) (then (return)))
+         (i32.store (i32.const 0) (local.get 1))",
+    ),
+    (
+        "used only by a phi input along a dead edge",
+        "(i32.store (i32.const 0)
+           (block (result i32)
+             (br_if 0 (i32.load (local.get 0)) (i32.const 0))
+             (drop)
+             (i32.const 7)))",
+    ),
 ];
 
 #[test]

@@ -384,11 +384,7 @@ unsafe fn read_function(
             insts.push(inst);
         }
         for b in 0..blocks.len() {
-            let term = &insts[blocks[b].end as usize - 1];
-            let succs = match &term.op {
-                Op::Br(s) | Op::Switch(s) => s.clone(),
-                _ => Vec::new(),
-            };
+            let succs = taken_successors(&insts[blocks[b].end as usize - 1]);
             for &s in &succs {
                 let preds = &mut blocks[s as usize].preds;
                 if !preds.contains(&(b as Bid)) {
@@ -397,6 +393,7 @@ unsafe fn read_function(
             }
             blocks[b].succs = succs;
         }
+        drop_dead_incoming(&mut insts, &blocks);
         let fn_ty = LLVMGlobalGetValueType(f);
         Func {
             insts,
@@ -550,6 +547,63 @@ unsafe fn read_instruction(
             volatile,
             raw,
         }
+    }
+}
+
+/// The successors a terminator can go to. A branch or switch on a constant
+/// goes only where the constant says (LLVM folds it before anything else,
+/// and the code on the other side, with the uses of values there, is
+/// deleted); on `undef` or `poison` nowhere, since an optimizer may pick
+/// either side.
+fn taken_successors(term: &Inst) -> Vec<Bid> {
+    let (Op::Br(succs) | Op::Switch(succs)) = &term.op else {
+        return Vec::new();
+    };
+    let Some(Arg::Const(k)) = term.args.first() else {
+        return succs.clone();
+    };
+    if !k.is_defined() {
+        return Vec::new();
+    }
+    let taken = match &term.op {
+        Op::Br(_) => usize::from(k.bits & 1 == 0),
+        // Successors: default, then one per case value (`args[1..]`).
+        _ => term.args[1..]
+            .iter()
+            .position(|case| matches!(case, Arg::Const(c) if c.bits == k.bits))
+            .map_or(0, |i| i + 1),
+    };
+    succs.get(taken).map_or_else(Vec::new, |&s| vec![s])
+}
+
+/// Removes from every phi the values coming along edges that
+/// [`taken_successors`] found dead.
+fn drop_dead_incoming(insts: &mut [Inst], blocks: &[Block]) {
+    for inst in insts.iter_mut() {
+        let Op::Phi(from) = &inst.op else { continue };
+        let here = inst.block;
+        let live: Vec<bool> = from
+            .iter()
+            .map(|&b| blocks[b as usize].succs.contains(&here))
+            .collect();
+        if live.iter().all(|&l| l) {
+            continue;
+        }
+        let keep = |i: usize| live[i];
+        let from: Vec<Bid> = from
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, b)| *b)
+            .collect();
+        inst.args = inst
+            .args
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| keep(*i))
+            .map(|(_, a)| *a)
+            .collect();
+        inst.op = Op::Phi(from);
     }
 }
 
