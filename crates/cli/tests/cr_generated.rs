@@ -29,12 +29,10 @@
 
 mod common;
 
-use arbitrary::Unstructured;
-use common::{Run, TempDir};
+use common::{generated, Run, TempDir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-use wasmparser::{Parser, Payload, ValType};
 
 const X86: &str = "x86_64-linux-gnu";
 const ARM: &str = "aarch64-linux-gnu";
@@ -42,107 +40,12 @@ const ARM: &str = "aarch64-linux-gnu";
 const CHECKPOINTED: i32 = 75;
 /// Exported functions invoked per module.
 const EXPORTS_PER_MODULE: usize = 3;
-/// Fuel of each generated module: loop iterations and calls one invocation
-/// may make before it traps.
-const FUEL: u32 = 2000;
 /// A generous limit for one run (qemu included).
 const RUN_LIMIT: Duration = Duration::from_secs(60);
-
-fn config() -> wasm_smith::Config {
-    wasm_smith::Config {
-        bulk_memory_enabled: true,
-        multi_value_enabled: true,
-        reference_types_enabled: true,
-        saturating_float_to_int_enabled: true,
-        sign_extension_ops_enabled: true,
-        simd_enabled: true,
-        exceptions_enabled: true,
-        tail_call_enabled: true,
-        gc_enabled: false,
-        custom_page_sizes_enabled: false,
-        memory64_enabled: true,
-        relaxed_simd_enabled: false,
-        threads_enabled: true,
-        shared_everything_threads_enabled: false,
-        wide_arithmetic_enabled: false,
-        extended_const_enabled: true,
-        compact_imports_enabled: false,
-        canonicalize_nans: true,
-        max_imports: 0,
-        min_funcs: 2,
-        max_funcs: 12,
-        max_memories: 2,
-        max_tables: 2,
-        max_instructions: 200,
-        export_everything: true,
-        max_exports: 20,
-        max_memory32_bytes: 1 << 20,
-        max_data_segments: 4,
-        max_element_segments: 4,
-        ..Default::default()
-    }
-}
 
 /// The optimization level of every build (`TERN_CR_GENERATED_OPT`).
 fn opt_level() -> u64 {
     common::env_u64("TERN_CR_GENERATED_OPT", 2)
-}
-
-/// The terminating module generated from `seed`, if wasm-smith makes one.
-fn generate(seed: u64) -> Option<Vec<u8>> {
-    let data = common::seed_bytes(seed, 16384);
-    let mut u = Unstructured::new(&data);
-    let mut module = wasm_smith::Module::new(config(), &mut u).ok()?;
-    module.ensure_termination(FUEL).ok()?;
-    Some(module.to_bytes())
-}
-
-/// Exported functions whose parameters `--invoke` can pass, with arguments.
-fn invocable_exports(wasm: &[u8]) -> Vec<(String, Vec<String>)> {
-    let mut types = Vec::new();
-    let mut func_types = Vec::new();
-    let mut exports = Vec::new();
-    for payload in Parser::new(0).parse_all(wasm) {
-        match payload {
-            Ok(Payload::TypeSection(reader)) => {
-                for group in reader.into_iter().flatten() {
-                    for sub in group.into_types() {
-                        types.push(sub.unwrap_func().params().to_vec());
-                    }
-                }
-            }
-            Ok(Payload::FunctionSection(reader)) => {
-                func_types.extend(reader.into_iter().flatten());
-            }
-            Ok(Payload::ExportSection(reader)) => {
-                for export in reader.into_iter().flatten() {
-                    // A name with a NUL cannot be a command-line argument.
-                    if export.kind == wasmparser::ExternalKind::Func && !export.name.contains('\0')
-                    {
-                        exports.push((export.name.to_string(), export.index));
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    exports
-        .into_iter()
-        .filter_map(|(name, index)| {
-            let params = types.get(*func_types.get(index as usize)? as usize)?;
-            let args = params
-                .iter()
-                .enumerate()
-                .map(|(i, t)| match t {
-                    ValType::I32 | ValType::I64 => Some(format!("{}", i as i64 * 7 - 3)),
-                    ValType::F32 | ValType::F64 => Some(format!("{}.5", i)),
-                    _ => None,
-                })
-                .collect::<Option<Vec<_>>>()?;
-            Some((name, args))
-        })
-        .take(EXPORTS_PER_MODULE)
-        .collect()
 }
 
 /// What an invocation did, as the comparison sees it.
@@ -366,10 +269,10 @@ fn generated_modules_resume_to_the_same_answer() {
     let first = common::env_u64("TERN_CR_GENERATED_SEED", 1);
     let (mut modules, mut refused, mut invocations, mut checkpoints) = (0, 0, 0, 0);
     for seed in first..first + cases {
-        let Some(wasm) = generate(seed) else {
+        let Some(wasm) = generated::module(seed) else {
             continue;
         };
-        let exports = invocable_exports(&wasm);
+        let exports = generated::invocable_exports(&wasm, EXPORTS_PER_MODULE);
         if exports.is_empty() {
             continue;
         }

@@ -55,31 +55,10 @@ fn build_sjlj_legacy(dir: &TempDir, name: &str) -> PathBuf {
     wasm
 }
 
-/// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
-fn wasmtime() -> PathBuf {
-    let path = std::env::var_os("WASMTIME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            let tools = std::env::var_os("TERN_TOOLS")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| {
-                    PathBuf::from(std::env::var_os("HOME").unwrap_or_else(|| "/root".into()))
-                        .join(".cache/tern-tools")
-                });
-            tools.join("wasmtime/bin/wasmtime")
-        });
-    assert!(
-        path.is_file(),
-        "the Wasmtime CLI ({}) is missing: run scripts/setup.sh",
-        path.display()
-    );
-    path
-}
-
 /// Wasmtime's stdout for `wasm` (exceptions enabled); it must succeed.
 fn wasmtime_output(wasm: &Path) -> String {
     let run = common::run(
-        Command::new(wasmtime())
+        Command::new(common::wasmtime())
             .args(["run", "-W", "exceptions=y"])
             .arg(wasm),
     );

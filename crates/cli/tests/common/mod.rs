@@ -10,6 +10,8 @@
     reason = "each test file uses a different subset of the helpers"
 )]
 
+pub mod generated;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Output, Stdio};
@@ -617,4 +619,28 @@ pub fn points_reached(stderr: &str) -> Option<u64> {
             .parse()
             .ok()
     })
+}
+
+/// `$TERN_TOOLS`, or `~/.cache/tern-tools` (what `scripts/setup.sh` fills).
+pub fn tools_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TERN_TOOLS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| "/root".into());
+    home.join(".cache/tern-tools")
+}
+
+/// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
+pub fn wasmtime() -> PathBuf {
+    let path = std::env::var_os("WASMTIME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| tools_dir().join("wasmtime/bin/wasmtime"));
+    assert!(
+        path.is_file(),
+        "the Wasmtime CLI ({}) is missing: run scripts/setup.sh",
+        path.display()
+    );
+    path
 }

@@ -23,25 +23,13 @@ pub mod deviation;
 pub mod tree;
 
 use crate::common::{self, Run};
+pub use crate::common::{tools_dir, wasmtime};
 use deviation::expected;
 pub use deviation::Deviation;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 use tree::Tree;
-
-/// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
-pub fn wasmtime() -> PathBuf {
-    let path = std::env::var_os("WASMTIME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tools_dir().join("wasmtime/bin/wasmtime"));
-    assert!(
-        path.is_file(),
-        "the Wasmtime CLI ({}) is missing: run scripts/setup.sh",
-        path.display()
-    );
-    path
-}
 
 /// Wasmtime 36 (`$WASMTIME_LEGACY`, or where `scripts/setup.sh` puts it): the
 /// last CLI with the legacy preview1 implementation, the only one that hands a
@@ -57,17 +45,6 @@ pub fn wasmtime_legacy() -> PathBuf {
         path.display()
     );
     path
-}
-
-/// `$TERN_TOOLS`, or `~/.cache/tern-tools` (what `scripts/setup.sh` fills).
-pub fn tools_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("TERN_TOOLS") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| "/root".into());
-    home.join(".cache/tern-tools")
 }
 
 /// How to set up and run one program.
