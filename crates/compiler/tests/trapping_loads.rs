@@ -190,6 +190,12 @@ const AT_RISK: &[(&str, &str)] = &[
     ),
     ("dropped v128", "(drop (v128.load (local.get 0)))"),
     (
+        "used only in one arm of a branch (may be sunk into it)",
+        "(local.set 1 (i32.load (local.get 0)))
+         (atomic.fence)
+         (if (local.get 0) (then (i32.store (i32.const 0) (local.get 1))))",
+    ),
+    (
         "used only where a constant branch never goes",
         "(local.set 1 (i32.load (local.get 0)))
          (if (i32.const 1) (then (return)))

@@ -15,6 +15,10 @@ pub(super) struct Cfg {
     pub idom: Vec<Option<Bid>>,
     /// For each block, the blocks whose branch decides whether it runs.
     pub control_deps: Vec<Vec<Bid>>,
+    /// Immediate post-dominator where every block without successors ends
+    /// a path (`ret`, `unreachable` after a trap call); `None` for blocks
+    /// that reach no such block, and for the virtual exit's children.
+    pub ipdom: Vec<Option<Bid>>,
     /// Immediate post-dominator where only `ret` ends a path (`None` for
     /// blocks that cannot reach a `ret`, and for the virtual exit's children).
     pub ret_ipdom: Vec<Option<Bid>>,
@@ -71,6 +75,7 @@ impl Cfg {
             rpo_index,
             idom,
             control_deps,
+            ipdom: all_exits,
             ret_ipdom,
         }
     }
@@ -91,22 +96,33 @@ impl Cfg {
 
     /// Whether block `a` post-dominates block `b` on paths that end in `ret`.
     pub(super) fn ret_post_dominates(&self, a: Bid, b: Bid) -> bool {
-        let mut b = b;
-        loop {
-            if a == b {
-                return true;
-            }
-            match self.ret_ipdom[b as usize] {
-                Some(up) if (up as usize) < self.ret_ipdom.len() => b = up,
-                _ => return false,
-            }
-        }
+        climbs_to(&self.ret_ipdom, a, b)
+    }
+
+    /// Whether every path from block `b` to a block without successors
+    /// (`ret`, or a trap) passes block `a`.
+    pub(super) fn post_dominates(&self, a: Bid, b: Bid) -> bool {
+        climbs_to(&self.ipdom, a, b)
     }
 
     /// Whether the edge `from -> to` goes back to a loop header.
     pub(super) fn is_back_edge(&self, from: Bid, to: Bid) -> bool {
         let (f, t) = (self.rpo_index[from as usize], self.rpo_index[to as usize]);
         f == u32::MAX || t == u32::MAX || f >= t
+    }
+}
+
+/// Whether `a` is `b` or one of its ancestors in the tree `parent`.
+fn climbs_to(parent: &[Option<Bid>], a: Bid, b: Bid) -> bool {
+    let mut b = b;
+    loop {
+        if a == b {
+            return true;
+        }
+        match parent[b as usize] {
+            Some(up) if (up as usize) < parent.len() => b = up,
+            _ => return false,
+        }
     }
 }
 

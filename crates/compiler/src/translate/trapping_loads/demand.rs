@@ -61,6 +61,9 @@ struct Analysis<'a> {
     live_block: Vec<bool>,
     live_branch: Vec<bool>,
     blocks: Vec<Bid>,
+    /// The block where the use being followed happens (for a phi input,
+    /// the incoming block).
+    at: Bid,
 }
 
 /// Runs the analysis over `f`.
@@ -76,6 +79,7 @@ pub(super) fn analyze(f: &Func, cfg: &Cfg, facts: &Facts, cx: &Context<'_>) -> D
         live_block: vec![false; n],
         live_branch: vec![false; n],
         blocks: Vec::new(),
+        at: 0,
     };
     a.roots(cx);
     loop {
@@ -96,9 +100,22 @@ pub(super) fn analyze(f: &Func, cfg: &Cfg, facts: &Facts, cx: &Context<'_>) -> D
 }
 
 impl Analysis<'_> {
+    /// Demands bits `d` of `a`, used in block `self.at`. A use in a block
+    /// that does not post-dominate `a`'s demands nothing: an optimizer may
+    /// sink `a` (a load, or a value computed from one) into the blocks of
+    /// its uses, where it runs only on some paths, so on the others a load
+    /// that should trap does not run (the x86-64 back end sinks a load past
+    /// a fence into the one branch that uses it).
     fn demand(&mut self, a: &Arg, d: u128) {
         let Arg::Val(v) = a else { return };
-        let d = d & self.f.insts[*v as usize].ty.all();
+        let def = &self.f.insts[*v as usize];
+        if !matches!(def.op, Op::Param(_))
+            && def.block != self.at
+            && !self.cfg.post_dominates(self.at, def.block)
+        {
+            return;
+        }
+        let d = d & def.ty.all();
         if d & !self.bits[*v as usize] != 0 {
             self.bits[*v as usize] |= d;
             self.work.push(*v);
@@ -107,6 +124,13 @@ impl Analysis<'_> {
 
     fn demand_field(&mut self, a: &Arg, i: usize, d: u128) {
         let Arg::Val(v) = a else { return };
+        let def = &self.f.insts[*v as usize];
+        if !matches!(def.op, Op::Param(_))
+            && def.block != self.at
+            && !self.cfg.post_dominates(self.at, def.block)
+        {
+            return;
+        }
         let Ty::Struct(n) = self.f.insts[*v as usize].ty else {
             return;
         };
@@ -144,6 +168,7 @@ impl Analysis<'_> {
             if !reached[b as usize] {
                 continue;
             }
+            self.at = b;
             let block = &f.blocks[b as usize];
             let end = cfg::first_call_never_returning(f, b, cx.never_returns)
                 .map_or(block.end, |call| call + 1);
@@ -222,6 +247,7 @@ impl Analysis<'_> {
         if matches!(inst.op, Op::Br(_)) && self.equivalent_arms(succs[0], succs[1]) {
             return;
         }
+        self.at = a;
         self.demand_all(cond);
         self.block_live(a);
     }
@@ -282,6 +308,7 @@ impl Analysis<'_> {
     fn transfer(&mut self, v: Vid) {
         let f = self.f;
         let inst = &f.insts[v as usize];
+        self.at = inst.block;
         let d = self.bits[v as usize];
         let ty = inst.ty;
         let args = &inst.args;
@@ -319,6 +346,7 @@ impl Analysis<'_> {
                     self.facts.same(a, &reachable[0].0) && self.facts.vn(a) != forms::ANY
                 });
                 for (a, b) in &reachable {
+                    self.at = *b;
                     if let Ty::Struct(_) = ty {
                         let fields = self.fields.get(&v).cloned().unwrap_or_default();
                         for (i, fd) in fields.iter().enumerate() {
