@@ -14,7 +14,7 @@
 use super::func_env::Region;
 use super::func_translator::FuncTranslator;
 use super::ops::LoweringCx;
-use crate::error::Result;
+use crate::error::{CompileError, Result};
 use inkwell::types::IntType;
 use inkwell::values::{BasicValue, IntValue, PointerValue};
 use inkwell::{AtomicOrdering, AtomicRMWBinOp, IntPredicate};
@@ -172,6 +172,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let old = self.builder.build_atomicrmw(bin, addr, value, SEQ_CST)?;
         if let Some(inst) = old.as_instruction_value() {
             self.tag(inst, Region::Memory);
+            // Volatile, so that the access happens: the x86-64 back end turns
+            // an idempotent RMW (`or 0`, `add 0`, `and -1`) whose result is
+            // unused into a fence on the stack, which would not trap out of
+            // bounds (Wasmtime differential test, seed 5907).
+            inst.set_volatile(true)
+                .map_err(|e| CompileError::Codegen(format!("volatile atomicrmw: {e}")))?;
         }
         let old = self.widen(old, wide)?;
         self.push(old.into());
