@@ -6,24 +6,28 @@
 //! whether the module instantiates, on every result (compared as bits, so
 //! formatting does not matter) and on the kind of every trap.
 //!
-//! The one difference allowed is stack exhaustion: the runtimes' stacks
-//! differ in size, so an invocation that exhausts either is not compared.
+//! Not compared: an invocation that exhausts either runtime's stack (their
+//! sizes differ), and one Wasmtime does not finish in 20 s.
 //!
-//! `TERN_VS_WASMTIME_CASES` sets the number of seeds (default 60),
+//! tern's side runs on both ISAs (AArch64 under qemu-user;
+//! `TERN_TEST_TARGETS` selects). `TERN_VS_WASMTIME_CASES` sets the number
+//! of seeds (default 60),
 //! `TERN_VS_WASMTIME_SEED` the first one, `TERN_VS_WASMTIME_OPT` tern's
 //! optimization level (default 2).
 
 mod common;
 
 use common::{generated, Run, TempDir};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
 /// Exported functions invoked per module.
 const EXPORTS_PER_MODULE: usize = 4;
-/// A generous limit for one run.
+/// A generous limit for one run of tern (qemu included).
 const RUN_LIMIT: Duration = Duration::from_secs(60);
+/// Wasmtime's limit; a run that takes longer is not compared.
+const WASMTIME_LIMIT: Duration = Duration::from_secs(20);
 /// The proposals the generated modules use, as Wasmtime's `-W` names them.
 const WASMTIME_FEATURES: &str = "exceptions=y,tail-call=y,memory64=y,multi-memory=y,\
 threads=y,shared-memory=y,extended-const=y,function-references=y";
@@ -133,7 +137,17 @@ fn tern_outcome(run: &Run) -> Outcome {
     Outcome::Returned(run.stdout.lines().map(result_value).collect())
 }
 
-fn wasmtime_outcome(run: &Run) -> Outcome {
+/// Wasmtime's outcome; `None` when it did not finish in time (growing a
+/// 64-bit memory again and again can take it minutes), which is not
+/// compared.
+fn wasmtime_outcome(run: &Run) -> Option<Outcome> {
+    if run.timed_out.is_some() {
+        return None;
+    }
+    Some(wasmtime_finished(run))
+}
+
+fn wasmtime_finished(run: &Run) -> Outcome {
     // A trap while instantiating (a segment out of bounds, the start
     // function) counts as the trap, as tern reports it.
     if let Some(kind) = trap_kind(&run.stderr) {
@@ -150,14 +164,41 @@ fn wasmtime_outcome(run: &Run) -> Outcome {
     Outcome::Returned(run.stdout.lines().map(result_value).collect())
 }
 
+/// `tern compile` of `module` for `target` at `opt`; `None` when tern
+/// refuses it (an unsupported feature, which must be the reason).
+fn compile(dir: &TempDir, module: &Path, target: &str, opt: &str) -> Option<PathBuf> {
+    let exe = dir.join(&format!("module-{target}"));
+    let compiled = common::run(
+        common::tern(&dir.join("cache"))
+            .arg("compile")
+            .arg(module)
+            .args(["--target", target, "-O", opt, "-o"])
+            .arg(&exe),
+    );
+    compiled.assert_no_crash();
+    if compiled.code() == 0 {
+        return Some(exe);
+    }
+    assert!(
+        compiled.stderr.contains("unsupported"),
+        "tern refused a valid module\n{}",
+        compiled.describe()
+    );
+    None
+}
+
 #[test]
 fn generated_modules_give_wasmtimes_answers() {
     common::require_runtimes();
+    let targets = common::targets();
+    if targets.iter().any(|t| t.starts_with("aarch64")) {
+        common::require_aarch64();
+    }
     let cases = common::env_u64("TERN_VS_WASMTIME_CASES", 60);
     let first = common::env_u64("TERN_VS_WASMTIME_SEED", 1);
     let opt = common::env_u64("TERN_VS_WASMTIME_OPT", 2).to_string();
     let wasmtime = common::wasmtime();
-    let (mut modules, mut invocations, mut skipped) = (0, 0, 0);
+    let (mut modules, mut invocations, mut skipped, mut slow) = (0, 0, 0, 0);
     for seed in first..first + cases {
         let Some(wasm) = generated::module(seed) else {
             continue;
@@ -168,60 +209,54 @@ fn generated_modules_give_wasmtimes_answers() {
         }
         let dir = TempDir::new(&format!("vs-wasmtime-{seed}"));
         let module = dir.join("module.wasm");
-        let exe = dir.join("module");
         std::fs::write(&module, &wasm).expect("write the module");
-        let compiled = common::run(
-            common::tern(&dir.join("cache"))
-                .arg("compile")
-                .arg(&module)
-                .args(["-O", &opt, "-o"])
-                .arg(&exe),
-        );
-        compiled.assert_no_crash();
-        if compiled.code() != 0 {
-            assert!(
-                compiled.stderr.contains("unsupported"),
-                "seed {seed}: tern refused a valid module\n{}",
-                compiled.describe()
-            );
-            continue;
-        }
+        let exes: Option<Vec<(&str, PathBuf)>> = targets
+            .iter()
+            .map(|&t| compile(&dir, &module, t, &opt).map(|exe| (t, exe)))
+            .collect();
+        let Some(exes) = exes else { continue };
         modules += 1;
         for (export, args) in &exports {
-            let label = format!("seed {seed}, export {export:?} ({args:?})");
-            let ours = common::run_with_timeout(
-                Command::new(&exe)
-                    .args(["--invoke", export, "--"])
-                    .args(args),
-                RUN_LIMIT,
-            );
             let theirs = common::run_with_timeout(
                 Command::new(&wasmtime)
                     .args(["run", "-W", WASMTIME_FEATURES])
                     .arg(format!("--invoke={export}"))
-                    .arg(Path::new(&module))
+                    .arg(&module)
                     .args(args),
-                RUN_LIMIT,
+                WASMTIME_LIMIT,
             );
-            let (ours_outcome, theirs_outcome) = (tern_outcome(&ours), wasmtime_outcome(&theirs));
-            let exhausted = Outcome::Trapped(TrapKind::StackExhausted);
-            if ours_outcome == exhausted || theirs_outcome == exhausted {
-                skipped += 1;
+            let Some(theirs_outcome) = wasmtime_outcome(&theirs) else {
+                slow += 1;
                 continue;
+            };
+            for (target, exe) in &exes {
+                let label = format!("seed {seed}, export {export:?} ({args:?}) on {target}");
+                let ours = common::run_with_timeout(
+                    common::target_command(target, exe)
+                        .args(["--invoke", export, "--"])
+                        .args(args),
+                    RUN_LIMIT,
+                );
+                let ours_outcome = tern_outcome(&ours);
+                let exhausted = Outcome::Trapped(TrapKind::StackExhausted);
+                if ours_outcome == exhausted || theirs_outcome == exhausted {
+                    skipped += 1;
+                    continue;
+                }
+                assert_eq!(
+                    ours_outcome,
+                    theirs_outcome,
+                    "{label}: tern and Wasmtime disagree\n--- tern ---\n{}\n--- wasmtime ---\n{}",
+                    ours.describe(),
+                    theirs.describe()
+                );
+                invocations += 1;
             }
-            assert_eq!(
-                ours_outcome,
-                theirs_outcome,
-                "{label}: tern and Wasmtime disagree\n--- tern ---\n{}\n--- wasmtime ---\n{}",
-                ours.describe(),
-                theirs.describe()
-            );
-            invocations += 1;
         }
     }
     eprintln!(
-        "{modules} modules, {invocations} invocations agree with Wasmtime \
-         ({skipped} not compared: stack exhausted)"
+        "{modules} modules, {invocations} invocations on {targets:?} agree with Wasmtime \
+         (not compared: {skipped} stack exhausted, {slow} too slow in Wasmtime)"
     );
     assert!(
         invocations >= cases / 4,
