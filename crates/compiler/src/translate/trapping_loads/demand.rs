@@ -100,22 +100,27 @@ pub(super) fn analyze(f: &Func, cfg: &Cfg, facts: &Facts, cx: &Context<'_>) -> D
 }
 
 impl Analysis<'_> {
-    /// Demands bits `d` of `a`, used in block `self.at`. A use in a block
-    /// that does not post-dominate `a`'s demands nothing: an optimizer may
-    /// sink `a` (a load, or a value computed from one) into the blocks of
-    /// its uses, where it runs only on some paths, so on the others a load
-    /// that should trap does not run (the x86-64 back end sinks a load past
-    /// a fence into the one branch that uses it).
+    /// Whether a use of `v` in block `self.at` happens on every path from
+    /// `v`'s block: `self.at` post-dominates it. Otherwise the use demands
+    /// nothing: an optimizer may sink `v` (a load, or a value computed from
+    /// one) into the blocks of its uses, where it runs only on some paths,
+    /// so on the others a load that should trap does not run (the x86-64
+    /// back end sinks a load past a fence into the one branch that uses it).
+    fn used_on_every_path(&self, v: Vid) -> bool {
+        let def = &self.f.insts[v as usize];
+        matches!(def.op, Op::Param(_))
+            || def.block == self.at
+            || self.cfg.post_dominates(self.at, def.block)
+    }
+
+    /// Demands bits `d` of `a`, used in block `self.at` (see
+    /// [`Self::used_on_every_path`]).
     fn demand(&mut self, a: &Arg, d: u128) {
         let Arg::Val(v) = a else { return };
-        let def = &self.f.insts[*v as usize];
-        if !matches!(def.op, Op::Param(_))
-            && def.block != self.at
-            && !self.cfg.post_dominates(self.at, def.block)
-        {
+        if !self.used_on_every_path(*v) {
             return;
         }
-        let d = d & def.ty.all();
+        let d = d & self.f.insts[*v as usize].ty.all();
         if d & !self.bits[*v as usize] != 0 {
             self.bits[*v as usize] |= d;
             self.work.push(*v);
@@ -124,11 +129,7 @@ impl Analysis<'_> {
 
     fn demand_field(&mut self, a: &Arg, i: usize, d: u128) {
         let Arg::Val(v) = a else { return };
-        let def = &self.f.insts[*v as usize];
-        if !matches!(def.op, Op::Param(_))
-            && def.block != self.at
-            && !self.cfg.post_dominates(self.at, def.block)
-        {
+        if !self.used_on_every_path(*v) {
             return;
         }
         let Ty::Struct(n) = self.f.insts[*v as usize].ty else {
