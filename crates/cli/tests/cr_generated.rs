@@ -77,7 +77,12 @@ fn outcome(run: &Run) -> Outcome {
         .lines()
         .find(|l| l.starts_with("tern: state digest:"))
         .map(str::to_string);
-    assert!(digest.is_some(), "no state digest\n{}", run.describe());
+    // Every run that instantiated the module ends with a digest.
+    assert!(
+        digest.is_some() || run.stderr.contains("instantiation failed"),
+        "no state digest\n{}",
+        run.describe()
+    );
     Outcome {
         code: run.code(),
         stdout: run.stdout.clone(),
@@ -212,6 +217,10 @@ fn check_export(case: &Case, export: &str, args: &[String], label: &str) -> u64 
         RUN_LIMIT,
     );
     assert_same(&counted, &reference, &format!("{label}: the --cr build"));
+    if counted.stderr.contains("instantiation failed") {
+        // Both builds refused the same way (a memory too large to reserve).
+        return 0;
+    }
     let points = common::points_reached(&counted.stderr)
         .unwrap_or_else(|| panic!("{label}: no point count on stderr\n{}", counted.describe()));
     if points == 0 {
