@@ -209,7 +209,8 @@ fn wait(current: u64, expected: u64, timeout: i64) -> Result<i32, TrapCode> {
     Ok(2)
 }
 
-/// `memory.atomic.wait*` traps on a non-shared memory before anything else.
+/// `memory.atomic.wait*` on a non-shared memory traps, after the alignment
+/// and bounds checks (the reference interpreter's order, and Wasmtime's).
 fn shared(m: &Memory) -> Result<&Memory, TrapCode> {
     if m.ty().shared {
         Ok(m)
@@ -226,8 +227,9 @@ extern "C" fn memory_atomic_wait32_impl(
     timeout: i64,
 ) -> i32 {
     run(vmctx, |i| {
-        let m = shared(memory(i, mem)?)?;
+        let m = memory(i, mem)?;
         check_atomic(m, addr, 4)?;
+        let m = shared(m)?;
         let current = m.load_u32_atomic(addr as u64).map_err(|_| MOOB)?;
         wait(current as u64, expected as u32 as u64, timeout)
     })
@@ -241,8 +243,9 @@ extern "C" fn memory_atomic_wait64_impl(
     timeout: i64,
 ) -> i32 {
     run(vmctx, |i| {
-        let m = shared(memory(i, mem)?)?;
+        let m = memory(i, mem)?;
         check_atomic(m, addr, 8)?;
+        let m = shared(m)?;
         let current = m.load_u64_atomic(addr as u64).map_err(|_| MOOB)?;
         wait(current, expected as u64, timeout)
     })
