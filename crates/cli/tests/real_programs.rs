@@ -25,12 +25,12 @@
 mod common;
 mod wasi_harness;
 
-use common::TempDir;
+use common::{tools_dir, TempDir};
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-use wasi_harness::{check_case, tools_dir, Case, Host};
+use wasi_harness::{check_case, Case, Host};
 
 /// A `.wasm` from the wheels, failing with how to get it.
 fn wheel_wasm(name: &str) -> PathBuf {

@@ -206,16 +206,11 @@ fn generated_modules_give_wasmtimes_answers() {
     let wasmtime = common::wasmtime();
     let (mut modules, mut invocations, mut skipped, mut slow) = (0, 0, 0, 0);
     for seed in first..first + cases {
-        let Some(wasm) = generated::module(seed) else {
+        let Some((wasm, exports)) = generated::invocable_module(seed, EXPORTS_PER_MODULE) else {
             continue;
         };
-        let exports = generated::invocable_exports(&wasm, EXPORTS_PER_MODULE);
-        if exports.is_empty() {
-            continue;
-        }
         let dir = TempDir::new(&format!("vs-wasmtime-{seed}"));
-        let module = dir.join("module.wasm");
-        std::fs::write(&module, &wasm).expect("write the module");
+        let module = common::write_file(&dir, "module.wasm", &wasm);
         let exes: Option<Vec<(&str, PathBuf)>> = targets
             .iter()
             .map(|&t| compile(&dir, &module, t, &opt).map(|exe| (t, exe)))

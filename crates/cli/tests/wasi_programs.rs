@@ -468,7 +468,7 @@ fn broken_pipe() {
             .expect("stderr");
         (child.wait().expect("wait").code(), err)
     };
-    let mut wasmtime = Command::new(wasi_harness::wasmtime());
+    let mut wasmtime = Command::new(common::wasmtime());
     wasmtime.arg("run").arg(&b.wasm);
     let reference = run(wasmtime);
     // The deviation's Wasmtime side: it reports EIO.

@@ -55,8 +55,19 @@ pub fn module(seed: u64) -> Option<Vec<u8>> {
     Some(module.to_bytes())
 }
 
+/// An export `--invoke` can call, and its arguments.
+pub type Invocation = (String, Vec<String>);
+
+/// The module generated from `seed` with up to `max` exports to invoke;
+/// `None` when wasm-smith makes no module or it has no such export.
+pub fn invocable_module(seed: u64, max: usize) -> Option<(Vec<u8>, Vec<Invocation>)> {
+    let wasm = module(seed)?;
+    let exports = invocable_exports(&wasm, max);
+    (!exports.is_empty()).then_some((wasm, exports))
+}
+
 /// Exported functions whose parameters `--invoke` can pass, with arguments.
-pub fn invocable_exports(wasm: &[u8], max: usize) -> Vec<(String, Vec<String>)> {
+pub fn invocable_exports(wasm: &[u8], max: usize) -> Vec<Invocation> {
     let mut types = Vec::new();
     let mut func_types = Vec::new();
     let mut exports = Vec::new();

@@ -632,15 +632,21 @@ pub fn tools_dir() -> PathBuf {
     home.join(".cache/tern-tools")
 }
 
-/// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
-pub fn wasmtime() -> PathBuf {
-    let path = std::env::var_os("WASMTIME")
+/// A tool `scripts/setup.sh` installs: `$var`, or `relative` in
+/// [`tools_dir`]; fails the test naming `what` when it is missing.
+pub fn installed_tool(var: &str, relative: &str, what: &str) -> PathBuf {
+    let path = std::env::var_os(var)
         .map(PathBuf::from)
-        .unwrap_or_else(|| tools_dir().join("wasmtime/bin/wasmtime"));
+        .unwrap_or_else(|| tools_dir().join(relative));
     assert!(
         path.is_file(),
-        "the Wasmtime CLI ({}) is missing: run scripts/setup.sh",
+        "{what} ({}) is missing: run scripts/setup.sh",
         path.display()
     );
     path
+}
+
+/// The Wasmtime CLI: `$WASMTIME`, or where `scripts/setup.sh` puts it.
+pub fn wasmtime() -> PathBuf {
+    installed_tool("WASMTIME", "wasmtime/bin/wasmtime", "the Wasmtime CLI")
 }

@@ -22,8 +22,8 @@ pub mod client;
 pub mod deviation;
 pub mod tree;
 
+use crate::common::wasmtime;
 use crate::common::{self, Run};
-pub use crate::common::{tools_dir, wasmtime};
 use deviation::expected;
 pub use deviation::Deviation;
 use std::path::{Path, PathBuf};
@@ -36,15 +36,11 @@ use tree::Tree;
 /// guest a listening socket (`-S preview2=n -S tcplisten=ADDR`); the reference
 /// for cases with a socket.
 pub fn wasmtime_legacy() -> PathBuf {
-    let path = std::env::var_os("WASMTIME_LEGACY")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| tools_dir().join("wasmtime-legacy/bin/wasmtime"));
-    assert!(
-        path.is_file(),
-        "Wasmtime 36 ({}), the socket reference, is missing: run scripts/setup.sh",
-        path.display()
-    );
-    path
+    common::installed_tool(
+        "WASMTIME_LEGACY",
+        "wasmtime-legacy/bin/wasmtime",
+        "Wasmtime 36, the socket reference,",
+    )
 }
 
 /// How to set up and run one program.
