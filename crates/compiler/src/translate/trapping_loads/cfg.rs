@@ -147,9 +147,10 @@ pub(super) fn first_call_never_returning(
 }
 
 /// The blocks of `f` reachable from its entry when a call to a function that
-/// `never_returns` ends its block: the blocks an optimizer cannot delete
-/// once it knows (it infers `noreturn`, or inlines a callee that always
-/// traps).
+/// `never_returns` ends its block, without entering a landing pad: the
+/// blocks an optimizer cannot delete once it knows (it infers `noreturn`,
+/// or inlines a callee that always traps, or finds that a callee cannot
+/// throw and deletes the landing pad).
 pub(super) fn reached_past_calls(f: &Func, never_returns: &dyn Fn(u32) -> bool) -> Vec<bool> {
     let n = f.blocks.len();
     let mut seen = vec![false; n];
@@ -162,7 +163,11 @@ pub(super) fn reached_past_calls(f: &Func, never_returns: &dyn Fn(u32) -> bool) 
         if first_call_never_returning(f, b, never_returns).is_some() {
             continue;
         }
-        for &s in &f.blocks[b as usize].succs {
+        let block = &f.blocks[b as usize];
+        for &s in &block.succs {
+            if Some(s) == block.unwind {
+                continue;
+            }
             if !seen[s as usize] {
                 seen[s as usize] = true;
                 stack.push(s);

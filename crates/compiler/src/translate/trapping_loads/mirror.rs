@@ -240,6 +240,10 @@ pub(super) struct Block {
     pub succs: Vec<Bid>,
     /// Its predecessors (duplicates removed).
     pub preds: Vec<Bid>,
+    /// The landing pad of the `invoke` that ends it, which is also its last
+    /// successor. An optimizer deletes that edge once it finds the callee
+    /// cannot throw, so nothing there is certain to run.
+    pub unwind: Option<Bid>,
 }
 
 /// A defined function.
@@ -384,7 +388,14 @@ unsafe fn read_function(
             insts.push(inst);
         }
         for b in 0..blocks.len() {
-            let succs = taken_successors(&insts[blocks[b].end as usize - 1]);
+            let term = &insts[blocks[b].end as usize - 1];
+            let succs = if LLVMGetInstructionOpcode(term.raw) == LLVMOpcode::LLVMInvoke {
+                let unwind = block_ids[&LLVMGetUnwindDest(term.raw)];
+                blocks[b].unwind = Some(unwind);
+                vec![block_ids[&LLVMGetNormalDest(term.raw)], unwind]
+            } else {
+                taken_successors(term)
+            };
             for &s in &succs {
                 let preds = &mut blocks[s as usize].preds;
                 if !preds.contains(&(b as Bid)) {
@@ -497,7 +508,9 @@ unsafe fn read_instruction(
                 )
             }
             O::LLVMGetElementPtr => (Op::Gep, operands(0..n)),
-            O::LLVMCall => {
+            // An `invoke` (a call inside `try_table`) is a call that ends its
+            // block; its successors are read with the block's.
+            O::LLVMCall | O::LLVMInvoke => {
                 let count = LLVMGetNumArgOperands(raw);
                 let callee = LLVMGetCalledValue(raw);
                 (Op::Call(callee_of(callee, fn_index)), operands(0..count))
