@@ -2,8 +2,11 @@
 //! wasm-smith (every feature tern compiles, NaNs canonicalized, terminating;
 //! `common::generated`) are compiled by tern, and a few exported functions
 //! with numeric parameters are invoked with `--invoke`, once by tern's
-//! executable and once by `wasmtime run --invoke`. Both must agree on
-//! whether the module instantiates, on every result (compared as bits, so
+//! executable and once by `wasmtime run --invoke`. Each is invoked through
+//! a wrapper that adds a digest of the globals, tables and memories after
+//! the call to its results (`common::state_exports`), so stores that no
+//! result shows are compared too. Both runtimes must agree on whether the
+//! module instantiates, on every result and digest (compared as bits, so
 //! formatting does not matter) and on the kind of every trap.
 //!
 //! Not compared: an invocation that exhausts either runtime's stack (their
@@ -17,7 +20,7 @@
 
 mod common;
 
-use common::{generated, Run, TempDir};
+use common::{generated, state_exports, Run, TempDir};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
@@ -209,6 +212,8 @@ fn generated_modules_give_wasmtimes_answers() {
         let Some((wasm, exports)) = generated::invocable_module(seed, EXPORTS_PER_MODULE) else {
             continue;
         };
+        let names: Vec<&str> = exports.iter().map(|(name, _)| name.as_str()).collect();
+        let (wasm, wrappers) = state_exports::with_state_exports(&wasm, &names);
         let dir = TempDir::new(&format!("vs-wasmtime-{seed}"));
         let module = common::write_file(&dir, "module.wasm", &wasm);
         let exes: Option<Vec<(&str, PathBuf)>> = targets
@@ -217,11 +222,11 @@ fn generated_modules_give_wasmtimes_answers() {
             .collect();
         let Some(exes) = exes else { continue };
         modules += 1;
-        for (export, args) in &exports {
+        for ((export, args), wrapper) in exports.iter().zip(&wrappers) {
             let theirs = common::run_with_timeout(
                 Command::new(&wasmtime)
                     .args(["run", "-W", WASMTIME_FEATURES])
-                    .arg(format!("--invoke={export}"))
+                    .arg(format!("--invoke={wrapper}"))
                     .arg(&module)
                     .args(args),
                 WASMTIME_LIMIT,
@@ -234,7 +239,7 @@ fn generated_modules_give_wasmtimes_answers() {
                 let label = format!("seed {seed}, export {export:?} ({args:?}) on {target}");
                 let ours = common::run_with_timeout(
                     common::target_command(target, exe)
-                        .args(["--invoke", export, "--"])
+                        .args(["--invoke", wrapper, "--"])
                         .args(args),
                     RUN_LIMIT,
                 );

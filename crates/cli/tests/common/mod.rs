@@ -11,6 +11,7 @@
 )]
 
 pub mod generated;
+pub mod state_exports;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
