@@ -16,8 +16,9 @@ pub(super) struct Cfg {
     /// For each block, the blocks whose branch decides whether it runs.
     pub control_deps: Vec<Vec<Bid>>,
     /// Immediate post-dominator where every block without successors ends
-    /// a path (`ret`, `unreachable` after a trap call); `None` for blocks
-    /// that reach no such block, and for the virtual exit's children.
+    /// a path (`ret`, `unreachable` after a trap call), an `invoke` going on
+    /// at its normal destination as a call does; `None` for blocks that
+    /// reach no such block, and for the virtual exit's children.
     pub ipdom: Vec<Option<Bid>>,
     /// Immediate post-dominator where only `ret` ends a path (`None` for
     /// blocks that cannot reach a `ret`, and for the virtual exit's children).
@@ -250,15 +251,28 @@ fn dominators(rpo: &[Bid], rpo_index: &[u32], preds: &[Vec<Bid>], n: usize) -> V
 fn post_dominators(f: &Func, is_exit: impl Fn(Bid) -> bool) -> Vec<Option<Bid>> {
     let n = f.blocks.len();
     // The reverse graph: node `n` is the exit; its successors are the exits.
+    // An `invoke` continues at its normal destination, as a call does: the
+    // unwind edge is left out, as a call's implicit unwinding is.
     let rsuccs = |b: Bid| -> Vec<Bid> {
         if b == exit(n) {
             (0..n as Bid).filter(|&x| is_exit(x)).collect()
         } else {
-            f.blocks[b as usize].preds.clone()
+            let preds = &f.blocks[b as usize].preds;
+            preds
+                .iter()
+                .copied()
+                .filter(|&p| f.blocks[p as usize].unwind != Some(b))
+                .collect()
         }
     };
     let rpreds = |b: Bid| -> Vec<Bid> {
-        let mut p = f.blocks[b as usize].succs.clone();
+        let block = &f.blocks[b as usize];
+        let mut p: Vec<Bid> = block
+            .succs
+            .iter()
+            .copied()
+            .filter(|&s| Some(s) != block.unwind)
+            .collect();
         if is_exit(b) {
             p.push(exit(n));
         }
