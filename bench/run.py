@@ -1,19 +1,22 @@
 #!/usr/bin/env python3
-"""tern benchmark: native vs tern vs Wasmtime on the programs in bench/programs.
+"""tern benchmark: native vs tern vs its peers on the programs in bench/programs.
 
 Builds every program natively (clang-22 -O2) and to wasm32-wasi (clang-22 -O2,
-Debian's wasi-libc), compiles the wasm with tern (timed) and Wasmtime (ahead of
-time, so neither runtime's compile time is in the run time), runs each
-configuration --runs times, checks all outputs agree, prints a markdown table of
-median times and ratios to native with geometric means, and writes a PNG bar
-chart. Usage: bench/run.sh [--runs N] [--only NAME,...] [--out DIR]
+Debian's wasi-libc), compiles the wasm with tern (timed) and with each peer of
+bench/peers.py that is installed (ahead of time, so no runtime's compile time is
+in the run time), runs all configurations --runs times, interleaved, checks all
+outputs agree, prints a markdown table of median times and ratios to native with
+geometric means, and writes a PNG bar chart.
+Usage: bench/run.sh [--runs N] [--only NAME,...] [--peers NAME,...] [--out DIR]
 """
 import argparse, math, os, shutil, statistics, subprocess, sys, tempfile, time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from peers import TOOLS, all_peers  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 PROGRAMS = ROOT / "bench" / "programs"
-TOOLS = Path(os.environ.get("TERN_TOOLS", Path.home() / ".cache" / "tern-tools"))
 
 
 def sh(cmd, **kw):
@@ -46,7 +49,8 @@ class BuildFlags:
         self.wasm = self.native + ["-mexception-handling", "-mllvm", "-wasm-enable-sjlj", "-mllvm",
                                    "-wasm-use-legacy-eh=false", str(eh_dir / "sjlj_runtime.c")] if sjlj else []
         self.wasm += next((l.split("BENCH_WASM_FLAGS:", 1)[1].split() for l in text.splitlines() if "BENCH_WASM_FLAGS:" in l), [])
-        self.wasmtime = ["-W", "exceptions=y"] if sjlj else []
+        # The features a peer runtime must be told to enable (bench/peers.py).
+        self.needs = ({"exceptions"} if sjlj else set()) | ({"tail-call"} if "-mtail-call" in self.wasm else set())
         self.needs_dir = "BENCH_NEEDS_DIR" in text
         # Feature cases (exceptions, tail calls, WASI I/O) are shown but kept out
         # of the compute suite's geomean: native code does not pay for the
@@ -107,88 +111,120 @@ def program_names(only):
     return [n for n in names if n in only.split(",")] if only else names
 
 
+def selected_peers(wanted):
+    """The installed peers among the comma list `wanted` (all when empty)."""
+    peers = [p for p in all_peers() if not wanted or p.name in wanted.split(",")]
+    for p in peers:
+        if not p.available():
+            print(f"warning: {p.name} is not installed ({p.exe}); bench/setup-peers.sh installs it",
+                  file=sys.stderr)
+    return [p for p in peers if p.available()]
+
+
+def results_table(rows, cfgs):
+    """Markdown: median seconds and ratio to native per configuration, the
+    geometric mean of the ratios over the programs in the geomean."""
+    head = "| program | native (s) | " + " | ".join(f"{c} (s) | {c} / native" for c in cfgs)
+    lines = [head + " | tern compile (s) | outputs agree |", "|---|---|" + "---|---|" * len(cfgs) + "---|---|"]
+    ratios = {c: [] for c in cfgs}
+    for name, med, comp, agree, in_geomean in rows:
+        cells = []
+        for c in cfgs:
+            if c in med:
+                ratio = med[c] / med["native"]
+                cells.append(f"{med[c]:.3f} | {ratio:.2f}x")
+                if in_geomean:
+                    ratios[c].append(ratio)
+            else:
+                cells.append("- | -")
+        label = name if in_geomean else f"{name} (feature case, not in geomean)"
+        lines.append(f"| {label} | {med['native']:.3f} | " + " | ".join(cells)
+                     + f" | {comp:.2f} | {'yes' if agree else 'NO'} |")
+    lines.append("| **geomean** | | " + " | ".join(f"| **{geomean(ratios[c]):.2f}x**" for c in cfgs) + " | | |")
+    return "\n".join(lines)
+
+
+def plot(rows, cfgs, path, title):
+    plt = ensure_matplotlib()
+    fig, ax = plt.subplots(figsize=(11, 4.5))
+    width = 0.8 / len(cfgs)
+    xs = range(len(rows))
+    for i, cfg in enumerate(cfgs):
+        vals = [row[1][cfg] / row[1]["native"] if cfg in row[1] else 0 for row in rows]
+        ax.bar([x + (i - (len(cfgs) - 1) / 2) * width for x in xs], vals, width, label=cfg)
+    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="native")
+    ax.set_xticks(list(xs))
+    ax.set_xticklabels([r[0] for r in rows], rotation=30)
+    ax.set_ylabel("run time / native (lower is better)")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
 def main():
     ap = bench_parser()
     ap.add_argument("-O", dest="opt", default="2")
+    ap.add_argument("--peers", default="", help="comma list of bench/peers.py names (default: all installed)")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="tern-bench-"))
     root = sysroot(work)
-    wasmtime = TOOLS / "wasmtime" / "bin" / "wasmtime"
-    names = program_names(args.only)
+    peers = selected_peers(args.peers)
     rows = []
-    for name in names:
+    for name in program_names(args.only):
         src = PROGRAMS / f"{name}.c"
-        native, wasm, tern_exe, cwasm = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern", work / f"{name}.cwasm"
+        native, wasm, tern_exe = work / f"{name}.native", work / f"{name}.wasm", work / f"{name}.tern"
         flags = BuildFlags(src)
-        wasmtime_flags = flags.wasmtime
         sh(["clang-22", "-O2", *flags.native, str(src), "-o", str(native), "-lm"])
         build_wasm(src, wasm, root, flags)
         t0 = time.perf_counter()
         sh([args.tern, "compile", str(wasm), "-o", str(tern_exe), "-O", args.opt])
         compile_s = time.perf_counter() - t0
-        configs = {"native": [str(native)], "tern": [str(tern_exe)]}
-        if wasmtime.exists():
-            sh([str(wasmtime), "compile", *wasmtime_flags, str(wasm), "-o", str(cwasm)])
-            configs["wasmtime"] = [str(wasmtime), "run", *wasmtime_flags, "--allow-precompiled", str(cwasm)]
+        scratch = None
         if flags.needs_dir:
-            # A scratch folder: its path natively, preopened as /work under both runtimes.
-            # On tmpfs when there is one, so the disk's journal does not drown the
-            # runtimes' own cost of each call.
+            # A scratch folder: its path natively, preopened as /work under the
+            # runtimes. On tmpfs when there is one, so the disk's journal does
+            # not drown the runtimes' own cost of each call.
             shm = Path("/dev/shm")
             scratch = Path(tempfile.mkdtemp(prefix=f"tern-bench-{name}-", dir=shm if os.access(shm, os.W_OK) else work))
-            configs["native"].append(str(scratch))
-            configs["tern"][1:1] = ["--dir", f"{scratch}::/work", "--"]
-            configs["tern"].append("/work")
-            if "wasmtime" in configs:
-                configs["wasmtime"][2:2] = ["--dir", f"{scratch}::/work"]
-                configs["wasmtime"].append("/work")
+        configs = {"native": [str(native)] + ([str(scratch)] if scratch else []),
+                   "tern": [str(tern_exe)] + (["--dir", f"{scratch}::/work", "--", "/work"] if scratch else [])}
+        for peer in peers:
+            artifact = work / f"{name}.{peer.extension}"
+            try:
+                sh(peer.compile_cmd(wasm, artifact, flags.needs))
+            except subprocess.CalledProcessError as e:
+                print(f"  {name}: {peer.name} cannot compile it: {e.stderr.strip()[-300:]}", file=sys.stderr)
+                continue
+            configs[peer.name] = peer.run_cmd(artifact, flags.needs, scratch)
         times, outputs = {}, {}
         for _ in range(args.runs):
-            for cfg, cmd in configs.items():
-                t, o = timed(cmd)
+            for cfg, cmd in list(configs.items()):
+                try:
+                    t, o = timed(cmd)
+                except RuntimeError as e:
+                    print(f"  {name}: {cfg} failed: {e}", file=sys.stderr)
+                    del configs[cfg]
+                    times.pop(cfg, None)
+                    continue
                 times.setdefault(cfg, []).append(t)
                 outputs[cfg] = o
-        agree = len(set(outputs.values())) == 1
+        outputs = {c: o for c, o in outputs.items() if c in configs}
+        agree = len(set(outputs.values())) == 1 and "tern" in outputs
         if not agree:
             print(f"OUTPUT MISMATCH in {name}: {outputs}", file=sys.stderr)
         med = {cfg: statistics.median(ts) for cfg, ts in times.items()}
-        rows.append((name, med, compile_s, agree, tern_exe.stat().st_size, flags.in_geomean))
+        rows.append((name, med, compile_s, agree, flags.in_geomean))
         print(f"  {name}: " + ", ".join(f"{c} {t:.3f}s" for c, t in med.items()), file=sys.stderr)
-    cfgs = ["native", "tern", "wasmtime"]
-    lines = ["| program | native (s) | tern (s) | tern / native | wasmtime (s) | wasmtime / native | tern compile (s) | outputs agree |",
-             "|---|---|---|---|---|---|---|---|"]
-    ratios = {c: [] for c in cfgs}
-    for name, med, comp, agree, _size, in_geomean in rows:
-        r = {c: med[c] / med["native"] for c in med}
-        for c in r:
-            if in_geomean:
-                ratios[c].append(r[c])
-        name = name if in_geomean else f"{name} (feature case, not in geomean)"
-        wt = med.get("wasmtime")
-        lines.append(f"| {name} | {med['native']:.3f} | {med['tern']:.3f} | {r['tern']:.2f}x | "
-                     + (f"{wt:.3f} | {r['wasmtime']:.2f}x" if wt else "- | -")
-                     + f" | {comp:.2f} | {'yes' if agree else 'NO'} |")
-    lines.append(f"| **geomean** | | | **{geomean(ratios['tern']):.2f}x** | | **{geomean(ratios['wasmtime']):.2f}x** | | |")
-    table = "\n".join(lines)
+    cfgs = ["tern"] + [p.name for p in peers]
+    table = results_table(rows, cfgs)
     print(table)
     (out / "results.md").write_text(table + "\n")
-    plt = ensure_matplotlib()
-    fig, ax = plt.subplots(figsize=(10, 4.5))
-    width = 0.38
-    xs = range(len(rows))
-    for i, cfg in enumerate(["tern", "wasmtime"]):
-        vals = [row[1][cfg] / row[1]["native"] if cfg in row[1] else 0 for row in rows]
-        ax.bar([x + (i - 0.5) * width for x in xs], vals, width, label=cfg)
-    ax.axhline(1.0, color="black", linewidth=0.8, linestyle="--", label="native")
-    ax.set_xticks(list(xs))
-    ax.set_xticklabels([r[0] for r in rows], rotation=30)
-    ax.set_ylabel("run time / native (lower is better)")
-    ax.set_title(f"tern -O{args.opt} vs Wasmtime, median of {args.runs} runs")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "results.png", dpi=110)
+    plot(rows, cfgs, out / "results.png", f"tern -O{args.opt} vs " + ", ".join(p.name for p in peers)
+         + f", median of {args.runs} runs")
     print(f"\nwrote {out / 'results.md'} and {out / 'results.png'}")
     shutil.rmtree(work, ignore_errors=True)
     for scratch in Path("/dev/shm").glob("tern-bench-*"):
