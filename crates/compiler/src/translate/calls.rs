@@ -341,11 +341,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// ordinary call (deep tail recursion with such a signature can then
     /// exhaust the stack).
     fn finish_tail_call(&mut self, ty_index: u32, call: CallSiteValue<'ctx>) -> Result<()> {
-        let caller_ty = self.function.get_type();
-        let callee_ty = self.env.native_fn_type(ty_index);
-        let results = &self.env.info.types[ty_index as usize].results;
-        let guaranteed = types::results_in_registers(self.env.target, results);
-        call.set_tail_call_kind(if caller_ty == callee_ty && guaranteed {
+        call.set_tail_call_kind(if self.is_musttail(ty_index) {
             LLVMTailCallKind::LLVMTailCallKindMustTail
         } else {
             LLVMTailCallKind::LLVMTailCallKindTail
@@ -353,6 +349,14 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.build_return_of(call)?;
         self.reachable = false;
         Ok(())
+    }
+
+    /// Whether a tail call of type `ty_index` from this function is a
+    /// `musttail` call (see [`Self::finish_tail_call`]).
+    pub(super) fn is_musttail(&self, ty_index: u32) -> bool {
+        let results = &self.env.info.types[ty_index as usize].results;
+        self.function.get_type() == self.env.native_fn_type(ty_index)
+            && types::results_in_registers(self.env.target, results)
     }
 
     /// Returns the result of `call` (the caller's results are the callee's).

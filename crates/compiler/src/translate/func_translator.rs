@@ -226,7 +226,11 @@ fn translate_version<'ctx>(
     }
     this.declare_locals(&validator)?;
     this.declare_hidden_locals(hidden)?;
-    this.translate_stack_check(body_position)?;
+    let musttail = |t: u32| this.is_musttail(t);
+    if this.cr.is_some() || super::frame_bound::needs_stack_check(env.info, &input.body, &musttail)?
+    {
+        this.translate_stack_check(body_position)?;
+    }
     let sig = env
         .info
         .func_type(defined_index + env.info.num_imported_functions)

@@ -16,6 +16,7 @@ pub mod checkpoint;
 mod control;
 mod env;
 mod exceptions;
+mod frame_bound;
 mod func_env;
 mod func_translator;
 pub mod legacy;
