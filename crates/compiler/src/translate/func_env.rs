@@ -145,8 +145,16 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
 
     /// Table `index`'s current length (as `i64`, at the current position).
     pub(super) fn table_length(&mut self, index: u32) -> Result<IntValue<'ctx>> {
-        let definition = self.table_definition(index)?;
         let i64_ty = self.context().i64_type();
+        // A table whose minimum is its maximum never changes size, imported
+        // or not (an import's actual limits lie within the declared ones),
+        // so bounds checks compare with a constant (wasm-ld's function
+        // table is such a table).
+        let ty = self.env.info.tables[index as usize].ty;
+        if ty.maximum == Some(ty.minimum) {
+            return Ok(i64_ty.const_int(ty.minimum, false));
+        }
+        let definition = self.table_definition(index)?;
         let at = i64_ty.const_int(u64::from(VM_TABLE_DEFINITION_LENGTH), false);
         let addr = self.byte_offset(definition, at)?;
         let length = self.builder.build_load(i64_ty, addr, "table_length")?;
