@@ -11,7 +11,7 @@ bash scripts/build-runtimes.sh
 TERN_SPEC_SUITES=v2
 TERN_SPEC_SUITES+=,v3,tail-call,function-references
 TERN_SPEC_SUITES+=,memory64,multi-memory,extended-const,threads
-TERN_SPEC_SUITES+=,exceptions,$PWD/tests/eh,$PWD/tests/addressing,$PWD/tests/threads
+TERN_SPEC_SUITES+=,exceptions,$PWD/tests/eh,$PWD/tests/addressing,$PWD/tests/threads,$PWD/tests/tail-calls
 export TERN_SPEC_SUITES
 cargo fmt --all -- --check
 cargo clippy -q --workspace --all-targets -- -D warnings

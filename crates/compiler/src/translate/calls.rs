@@ -292,6 +292,10 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.build_conditional_branch(same, tail, other)?;
 
         self.builder.position_at_end(other);
+        // This frame stays under the callee, so the stack can grow here even
+        // in a function without the entry check (`frame_bound.rs`): mutual
+        // tail recursion between instances still traps.
+        self.translate_stack_check_here()?;
         let call = self.builder.build_indirect_call(
             fn_ty,
             native,

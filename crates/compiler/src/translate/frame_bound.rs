@@ -21,7 +21,11 @@
 //! `musttail` calls, which tern emits when the callee has the caller's
 //! native signature and its results fit in registers
 //! (`FuncTranslator::finish_tail_call`); any other tail call may keep a
-//! frame. A tail call of an import counts as an ordinary call.
+//! frame. A tail call of an import counts as an ordinary call. A `musttail`
+//! call through a table or a reference whose callee turns out to belong to
+//! another instance is made as an ordinary call (`translate_tail_call_through`),
+//! and checks the stack just before it, so mutual tail recursion between
+//! instances still traps (`tests/tail-calls/cross_instance.wast`).
 //! Functions of a `--cr` build that can be checkpointed keep the check,
 //! which is also their checkpoint poll.
 
