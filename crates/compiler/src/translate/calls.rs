@@ -149,11 +149,7 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// The callee of `call_indirect (type ty_index) table`: pops the index,
     /// checks it against the table length, the entry against null and its
     /// signature against `ty_index`; returns the native entry and context.
-    fn checked_table_callee(
-        &mut self,
-        ty_index: u32,
-        table: u32,
-    ) -> Result<(PointerValue<'ctx>, PointerValue<'ctx>)> {
+    fn checked_table_callee(&mut self, ty_index: u32, table: u32) -> Result<FuncrefCallee<'ctx>> {
         let index = self.pop_int();
         let index = self.to_i64(index)?;
         let length = self.table_length(table)?;
@@ -174,29 +170,37 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.builder
                 .build_int_compare(IntPredicate::NE, actual, expected, "mismatch")?;
         self.trap_if(mismatch, TrapCode::IndirectCallTypeMismatch)?;
-        Ok((native, callee_vmctx))
+        Ok(FuncrefCallee {
+            native,
+            vmctx: callee_vmctx,
+            funcref: Some(funcref),
+        })
     }
 
     /// The callee of `call_ref`: pops the reference and traps if it is null
     /// (its type is static, so there is no signature check).
-    fn checked_ref_callee(&mut self) -> Result<(PointerValue<'ctx>, PointerValue<'ctx>)> {
+    fn checked_ref_callee(&mut self) -> Result<FuncrefCallee<'ctx>> {
         let funcref = self.pop().into_pointer_value();
         let is_null = self.builder.build_is_null(funcref, "is_null")?;
         self.trap_if(is_null, TrapCode::NullFunctionReference)?;
-        let (native, callee_vmctx, _) = self.funcref_fields(funcref)?;
-        Ok((native, callee_vmctx))
+        let (native, vmctx, _) = self.funcref_fields(funcref)?;
+        Ok(FuncrefCallee {
+            native,
+            vmctx,
+            funcref: Some(funcref),
+        })
     }
 
     /// `call_indirect (type ty_index) table`.
     pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
         let callee = self.checked_table_callee(ty_index, table)?;
-        self.translate_call_through(ty_index, Some(table), callee)
+        self.translate_call_through(ty_index, Some(table), (callee.native, callee.vmctx))
     }
 
     /// `call_ref ty_index`.
     pub(super) fn translate_call_ref(&mut self, ty_index: u32) -> Result<()> {
         let callee = self.checked_ref_callee()?;
-        self.translate_call_through(ty_index, None, callee)
+        self.translate_call_through(ty_index, None, (callee.native, callee.vmctx))
     }
 
     /// Calls native entry `native` with context `callee_vmctx` and the
@@ -241,7 +245,12 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
             self.mark_native_call(call);
             return self.finish_tail_call(ty_index, call);
         }
-        let callee = self.imported_callee(function)?;
+        let (native, vmctx) = self.imported_callee(function)?;
+        let callee = FuncrefCallee {
+            native,
+            vmctx,
+            funcref: None,
+        };
         self.translate_tail_call_through(ty_index, callee)
     }
 
@@ -272,8 +281,13 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     fn translate_tail_call_through(
         &mut self,
         ty_index: u32,
-        (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
+        callee: FuncrefCallee<'ctx>,
     ) -> Result<()> {
+        let FuncrefCallee {
+            native,
+            vmctx: callee_vmctx,
+            funcref,
+        } = callee;
         let args = self.pop_call_args(ty_index, callee_vmctx);
         let args = basic_args(&args)?;
         let fn_ty = self.env.native_fn_type(ty_index);
@@ -292,20 +306,26 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.build_conditional_branch(same, tail, other)?;
 
         self.builder.position_at_end(other);
-        // This frame stays under the callee, so the stack can grow here even
-        // in a function without the entry check (`frame_bound.rs`): mutual
-        // tail recursion between instances still traps.
-        self.translate_stack_check_here()?;
-        let call = self.builder.build_indirect_call(
-            fn_ty,
-            native,
-            &metadata_args(&self.native_call_args(&args, false)?),
-            "call",
-        )?;
-        self.mark_native_call(call);
-        call.set_tail_call_kind(LLVMTailCallKind::LLVMTailCallKindNoTail);
-        self.build_return_of(call)?;
-
+        if let (Some(funcref), None, true) = (funcref, &self.cr, self.is_musttail(ty_index)) {
+            // Out of line, so that only the thunk changes the context
+            // register (`cross_instance.rs`); it also checks the stack.
+            let thunk = self.env.cross_instance_thunk(ty_index)?;
+            let mut own_args = args.clone();
+            own_args[0] = self.vmctx.into();
+            let mut native_args = self.native_call_args(&own_args, false)?;
+            native_args[1] = funcref.into();
+            let call =
+                self.builder
+                    .build_call(thunk, &metadata_args(&native_args), "cross_instance")?;
+            self.mark_native_call(call);
+            self.finish_tail_call(ty_index, call)?;
+        } else {
+            // This frame stays under the callee, so the stack can grow here
+            // even in a function without the entry check (`frame_bound.rs`):
+            // mutual tail recursion between instances still traps.
+            self.translate_stack_check_here()?;
+            self.call_other_instance(ty_index, native, &args)?;
+        }
         self.builder.position_at_end(tail);
         let mut own_args = args;
         own_args[0] = self.vmctx.into();
@@ -317,6 +337,26 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         )?;
         self.mark_native_call(call);
         self.finish_tail_call(ty_index, call)
+    }
+
+    /// The cross-instance path of [`Self::translate_tail_call_through`] made
+    /// here: an ordinary call of `native`, whose results are returned.
+    fn call_other_instance(
+        &mut self,
+        ty_index: u32,
+        native: PointerValue<'ctx>,
+        args: &[BasicValueEnum<'ctx>],
+    ) -> Result<()> {
+        let fn_ty = self.env.native_fn_type(ty_index);
+        let call = self.builder.build_indirect_call(
+            fn_ty,
+            native,
+            &metadata_args(&self.native_call_args(args, false)?),
+            "call",
+        )?;
+        self.mark_native_call(call);
+        call.set_tail_call_kind(LLVMTailCallKind::LLVMTailCallKindNoTail);
+        self.build_return_of(call)
     }
 
     /// Before the first tail call of a function: lets LLVM make tail calls
@@ -378,4 +418,13 @@ pub(super) fn metadata_args<'ctx>(
     args: &[BasicValueEnum<'ctx>],
 ) -> Vec<BasicMetadataValueEnum<'ctx>> {
     args.iter().map(|&a| a.into()).collect()
+}
+
+/// A callee reached through a `VMFuncRef`: its native entry and context,
+/// and the `VMFuncRef` itself when there is one (not for an import).
+#[derive(Clone, Copy)]
+struct FuncrefCallee<'ctx> {
+    native: PointerValue<'ctx>,
+    vmctx: PointerValue<'ctx>,
+    funcref: Option<PointerValue<'ctx>>,
 }

@@ -14,6 +14,7 @@ mod call_graph;
 mod calls;
 pub mod checkpoint;
 mod control;
+mod cross_instance;
 mod env;
 mod exceptions;
 mod frame_bound;
