@@ -194,25 +194,25 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// `call_indirect (type ty_index) table`.
     pub(super) fn translate_call_indirect(&mut self, ty_index: u32, table: u32) -> Result<()> {
         let callee = self.checked_table_callee(ty_index, table)?;
-        self.translate_call_through(ty_index, Some(table), (callee.native, callee.vmctx))
+        self.translate_call_through(ty_index, Some(table), callee)
     }
 
     /// `call_ref ty_index`.
     pub(super) fn translate_call_ref(&mut self, ty_index: u32) -> Result<()> {
         let callee = self.checked_ref_callee()?;
-        self.translate_call_through(ty_index, None, (callee.native, callee.vmctx))
+        self.translate_call_through(ty_index, None, callee)
     }
 
-    /// Calls native entry `native` with context `callee_vmctx` and the
-    /// arguments of type `ty_index`, found in `table` (`None`: a `call_ref`);
-    /// a migration point under `--cr` unless it can only reach leaves.
+    /// Calls `callee` with the arguments of type `ty_index`, found in
+    /// `table` (`None`: a `call_ref`); a migration point under `--cr` unless it
+    /// can only reach leaves.
     fn translate_call_through(
         &mut self,
         ty_index: u32,
         table: Option<u32>,
-        (native, callee_vmctx): (PointerValue<'ctx>, PointerValue<'ctx>),
+        FuncrefCallee { native, vmctx, .. }: FuncrefCallee<'ctx>,
     ) -> Result<()> {
-        let args = self.pop_call_args(ty_index, callee_vmctx);
+        let args = self.pop_call_args(ty_index, vmctx);
         let fn_ty = self.env.native_fn_type(ty_index);
         if self.indirect_call_is_point(ty_index, table) {
             let kind = PointKind::CallIndirect {
@@ -291,6 +291,11 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         let args = self.pop_call_args(ty_index, callee_vmctx);
         let args = basic_args(&args)?;
         let fn_ty = self.env.native_fn_type(ty_index);
+        // The arguments with this function's own context, for the tail call
+        // and the thunk (built here, where both paths can use them).
+        let mut own_args = args.clone();
+        own_args[0] = self.vmctx.into();
+        let own_args = self.native_call_args(&own_args, false)?;
         let i64_ty = self.context().i64_type();
         let own = self
             .builder
@@ -306,33 +311,33 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
         self.builder.build_conditional_branch(same, tail, other)?;
 
         self.builder.position_at_end(other);
-        if let (Some(funcref), None, true) = (funcref, &self.cr, self.is_musttail(ty_index)) {
-            // Out of line, so that only the thunk changes the context
-            // register (`cross_instance.rs`); it also checks the stack.
-            let thunk = self.env.cross_instance_thunk(ty_index)?;
-            let mut own_args = args.clone();
-            own_args[0] = self.vmctx.into();
-            let mut native_args = self.native_call_args(&own_args, false)?;
-            native_args[1] = funcref.into();
-            let call =
-                self.builder
-                    .build_call(thunk, &metadata_args(&native_args), "cross_instance")?;
-            self.mark_native_call(call);
-            self.finish_tail_call(ty_index, call)?;
-        } else {
-            // This frame stays under the callee, so the stack can grow here
-            // even in a function without the entry check (`frame_bound.rs`):
-            // mutual tail recursion between instances still traps.
-            self.translate_stack_check_here()?;
-            self.call_other_instance(ty_index, native, &args)?;
+        match (funcref, &self.cr, self.is_musttail(ty_index)) {
+            (Some(funcref), None, true) => {
+                // Out of line, so that only the thunk changes the context
+                // register (`cross_instance.rs`); it also checks the stack,
+                // which this function may not have done (`frame_bound.rs`).
+                let thunk = self.env.cross_instance_thunk(ty_index)?;
+                let mut thunk_args = own_args.clone();
+                thunk_args[1] = funcref.into();
+                let call = self.builder.build_call(
+                    thunk,
+                    &metadata_args(&thunk_args),
+                    "cross_instance",
+                )?;
+                self.mark_native_call(call);
+                self.finish_tail_call(ty_index, call)?;
+            }
+            // Any other caller has its entry stack check (`frame_bound.rs`
+            // keeps it for every tail call that is not `musttail`, and for
+            // tail calls of imports; `--cr` functions always have it).
+            _ => self.call_other_instance(ty_index, native, &args)?,
         }
+
         self.builder.position_at_end(tail);
-        let mut own_args = args;
-        own_args[0] = self.vmctx.into();
         let call = self.builder.build_indirect_call(
             fn_ty,
             native,
-            &metadata_args(&self.native_call_args(&own_args, false)?),
+            &metadata_args(&own_args),
             "tail_call",
         )?;
         self.mark_native_call(call);

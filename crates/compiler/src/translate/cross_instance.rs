@@ -97,15 +97,7 @@ impl<'ctx> ModuleEnv<'_, 'ctx> {
             }?;
             Ok::<_, BuilderError>(addr)
         };
-        let read_register = self.intrinsic("llvm.read_register", &[i64_ty.into()]);
-        let register = context.metadata_string(self.target.stack_pointer_register());
-        let node = context.metadata_node(&[register.into()]);
-        let sp = builder
-            .build_call(read_register, &[node.into()], "sp")?
-            .try_as_basic_value()
-            .basic()
-            .expect("read_register returns a value")
-            .into_int_value();
+        let sp = self.read_stack_pointer(&builder)?;
         let limit_addr = field(vmctx, VMCTX_LEAF_STACK_LIMIT, "limit_addr")?;
         let limit = builder
             .build_load(i64_ty, limit_addr, "stack_limit")?

@@ -325,6 +325,26 @@ impl<'m, 'ctx> ModuleEnv<'m, 'ctx> {
         Ok(function)
     }
 
+    /// Reads the stack pointer at `builder`'s position (`llvm.read_register`),
+    /// for the stack checks.
+    pub fn read_stack_pointer(
+        &self,
+        builder: &inkwell::builder::Builder<'ctx>,
+    ) -> Result<inkwell::values::IntValue<'ctx>, BuilderError> {
+        let i64_ty = self.context.i64_type();
+        let read_register = self.intrinsic("llvm.read_register", &[i64_ty.into()]);
+        let name = self
+            .context
+            .metadata_string(self.target.stack_pointer_register());
+        let node = self.context.metadata_node(&[name.into()]);
+        Ok(builder
+            .build_call(read_register, &[node.into()], "sp")?
+            .try_as_basic_value()
+            .basic()
+            .expect("llvm.read_register returns a value")
+            .into_int_value())
+    }
+
     /// The LLVM intrinsic `name` overloaded on `types`, declared on first use.
     ///
     /// # Panics

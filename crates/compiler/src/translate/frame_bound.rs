@@ -23,8 +23,8 @@
 //! (`FuncTranslator::finish_tail_call`); any other tail call may keep a
 //! frame. A tail call of an import counts as an ordinary call. A `musttail`
 //! call through a table or a reference whose callee turns out to belong to
-//! another instance is made as an ordinary call (`translate_tail_call_through`),
-//! and checks the stack just before it, so mutual tail recursion between
+//! another instance is made as an ordinary call by a thunk that checks the
+//! stack first (`cross_instance.rs`), so mutual tail recursion between
 //! instances still traps (`tests/tail-calls/cross_instance.wast`).
 //! Functions of a `--cr` build that can be checkpointed keep the check,
 //! which is also their checkpoint poll.

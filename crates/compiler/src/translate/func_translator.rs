@@ -360,51 +360,25 @@ impl<'ctx> FuncTranslator<'_, '_, 'ctx> {
     /// against 130, over the threshold of 225, so 30 call sites in the
     /// interpreter loop stayed calls).
     fn translate_stack_check(&mut self, body_position: u32) -> Result<()> {
+        let i64_ty = self.context().i64_type();
+        let sp = self.env.read_stack_pointer(&self.builder)?;
         let leaf_in_cr_module = self.cr.is_none() && self.env.cr.is_some();
         let field = if leaf_in_cr_module {
             VMCTX_LEAF_STACK_LIMIT
         } else {
             VMCTX_STACK_LIMIT
         };
-        let below = self.stack_pointer_below(field)?;
-        if self.cr.is_some() {
-            return self.translate_cr_entry(below, body_position);
-        }
-        self.trap_if(below, TrapCode::StackOverflow)
-    }
-
-    /// Traps with `StackOverflow` when the stack pointer is below the stack
-    /// limit, here rather than at the entry: before a call that keeps this
-    /// frame in a function without the entry check (`frame_bound.rs`). The
-    /// limit is the one checkpoint requests leave alone, so this never
-    /// mistakes a request for an overflow.
-    pub(super) fn translate_stack_check_here(&mut self) -> Result<()> {
-        let below = self.stack_pointer_below(VMCTX_LEAF_STACK_LIMIT)?;
-        self.trap_if(below, TrapCode::StackOverflow)
-    }
-
-    /// Whether the stack pointer is below the limit in context field `field`.
-    fn stack_pointer_below(&mut self, field: u32) -> Result<IntValue<'ctx>> {
-        let i64_ty = self.context().i64_type();
-        let read_register = self.env.intrinsic("llvm.read_register", &[i64_ty.into()]);
-        let name = self
-            .context()
-            .metadata_string(self.env.target.stack_pointer_register());
-        let node = self.context().metadata_node(&[name.into()]);
-        let sp = self
-            .builder
-            .build_call(read_register, &[node.into()], "sp")?
-            .try_as_basic_value()
-            .basic()
-            .ok_or_else(|| CompileError::Codegen("read_register returns a value".into()))?
-            .into_int_value();
         let limit_ptr = self.vmctx_field(field)?;
         let limit = self.builder.build_load(i64_ty, limit_ptr, "stack_limit")?;
         self.tag(limit, super::func_env::Region::Vm);
         let limit = limit.into_int_value();
-        Ok(self
+        let below = self
             .builder
-            .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?)
+            .build_int_compare(IntPredicate::ULT, sp, limit, "overflow")?;
+        if self.cr.is_some() {
+            return self.translate_cr_entry(below, body_position);
+        }
+        self.trap_if(below, TrapCode::StackOverflow)
     }
 
     /// The shared, cold block that raises `code`.
